@@ -1,0 +1,1 @@
+"""Trial results -> the report's tables, findings and figures, with Parquet of every trial."""

@@ -1,0 +1,49 @@
+"""Everything a study leaves beside Ray's trial folders, built from stored results alone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import figures, findings, manifest, table, trials
+from analysis.report import spec_for
+from analysis.summary import Summary
+
+
+@dataclass
+class Outputs:
+    folder: Path
+    table: Path
+    findings: Path
+    figures: list[Path]
+
+    def listing(self) -> list[Path]:
+        f = self.folder
+        return [f / "trials.parquet", f / "history.parquet", self.table, f / "table.csv",
+                self.findings, *self.figures, f / "manifest.json"]
+
+
+def from_experiment(out_dir: Path) -> Outputs:
+    """After a run: trial folders -> Parquet, then the rest."""
+    m = manifest.read(out_dir)
+    trials.export(out_dir, out_dir, m["max_epochs"])
+    return from_parquet(out_dir)
+
+
+def from_parquet(out_dir: Path) -> Outputs:
+    """`python -m analysis DIR`: table, findings and figures from the stored Parquet."""
+    out_dir = Path(out_dir)
+    m = manifest.read(out_dir)
+    if not (out_dir / "trials.parquet").exists():
+        trials.export(out_dir, out_dir, m["max_epochs"])
+    t = pd.read_parquet(out_dir / "trials.parquet")
+    h = pd.read_parquet(out_dir / "history.parquet")
+    spec = spec_for(m["study"])
+    s = Summary(t, h, m["metric"], m["mode"], list(m["arms"]))
+    table_path = table.write(spec, s, m, out_dir)
+    findings_path = out_dir / "findings.md"
+    findings_path.write_text(findings.markdown(spec.title, spec.findings(s)))
+    fig_dir = out_dir / "figures"
+    made = [figures.curves_per_arm(s, fig_dir)] + [make(s, fig_dir) for make in spec.figures]
+    return Outputs(out_dir, table_path, findings_path, [p for p in made if p])

@@ -1,0 +1,33 @@
+"""What the report says for each study: its table's numbers, its findings, its figures.
+One module per study, named as the study; each defines `SPEC`."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str                      # as the table heads it
+    source: str                     # a trials.parquet column, e.g. "best_val_acc"
+    report: dict = field(default_factory=dict)   # arm -> the report's value (in table units)
+    scale: float = 1.0              # this run's value x scale = table units (e.g. 100 for %)
+    fmt: str = ".3f"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    title: str                      # e.g. "Table 1: best validation accuracy per method"
+    columns: list[Column]
+    findings: Callable              # (Summary) -> list[Finding]
+    figures: list[Callable] = field(default_factory=list)   # (Summary, folder) -> Path
+    arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
+    notes: list[str] = field(default_factory=list)
+
+
+def spec_for(study: str) -> ReportSpec:
+    try:
+        return importlib.import_module(f"analysis.report.{study}").SPEC
+    except ModuleNotFoundError:
+        raise ValueError(f"no report spec for study {study!r} (analysis/report/{study}.py)") from None

@@ -1,0 +1,67 @@
+"""Report Figure 1: loss per learning rate. Its claim: larger rates converge faster and oscillate more."""
+import numpy as np
+
+from analysis.figures import mean_band, plt, save
+from analysis.findings import Finding, INCONCLUSIVE, monotone
+from analysis.report import Column, ReportSpec
+
+STABLE_LOSS = 2.5  # above ln(10)=2.30 a 10-class model has learned nothing: that rate is unstable
+
+
+def _per_trial(s):
+    """lr, train loss after the first epoch, and mean loss jitter, for every trial that finished."""
+    t = s.trials[s.trials["status"].isin(["completed", "diverged"])]
+    h = s.history
+    rows = []
+    for _, trial in t.iterrows():
+        c = h[h["trial_id"] == trial["trial_id"]].sort_values("epoch")
+        if c.empty:
+            continue
+        rows.append((trial["config/lr"] if "config/lr" in trial else np.nan,
+                     c["train_loss"].iloc[0], c["loss_jitter"].mean(), trial["status"]))
+    return rows
+
+
+def findings(s):
+    rows = [r for r in _per_trial(s) if r[3] == "completed" and np.isfinite(r[1]) and r[1] < STABLE_LOSS]
+    unstable = sorted({r[0] for r in _per_trial(s) if r not in rows})
+    if not rows:
+        return [Finding("Larger learning rates converge faster", INCONCLUSIVE, "no stable trial")]
+    lr, first, jitter = (np.array([r[i] for r in rows], float) for i in range(3))
+    note = f" (left out as unstable: lr {', '.join(f'{x:g}' for x in unstable)})" if unstable else ""
+    return [
+        monotone("Larger learning rates converge faster", lr, first, -1,
+                 "train loss after epoch 1 vs lr" + note),
+        monotone("Larger learning rates oscillate more", lr, jitter, +1,
+                 "per-batch loss jitter vs lr" + note),
+    ]
+
+
+def loss_per_rate(s, folder):
+    """Like the report's Figure 1: training (and validation) loss per epoch, one line a rate."""
+    h = s.history.merge(s.trials[["trial_id", "config/lr"]], on="trial_id")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for lr, c in sorted(h.groupby("config/lr"), key=lambda kv: kv[0]):
+        for ax, key in zip(axes, ("train_loss", "val_loss")):
+            x, m, lo, hi = mean_band(c, "epoch", key)
+            ax.plot(x, m, marker="o", ms=3, label=f"lr={lr:.3g}")
+    for ax, key in zip(axes, ("train loss", "validation loss")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.suptitle("Loss for different learning rates")
+    fig.tight_layout()
+    return save(fig, folder, "loss_per_learning_rate.png")
+
+
+SPEC = ReportSpec(
+    title="Figure 1: loss for different learning rates",
+    columns=[Column("final train loss", "final_train_loss", fmt=".3f"),
+             Column("per-batch loss jitter, last epoch", "final_loss_jitter", fmt=".3f"),
+             Column("best val. accuracy (%)", "best_val_acc", scale=100, fmt=".1f")],
+    findings=findings,
+    figures=[loss_per_rate],
+    notes=["The report gives this comparison as a figure, without numbers: the report columns are empty.",
+           "Plain SGD (no momentum) so that the rate alone sets the step size."],
+)

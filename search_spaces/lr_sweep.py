@@ -1,0 +1,28 @@
+"""Figure 1: the learning rate itself is the compared setting (plain SGD, so its effect shows).
+
+--search grid: one arm per rate, full curves. --search optuna: one arm, the rate drawn
+log-uniformly, with ASHA pruning poor rates."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+RATES = [0.01, 0.03, 0.1, 0.3, 1.0]
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    fixed = {
+        "dataset": pick(profile, smoke="digits", local="digits", full="cifar10"),
+        "epochs": pick(profile, smoke=2, local=8, full=30),
+        "max_train": pick(profile, smoke=600, local=0, full=0),
+        "max_val": pick(profile, smoke=300, local=0, full=0),
+        "batch_size": 64, "optimizer": "sgd", "momentum": 0.0,
+        "width": pick(profile, smoke=8, local=16, full=32),
+    }
+    rates = pick(profile, smoke=[0.03, 0.3], local=RATES, full=RATES)
+    if search == "optuna":
+        return Space(arms={"sgd": {}}, fixed=fixed,
+                     nuisance={"lr": Nuisance(grid=rates, dist=tune.loguniform(1e-3, 1.0))},
+                     seeds=1, num_samples=pick(profile, smoke=3, local=10, full=30),
+                     grace_epochs=1)
+    return Space(arms={f"lr={r:g}": {"lr": r} for r in rates}, fixed=fixed,
+                 seeds=pick(profile, smoke=1, local=1, full=3))

@@ -1,0 +1,34 @@
+"""Table 1: seven training methods of the Section 1 CNN; the learning rate is tuned per arm."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+ARMS = {
+    "baseline": {},
+    "moderate_aug": {"augment": "moderate"},
+    "aggressive_aug": {"augment": "aggressive"},
+    "dropout": {"dropout": 0.3},
+    "batch_norm": {"batch_norm": True},
+    "batch_norm_dropout": {"batch_norm": True, "dropout": 0.3},
+    "zero_init": {"zero_init": True},
+}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "dataset": pick(profile, smoke="digits", local="digits", full="cifar10"),
+            "epochs": pick(profile, smoke=2, local=8, full=30),
+            "max_train": pick(profile, smoke=600, local=0, full=0),
+            "max_val": pick(profile, smoke=300, local=0, full=0),
+            "batch_size": 64, "optimizer": "adam", "width": pick(profile, smoke=8, local=16, full=32),
+        },
+        # smoke: a good rate first and a poor one second, so ASHA has something to stop
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3, 1e-5], local=[1e-3, 3e-3],
+                                           full=[3e-4, 1e-3, 3e-3]),
+                                 dist=tune.loguniform(1e-4, 1e-2))},
+        seeds=pick(profile, smoke=1, local=3, full=3),
+        num_samples=pick(profile, smoke=2, local=3, full=8),
+        grace_epochs=pick(profile, smoke=1, local=2, full=5),
+    )

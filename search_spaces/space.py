@@ -1,0 +1,49 @@
+"""What a study's search space is made of, independent of any one study."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PROFILES = ("smoke", "local", "full")
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """A setting tuned inside each arm: `grid` values for --search grid, `dist` (a Tune
+    domain such as tune.loguniform) for --search optuna."""
+    grid: list
+    dist: Any
+
+
+@dataclass
+class Space:
+    arms: dict[str, dict]                 # arm name -> settings that define it
+    fixed: dict[str, Any]                 # every trial's shared settings (epochs, data, ...)
+    nuisance: dict[str, Nuisance] = field(default_factory=dict)
+    seeds: int = 1                        # replicates of each arm
+    num_samples: int = 1                  # Optuna samples per arm and seed
+    grace_epochs: int = 1                 # ASHA's first rung
+    reduction_factor: int = 2
+
+    @property
+    def max_epochs(self) -> int:
+        return int(self.fixed["epochs"])
+
+    def arm_dicts(self) -> list[dict]:
+        return [{"name": name, **settings} for name, settings in self.arms.items()]
+
+    def settable(self) -> dict[str, Any]:
+        """Entries `--set key=value` may override, with the value whose type it must match."""
+        keys = dict(self.fixed)
+        keys.update({k: n.grid[0] for k, n in self.nuisance.items()})
+        return keys
+
+    def override(self, key: str, value: Any) -> None:
+        """Fix a setting for every trial (a nuisance setting set here is no longer tuned)."""
+        self.nuisance.pop(key, None)
+        self.fixed[key] = value
+
+
+def pick(profile: str, **by_profile):
+    """`pick(profile, smoke=.., local=.., full=..)`: one value per profile."""
+    return by_profile[profile]

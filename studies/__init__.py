@@ -1,0 +1,1 @@
+"""One runnable script per report comparison, and the runner they share."""

@@ -1,0 +1,10 @@
+"""Report Figure 1: training loss of the Section 1 CNN at several learning rates."""
+from search_spaces import lr_sweep
+from studies.runner import Study, main
+from trainables.cnn import train_cnn
+from trainables.images import load_images
+
+STUDY = Study("lr_sweep", train_cnn, lr_sweep.space, load_images, metric="val_acc")
+
+if __name__ == "__main__":
+    main(STUDY)

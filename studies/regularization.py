@@ -1,0 +1,10 @@
+"""Report Table 1: best validation accuracy of seven training methods of one CNN."""
+from search_spaces import regularization
+from studies.runner import Study, main
+from trainables.cnn import train_cnn
+from trainables.images import load_images
+
+STUDY = Study("regularization", train_cnn, regularization.space, load_images, metric="val_acc")
+
+if __name__ == "__main__":
+    main(STUDY)

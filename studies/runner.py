@@ -1,0 +1,258 @@
+"""The study runner every study script uses: its command line, the Tuner it builds, and the
+outputs it leaves. A study script only names its trainable, space, data and metric."""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from search_spaces.space import PROFILES, Space
+from trainables.cache import DataError
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    train: Callable                       # train_x(config, session, data), runs without Ray
+    space: Callable[[str, str], Space]    # (profile, search) -> Space
+    load_data: Callable[[dict], Any]      # fixed config -> trainables.images.Data (or alike)
+    metric: str = "val_acc"               # what ASHA and "best nuisance setting" go by
+    mode: str = "max"
+
+
+class UsageError(Exception):
+    """Bad input from the command line; printed as one line, exit status 2."""
+
+
+# ---------------------------------------------------------------- command line
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+        return value
+    return parse
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def _name(text):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.=-]*", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: use letters, digits, '_', '-', '.', '='")
+    return text
+
+
+def _key_value(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key.strip(), value.strip()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_args(study: Study, argv=None) -> argparse.Namespace:
+    p = _Parser(prog=f"studies/{study.name}.py",
+                description=f"Run the {study.name} study as a Ray Tune experiment.")
+    p.add_argument("--profile", choices=PROFILES, default="local",
+                   help="smoke: seconds (tests); local: minutes on a laptop CPU, embedded data; "
+                        "full: the report's settings on a GPU cluster (default: local)")
+    p.add_argument("--seeds", type=_positive(int), help="replicates of every arm (default: per profile)")
+    p.add_argument("--num-samples", type=_positive(int),
+                   help="Optuna samples per arm and seed; with grid search, repeats of the grid")
+    p.add_argument("--scheduler", choices=("asha", "fifo"), default="asha",
+                   help="asha prunes poor nuisance settings inside each arm (default); fifo runs all")
+    p.add_argument("--search", choices=("grid", "optuna"), default="grid",
+                   help="how nuisance settings are chosen (default: grid)")
+    p.add_argument("--max-concurrent", type=_positive(int), help="trials running at once")
+    p.add_argument("--cpus-per-trial", type=_positive(float), default=1.0)
+    p.add_argument("--gpus-per-trial", type=_non_negative_float, default=0.0,
+                   help="fractions share a GPU, e.g. 0.5 (default 0)")
+    p.add_argument("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)")
+    p.add_argument("--storage-path", default="./results",
+                   help="local path, NFS path or bucket URI (s3://, gs://) (default ./results)")
+    p.add_argument("--name", type=_name, default=study.name, help=f"experiment name (default {study.name})")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run of this name, errored trials included")
+    p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
+                   metavar="KEY=VALUE", help="override a search-space entry; repeatable")
+    return p.parse_args(argv)
+
+
+def _typed(key: str, text: str, current: Any) -> Any:
+    """`text` as the type of the entry it replaces, or a UsageError."""
+    try:
+        if isinstance(current, bool):
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return text.lower() in ("true", "1")
+        if isinstance(current, int):
+            return int(text)
+        if isinstance(current, float):
+            return float(text)
+        if isinstance(current, (list, dict, tuple)):
+            value = ast.literal_eval(text)
+            if not isinstance(value, type(current)):
+                raise ValueError
+            return value
+        return text
+    except (ValueError, SyntaxError):
+        raise UsageError(f"--set {key}={text}: expected a {type(current).__name__} "
+                         f"like {current!r}") from None
+
+
+def build_space(study: Study, args) -> Space:
+    space = study.space(args.profile, args.search)
+    settable = space.settable()
+    for key, text in args.overrides:
+        if key not in settable:
+            raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")
+        space.override(key, _typed(key, text, settable[key]))
+    if args.seeds:
+        space.seeds = args.seeds
+    if args.num_samples:
+        space.num_samples = args.num_samples
+    space.fixed["profile"] = args.profile
+    return space
+
+
+def storage_location(path: str) -> tuple[str, bool]:
+    """(what Ray is given, whether it is a local or NFS path)."""
+    if "://" in path:
+        return path, False
+    return os.path.abspath(os.path.expanduser(path)), True
+
+
+# ---------------------------------------------------------------- the Tuner
+
+def param_space(space: Space, search: str) -> dict | None:
+    if search == "optuna":
+        return None  # PerArmSearcher builds every config
+    from ray import tune
+    return {**space.fixed,
+            "arm": tune.grid_search(space.arm_dicts()),
+            "seed": tune.grid_search(list(range(space.seeds))),
+            **{k: tune.grid_search(list(n.grid)) for k, n in space.nuisance.items()}}
+
+
+def search_alg(study: Study, space: Space, search: str):
+    if search != "optuna":
+        return None
+    if not space.nuisance:
+        raise UsageError("--search optuna: this study has no nuisance setting left to search")
+    from ray.tune.search.optuna import OptunaSearch
+    from studies.per_arm import PerArmSearcher
+    dists = {k: n.dist for k, n in space.nuisance.items()}
+    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples,
+                          lambda: OptunaSearch(space=dict(dists), metric=study.metric, mode=study.mode,
+                                               seed=len(dists)))
+
+
+def scheduler(space: Space, kind: str):
+    from ray.tune.schedulers import FIFOScheduler
+    from studies.per_arm import PerArmASHA
+    if kind == "fifo":
+        return FIFOScheduler()
+    return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
+
+
+def trial_dirname(trial) -> str:
+    from studies.per_arm import group_of
+    arm, seed = group_of(trial.config)
+    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}_{trial.trial_id}")
+
+
+def make_tuner(study: Study, space: Space, args, data, storage: str):
+    from ray import tune
+    from trainables.tune_session import as_tune_trainable
+
+    trainable = tune.with_resources(
+        tune.with_parameters(as_tune_trainable(study.train), data=data),
+        {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
+    if args.resume:
+        return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
+    searcher = search_alg(study, space, args.search)
+    samples = (len(space.arms) * space.seeds * space.num_samples) if searcher else (args.num_samples or 1)
+    return tune.Tuner(
+        trainable,
+        param_space=param_space(space, args.search),
+        tune_config=tune.TuneConfig(
+            metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
+            search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
+            trial_dirname_creator=trial_dirname),
+        run_config=tune.RunConfig(
+            name=args.name, storage_path=storage, verbose=1,
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+            # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
+            failure_config=tune.FailureConfig(max_failures=2)),
+    )
+
+
+def connect(address: str | None) -> None:
+    import ray
+    if ray.is_initialized():
+        return
+    address = address or os.environ.get("RAY_ADDRESS")
+    try:
+        ray.init(address=address, logging_level="WARNING", include_dashboard=False,
+                 **({} if address else {"configure_logging": True}))
+    except ConnectionError as err:
+        raise UsageError(f"--address {address}: no Ray cluster there ({err})") from None
+
+
+# ---------------------------------------------------------------- the run
+
+def run(study: Study, argv=None) -> Path:
+    from analysis import build, manifest
+    from ray import tune
+
+    args = parse_args(study, argv)
+    space = build_space(study, args)
+    storage, local = storage_location(args.storage_path)
+    exp_path = f"{storage.rstrip('/')}/{args.name}"
+    out_dir = Path(exp_path) if local else Path("results") / args.name
+    if args.resume and not tune.Tuner.can_restore(exp_path):
+        raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
+    if not args.resume and local and Path(exp_path, "tuner.pkl").exists():
+        raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
+                         f"or --name for a new one")
+    data = study.load_data(space.fixed)
+    connect(args.address)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
+                   space=space, data=data.info, metric=study.metric, mode=study.mode)
+    tuner = make_tuner(study, space, args, data, storage)
+    tuner.fit()
+    paths = build.from_experiment(out_dir)
+    print(paths.table.read_text())
+    print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
+    print(f"tensorboard --logdir {out_dir}")
+    return out_dir
+
+
+def main(study: Study, argv=None) -> Path:
+    try:
+        return run(study, argv)
+    except (UsageError, DataError) as err:
+        print(f"studies/{study.name}.py: error: {err}", file=sys.stderr)
+        sys.exit(2 if isinstance(err, UsageError) else 1)

@@ -1,0 +1,1 @@
+"""Model code and training loops. Nothing here imports Ray except `tune_session`."""

@@ -1,0 +1,145 @@
+"""The report's Section 1 CNN classifier and its training loop (Table 1, Figure 1).
+
+`train_cnn(config, session, data)` runs without Ray; under Tune, `session` is a TuneSession.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from trainables.augment import augment
+from trainables.images import load_images
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+
+DEFAULTS = {
+    "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
+    "augment": "none", "dropout": 0.0, "batch_norm": False, "zero_init": False,
+    "width": 16, "seed": 0, "dataset": "digits", "device": "auto",
+}
+
+
+class CNN(nn.Module):
+    """Two conv blocks, then FC 128 -> FC 64 -> classes. BN (if on) sits before each activation;
+    dropout (if > 0) follows each hidden fully connected layer."""
+
+    def __init__(self, in_channels: int, image_size: int, classes: int = 10, width: int = 16,
+                 dropout: float = 0.0, batch_norm: bool = False):
+        super().__init__()
+        norm2d = (lambda c: nn.BatchNorm2d(c)) if batch_norm else (lambda c: nn.Identity())
+        norm1d = (lambda c: nn.BatchNorm1d(c)) if batch_norm else (lambda c: nn.Identity())
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, width, 3, padding=1), norm2d(width), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1), norm2d(2 * width), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        flat = 2 * width * (image_size // 4) ** 2
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(flat, 128), norm1d(128), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(128, 64), norm1d(64), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(64, classes),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def zero_init_(model: nn.Module) -> None:
+    """Every weight and bias to zero: forward outputs are constant, gradients vanish (Table 1)."""
+    for p in model.parameters():
+        nn.init.zeros_(p)
+    for m in model.modules():  # keep BN's scale at 1 so only the learned weights are zero
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.ones_(m.weight)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def build(config: dict, data_arrays: dict) -> tuple[CNN, torch.optim.Optimizer]:
+    c, h = data_arrays["x_train"].shape[1], data_arrays["x_train"].shape[2]
+    classes = int(max(data_arrays["y_train"].max(), data_arrays["y_val"].max()) + 1)
+    model = CNN(c, h, classes, config["width"], config["dropout"], config["batch_norm"])
+    if config["zero_init"]:
+        zero_init_(model)
+    if config["optimizer"] == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=config["lr"], momentum=config["momentum"])
+    elif config["optimizer"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    else:
+        raise ValueError(f"optimizer must be adam or sgd, not {config['optimizer']!r}")
+    return model, opt
+
+
+def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
+    return x_uint8.float().div_(255.0)
+
+
+def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", generator=None):
+    """One pass over (x, y); trains if `opt` is given. Returns loss, accuracy, seconds,
+    and the jitter of the per-batch loss: the std of its step-to-step change relative to its
+    mean, so that oscillation is not confused with a loss that is merely higher."""
+    model.train(opt is not None)
+    losses, correct, start = [], 0, time.perf_counter()
+    order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
+    with torch.set_grad_enabled(opt is not None):
+        for i in range(0, len(y), batch_size):
+            idx = order[i:i + batch_size]
+            xb, yb = to_float(x[idx]).to(device), y[idx].to(device)
+            if opt is not None:
+                xb = augment(xb, augment_level, generator)
+            out = model(xb)
+            loss = F.cross_entropy(out, yb)
+            if opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            losses.append(loss.item() * len(idx))
+            correct += (out.argmax(1) == yb).sum().item()
+    seconds = time.perf_counter() - start
+    per_batch = np.asarray(losses) / np.minimum(batch_size, len(y))
+    jitter = float(np.std(np.diff(per_batch)) / max(per_batch.mean(), 1e-12)) if len(per_batch) > 2 else 0.0
+    return sum(losses) / len(y), correct / len(y), seconds, jitter
+
+
+def train_cnn(config: dict, session: Session | None = None, data=None) -> Session:
+    config = {**DEFAULTS, **config}
+    session = session or LocalSession()
+    apply_threads(session)
+    arrays = (data if data is not None else load_images(config)).arrays
+    torch.manual_seed(config["seed"])
+    device = pick_device(config["device"])
+    model, opt = build(config, arrays)
+    model.to(device)
+    generator = torch.Generator().manual_seed(config["seed"])
+    first_epoch = 0
+    state = session.restore()
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        first_epoch = state["epoch"]
+    # copies: arrays from Ray's object store are read-only
+    xt, yt = torch.tensor(arrays["x_train"]), torch.tensor(arrays["y_train"])
+    xv, yv = torch.tensor(arrays["x_val"]), torch.tensor(arrays["y_val"])
+    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+        tr_loss, tr_acc, seconds, jitter = run_epoch(
+            model, opt, xt, yt, config["batch_size"], device, config["augment"], generator)
+        va_loss, va_acc, _, _ = run_epoch(model, None, xv, yv, 512, device)
+        diverged = not is_finite(tr_loss, va_loss)
+        metrics = {"epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
+                   "val_acc": va_acc, "loss_jitter": jitter, "epoch_s": seconds,
+                   "images_per_s": len(yt) / seconds, "diverged": diverged,
+                   "done_training": epoch == config["epochs"]}
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        session.report(metrics, state)
+        if diverged:  # a non-finite loss never recovers: stop this trial, say why
+            break
+    return session
