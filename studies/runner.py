@@ -182,7 +182,7 @@ def trial_dirname(trial) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}_{trial.trial_id}")
 
 
-def make_tuner(study: Study, space: Space, args, data, storage: str):
+def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
     from ray import tune
     from trainables.tune_session import as_tune_trainable
 
@@ -201,7 +201,7 @@ def make_tuner(study: Study, space: Space, args, data, storage: str):
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
             trial_dirname_creator=trial_dirname),
         run_config=tune.RunConfig(
-            name=args.name, storage_path=storage, verbose=1,
+            name=args.name, storage_path=storage, verbose=1, callbacks=callbacks,
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
             # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
             failure_config=tune.FailureConfig(max_failures=2)),
@@ -222,7 +222,8 @@ def connect(address: str | None) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def run(study: Study, argv=None) -> Path:
+def run(study: Study, argv=None, callbacks=None) -> Path:
+    """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
     from analysis import build, manifest
     from ray import tune
 
@@ -241,7 +242,7 @@ def run(study: Study, argv=None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
-    tuner = make_tuner(study, space, args, data, storage)
+    tuner = make_tuner(study, space, args, data, storage, callbacks)
     tuner.fit()
     paths = build.from_experiment(out_dir)
     print(paths.table.read_text())
