@@ -89,8 +89,9 @@ def parse_args(study: Study, argv=None) -> argparse.Namespace:
     p.add_argument("--gpus-per-trial", type=_non_negative_float, default=0.0,
                    help="fractions share a GPU, e.g. 0.5 (default 0)")
     p.add_argument("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)")
-    p.add_argument("--storage-path", default="./results",
-                   help="local path, NFS path or bucket URI (s3://, gs://) (default ./results)")
+    p.add_argument("--storage-path", default=os.environ.get("TUNESTUDIES_STORAGE_PATH") or "./results",
+                   help="local path, NFS path or bucket URI (s3://, gs://) "
+                        "(default $TUNESTUDIES_STORAGE_PATH, else ./results)")
     p.add_argument("--name", type=_name, default=study.name, help=f"experiment name (default {study.name})")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this name, errored trials included")
@@ -123,7 +124,7 @@ def _typed(key: str, text: str, current: Any) -> Any:
 
 def build_space(study: Study, args) -> Space:
     space = study.space(args.profile, args.search)
-    settable = space.settable()
+    settable = {**getattr(study.train, "faults", {}), **space.settable()}  # + fault injection
     for key, text in args.overrides:
         if key not in settable:
             raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")

@@ -21,6 +21,16 @@ DEFAULTS = {
     "width": 16, "seed": 0, "dataset": "digits", "device": "auto",
 }
 
+# Fault injection for the fault-tolerance tests; off unless set (`--set fail_at_epoch=2`).
+# fail_at_epoch=k: every trial raises once, right after reporting (and checkpointing) epoch k;
+#   retried from that checkpoint, it goes on from epoch k+1 and does not fail again.
+# fail_always="arm[,arm]": the trials of these arms raise on every attempt, before any epoch.
+FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
+
+
+class InjectedFault(RuntimeError):
+    """Raised by the fault-injection settings above, never otherwise."""
+
 
 class CNN(nn.Module):
     """Two conv blocks, then FC 128 -> FC 64 -> classes. BN (if on) sits before each activation;
@@ -109,7 +119,7 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
 
 
 def train_cnn(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
+    config = {**DEFAULTS, **FAULTS, **config}
     session = session or LocalSession()
     apply_threads(session)
     arrays = (data if data is not None else load_images(config)).arrays
@@ -128,6 +138,8 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
     # copies: arrays from Ray's object store are read-only
     xt, yt = torch.tensor(arrays["x_train"]), torch.tensor(arrays["y_train"])
     xv, yv = torch.tensor(arrays["x_val"]), torch.tensor(arrays["y_val"])
+    if config["fail_always"] and config.get("arm") in config["fail_always"].split(","):
+        raise InjectedFault(f"fail_always: arm {config['arm']} fails at every attempt")
     for epoch in range(first_epoch + 1, config["epochs"] + 1):
         tr_loss, tr_acc, seconds, jitter = run_epoch(
             model, opt, xt, yt, config["batch_size"], device, config["augment"], generator)
@@ -140,6 +152,11 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
                  "generator": generator.get_state(), "epoch": epoch, "config": config}
         session.report(metrics, state)
+        if epoch == config["fail_at_epoch"]:
+            raise InjectedFault(f"fail_at_epoch: failing once after epoch {epoch}")
         if diverged:  # a non-finite loss never recovers: stop this trial, say why
             break
     return session
+
+
+train_cnn.faults = FAULTS  # the runner lets `--set` reach these keys too

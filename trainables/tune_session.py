@@ -4,6 +4,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import ray
 from ray import tune
 
 from trainables.session import Session, flatten_arm, load_state, save_state
@@ -25,6 +26,8 @@ class TuneSession(Session):
 
     def report(self, metrics: dict, state: dict | None = None) -> None:
         self._reports += 1
+        # which Ray node ran this epoch (node_ip/hostname cannot tell nodes on one machine apart)
+        metrics = {**metrics, "node_id": ray.get_runtime_context().get_node_id()}
         last = metrics.get("done_training") or metrics.get("diverged")
         if state is None or (self._reports % self.checkpoint_every and not last):
             tune.report(metrics)
