@@ -1,0 +1,65 @@
+"""What the benchmarks share: running a study in-process with timing callbacks, and a bare loop."""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from ray import tune
+
+from studies.runner import build_space, parse_args, run
+from trainables.session import LocalSession, flatten_arm
+
+
+class Timing(tune.Callback):
+    """Driver-side clock: when each trial started, first reported, and finished."""
+
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.start, self.first, self.end = {}, {}, {}
+
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self.start.setdefault(trial.trial_id, time.perf_counter())
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.first.setdefault(trial.trial_id, time.perf_counter())
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.end[trial.trial_id] = time.perf_counter()
+
+
+def run_study(study, argv: list[str]) -> tuple[float, Timing, pd.DataFrame, pd.DataFrame, float]:
+    """(wall seconds of the whole script, timing, trials, history, seconds until fit ended)."""
+    storage = tempfile.mkdtemp(prefix="bench-")
+    timing = Timing()
+    t0 = time.perf_counter()
+    out = run(study, [*argv, "--storage-path", storage], callbacks=[timing])
+    wall = time.perf_counter() - t0
+    fit_end = max(timing.end.values()) - t0
+    return wall, timing, pd.read_parquet(Path(out) / "trials.parquet"), \
+        pd.read_parquet(Path(out) / "history.parquet"), fit_end
+
+
+def trial_configs(study, argv: list[str]) -> list[dict]:
+    """The configs a grid study's Tuner would run, expanded the same way (arms x seeds x grid)."""
+    from ray.tune.search.variant_generator import generate_variants
+    from studies.runner import param_space
+    args = parse_args(study, argv)
+    space = build_space(study, args)
+    return [flatten_arm(cfg) for _, cfg in generate_variants(param_space(space, "grid"))], space
+
+
+def bare_loop(study, configs, data) -> tuple[float, list[dict]]:
+    """The same trainables, one after another in this process, no Ray: (wall, every report)."""
+    t0 = time.perf_counter()
+    reports = []
+    for cfg in configs:
+        reports += study.train(cfg, LocalSession(threads=1), data).history
+    return time.perf_counter() - t0, reports
+
+
+def median_spread(values) -> str:
+    values = list(values)
+    return f"{statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g}, n={len(values)})"
