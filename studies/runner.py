@@ -144,6 +144,17 @@ def storage_location(path: str) -> tuple[str, bool]:
     return os.path.abspath(os.path.expanduser(path)), True
 
 
+def writable(folder: str) -> None:
+    """A local or NFS storage path that exists (or can be made) and can be written, or a UsageError."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        ok = os.access(folder, os.W_OK | os.X_OK)
+    except OSError as err:
+        raise UsageError(f"--storage-path {folder}: cannot be written ({err.strerror or err})") from None
+    if not ok:
+        raise UsageError(f"--storage-path {folder}: cannot be written (permission denied)")
+
+
 # ---------------------------------------------------------------- the Tuner
 
 def param_space(space: Space, search: str) -> dict | None:
@@ -238,6 +249,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if not args.resume and local and Path(exp_path, "tuner.pkl").exists():
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
                          f"or --name for a new one")
+    if local:
+        writable(storage)
     data = study.load_data(space.fixed)
     connect(args.address)
     out_dir.mkdir(parents=True, exist_ok=True)
