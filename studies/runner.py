@@ -211,7 +211,9 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
         tune_config=tune.TuneConfig(
             metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
-            trial_dirname_creator=trial_dirname),
+            trial_dirname_creator=trial_dirname,
+            # a new worker per trial costs seconds (process start, torch import): reuse them
+            reuse_actors=True),
         run_config=tune.RunConfig(
             name=args.name, storage_path=storage, verbose=1, callbacks=callbacks,
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
