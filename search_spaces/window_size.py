@@ -1,0 +1,27 @@
+"""Figure 3: the RNN's input window (1, 3, 6, 12 months) on a 12-month-periodic series; the
+learning rate is tuned per arm on the validation months, seeds are replicates."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+WINDOWS = (1, 3, 6, 12)
+ARMS = {f"window_{w}": {"window": w} for w in WINDOWS}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "epochs": pick(profile, smoke=4, local=200, full=300),
+            "hidden": pick(profile, smoke=8, local=32, full=32),
+            "batch_size": 16, "val_months": 12, "test_months": 24, "max_months": 0,
+            # a checkpoint every 10th epoch (and the last): the epochs are milliseconds long
+            "checkpoint_every": pick(profile, smoke=1, local=10, full=10),
+        },
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2], local=[1e-3, 3e-3],
+                                           full=[1e-3, 3e-3, 1e-2]),
+                                 dist=tune.loguniform(3e-4, 3e-2))},
+        seeds=pick(profile, smoke=2, local=3, full=5),
+        num_samples=pick(profile, smoke=2, local=3, full=8),
+        grace_epochs=pick(profile, smoke=2, local=50, full=50),
+    )

@@ -1,0 +1,87 @@
+"""The window-size study (Figure 3): the smoke profile through real Ray Tune, and the forecaster's
+honest split in time without Ray."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from search_spaces.window_size import ARMS
+from tests.conftest import run_study
+from trainables.rnn_forecast import (AIRLINE_PASSENGERS, MinMax, load_airline, split_points,
+                                     train_forecaster, windows)
+from trainables.session import LocalSession
+
+
+@pytest.fixture(scope="module")
+def window_run(ray_local, tmp_path_factory):
+    return run_study("window_size", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+
+
+def test_every_window_is_in_the_table_with_test_errors(window_run):
+    table = (window_run / "table.md").read_text()
+    for label in ("window 1 month", "window 3 months", "window 6 months", "window 12 months"):
+        assert f"| {label} |" in table
+    assert "test RMSE (this run)" in table and "test MAE (this run)" in table
+    csv = pd.read_csv(window_run / "table.csv").set_index("arm")
+    assert sorted(csv.index) == sorted(ARMS)
+    assert (csv["final_test_rmse_n"] == 2).all()  # two seeds per window
+    assert (csv["final_test_rmse_mean"] >= csv["final_test_mae_mean"]).all()  # RMSE >= MAE always
+    assert (csv["final_test_rmse_mean"] > 0).all()
+
+
+def test_parquet_holds_errors_and_the_forecasts(window_run):
+    trials = pd.read_parquet(window_run / "trials.parquet")
+    history = pd.read_parquet(window_run / "history.parquet")
+    assert len(trials) == len(ARMS) * 2
+    assert {"best_val_rmse", "final_test_rmse", "final_test_mae", "config/window", "config/lr"} <= set(trials.columns)
+    assert sorted(trials["config/window"].unique()) == [1, 3, 6, 12]
+    assert (trials["status"] == "completed").all()
+    last = history.dropna(subset=["predictions"])
+    assert len(last) == len(trials) and (last["epoch"] == 4).all()
+    for _, row in last.iterrows():
+        window = int(trials.set_index("trial_id").loc[row["trial_id"], "config/window"])
+        pred = json.loads(row["predictions"])
+        assert len(pred) == 144 and pred[:window] == [None] * window and None not in pred[window:]
+
+
+def test_findings_and_the_forecast_figure(window_run):
+    findings = (window_run / "findings.md").read_text()
+    assert "| Windows of 1 and 3 months give the lowest test RMSE |" in findings
+    assert "| A window of 12 months gives the highest test RMSE |" in findings
+    assert "window_12" in findings and "Welch p=" in findings
+    assert (window_run / "figures" / "forecasts_per_window.png").stat().st_size > 20_000
+
+
+def test_the_embedded_series_is_box_jenkins_series_g():
+    s = np.asarray(AIRLINE_PASSENGERS)
+    assert len(s) == 144 and s.sum() == 40363 and s[0] == 112 and s[-1] == 432 and s.max() == 622
+    assert load_airline({"max_months": 60}).arrays["series"].shape == (60,)
+
+
+def test_the_split_is_honest_in_time():
+    series = np.asarray(AIRLINE_PASSENGERS, np.float32)
+    n_train, n_val_end = split_points(144, 12, 24)
+    assert (n_train, n_val_end) == (108, 120)
+    scaler = MinMax(series[:n_train])  # fitted on training months only
+    z = scaler(series)
+    assert z[:n_train].min() == 0 and z[:n_train].max() == 1
+    assert z[n_val_end:].max() > 1  # the test months lie above the training range: no peeking
+    for w in (1, 3, 6, 12):
+        x, y = windows(z, w, 0, n_train)
+        assert x.shape == (n_train - w, w, 1)
+        np.testing.assert_array_equal(y, z[w:n_train])  # training targets never reach validation
+        np.testing.assert_array_equal(x[-1, :, 0], z[n_train - 1 - w:n_train - 1])
+        xt, yt = windows(z, w, n_val_end, 144)
+        assert len(yt) == 24 and np.array_equal(yt, z[n_val_end:])
+
+
+def test_training_without_ray_learns_and_resumes(tmp_path):
+    config = {"window": 3, "epochs": 30, "lr": 1e-2, "hidden": 8, "seed": 1}
+    unbroken = train_forecaster(config, LocalSession(threads=1)).history
+    assert unbroken[-1]["train_loss"] < unbroken[0]["train_loss"] / 2
+    assert unbroken[-1]["done_training"] and "predictions" in unbroken[-1]
+    train_forecaster({**config, "epochs": 10}, LocalSession(tmp_path, threads=1))
+    resumed = train_forecaster(config, LocalSession(tmp_path, threads=1)).history
+    assert resumed[0]["epoch"] == 11
+    assert resumed[-1]["test_rmse"] == pytest.approx(unbroken[-1]["test_rmse"], rel=1e-4)
