@@ -1,0 +1,132 @@
+"""Report Figures 4 and 5: BLEU of generated text against sampling temperature, word level and
+character level. Its claims: BLEU falls as temperature rises; word-level BLEU is above
+character-level BLEU. The report gives figures only, no numbers."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from analysis.figures import plt, save
+from analysis.findings import INCONCLUSIVE, Finding, higher, monotone
+from analysis.report import Column, ReportSpec
+from trainables.language_model import TEMPERATURES, bleu_key
+
+FIGURE_ONLY = {"word": "figure only", "char": "figure only"}
+LEVELS = {"word": "Word level (Figure 4)", "char": "Character level (Figure 5)"}
+
+
+def temperatures(s) -> list[float]:
+    """The temperatures this run scored, from its final_bleu_tXXX columns."""
+    found = sorted(int(c[len("final_bleu_t"):]) for c in s.trials.columns
+                   if c.startswith("final_bleu_t") and c[len("final_bleu_t"):].isdigit())
+    return [t / 100 for t in found]
+
+
+def bleu_points(s, arm: str) -> tuple[np.ndarray, np.ndarray]:
+    """(temperature, BLEU) of the trial chosen for each seed of `arm`."""
+    rows = s.chosen[s.chosen["arm"] == arm]
+    xs, ys = [], []
+    for t in temperatures(s):
+        col = f"final_{bleu_key(t)}"
+        for v in rows[col] if col in rows else []:
+            xs.append(t)
+            ys.append(v)
+    return np.asarray(xs, float), np.asarray(ys, float)
+
+
+def samples(s, arm: str) -> dict:
+    """The samples the chosen trial of `arm` (first seed) wrote at its last epoch."""
+    ids = s.chosen.loc[s.chosen["arm"] == arm].sort_values("seed")["trial_id"]
+    if ids.empty or "samples" not in s.history:
+        return {}
+    h = s.history[(s.history["trial_id"] == ids.iloc[0]) & s.history["samples"].notna()]
+    return json.loads(h["samples"].iloc[-1]) if len(h) else {}
+
+
+def _quote(text: str, words: int = 12) -> str:
+    cut = " ".join(text.split()[:words])
+    return "«" + cut.replace("|", "/").replace("\n", " ") + ("…»" if len(text.split()) > words else "»")
+
+
+def _sample_text(s, arm: str) -> str:
+    shown = samples(s, arm)
+    if not shown:
+        return ""
+    parts = [f"samples after the prompt {_quote(shown['prompt'])} (true continuation "
+             f"{_quote(shown['reference'])}):"]
+    parts += [f"{k}: {_quote(v[0])}" for k, v in shown.items() if k.startswith("T=") and v]
+    return "; " + "; ".join(parts)
+
+
+def findings(s):
+    out = []
+    for arm in ("word", "char"):
+        xs, ys = bleu_points(s, arm)
+        claim = f"BLEU falls as the sampling temperature rises ({arm} level)"
+        if len(xs) == 0:
+            out.append(Finding(claim, INCONCLUSIVE, f"{arm}: no completed trial"))
+            continue
+        means = " ".join(f"T={t:g}:{np.mean(ys[xs == t]) * 100:.2f}" for t in sorted(set(xs)))
+        f = monotone(claim, xs, ys, -1, f"BLEU x100 by temperature ({means})")
+        out.append(Finding(f.claim, f.verdict, f.evidence + _sample_text(s, arm)))
+    out.append(higher("Word-level BLEU is above character-level BLEU (mean over temperatures)",
+                      s, "word", "char", "final_bleu_mean", 100))
+    wins = [t for t in temperatures(s)
+            if s.stat("word", f"final_{bleu_key(t)}").mean > s.stat("char", f"final_{bleu_key(t)}").mean]
+    out[-1] = Finding(out[-1].claim, out[-1].verdict,
+                      out[-1].evidence + f"; word above char at {len(wins)} of {len(temperatures(s))} "
+                      f"temperatures")
+    return out
+
+
+def bleu_vs_temperature(s, folder):
+    """Like the report's Figures 4 and 5: BLEU against temperature, one line per level (mean over
+    seeds; band: the seeds' range)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    drawn = False
+    for arm, label in LEVELS.items():
+        xs, ys = bleu_points(s, arm)
+        if len(xs) == 0:
+            continue
+        ts = np.array(sorted(set(xs)))
+        m = np.array([ys[xs == t].mean() for t in ts]) * 100
+        lo = np.array([ys[xs == t].min() for t in ts]) * 100
+        hi = np.array([ys[xs == t].max() for t in ts]) * 100
+        ax.plot(ts, m, marker="o", label=label)
+        ax.fill_between(ts, lo, hi, alpha=0.2)
+        drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xlabel("sampling temperature")
+    ax.set_ylabel("BLEU x100 (word tokens, held-out continuations)")
+    ax.set_title("BLEU of generated text against temperature")
+    ax.legend()
+    fig.tight_layout()
+    return save(fig, folder, "bleu_vs_temperature.png")
+
+
+SPEC = ReportSpec(
+    title="Figures 4, 5: BLEU of generated text against sampling temperature, word vs. character level",
+    columns=[Column(f"BLEU T={t:g}", f"final_{bleu_key(t)}", report=FIGURE_ONLY, scale=100, fmt=".2f")
+             for t in TEMPERATURES] + [
+        Column("BLEU mean over T", "final_bleu_mean", report=FIGURE_ONLY, scale=100, fmt=".2f"),
+        Column("val. perplexity per token", "best_val_perplexity", fmt=".2f"),
+        Column("val. perplexity per word", "best_val_word_perplexity", fmt=".1f")],
+    findings=findings,
+    figures=[bleu_vs_temperature],
+    arm_labels=LEVELS,
+    notes=["The report gives Figures 4 and 5 without numbers and does not name its corpus or model; "
+           "its columns say 'figure only'. The corpus here is a stand-in (see Data).",
+           "BLEU: NLTK corpus_bleu, 4-gram, SmoothingFunction().method1, x100, over word tokens for "
+           "both levels. Both models continue the same held-out prompts (prompt_words words of the "
+           "test split) and each continuation is cut to continuation_words word tokens (the character "
+           "model's output is split into words by the same tokenizer); the reference is the true "
+           "continuation. Several samples per prompt, with a fixed seed per temperature.",
+           "Temperature is a sampling setting: each level is trained once (learning rate tuned by "
+           "ASHA on validation perplexity) and sampled at every temperature after its last epoch.",
+           "Perplexity per token is per word token (word model) or per character (char model); per "
+           "word it is the char model's loss summed over each word's characters. The word model's "
+           "vocabulary is capped (word_vocab, rest <unk>, never sampled), which flatters its perplexity."],
+)

