@@ -1,0 +1,255 @@
+"""cluster.yaml, checked with Ray's own schema and config preparation, and multi-node runs on this
+machine: a Ray cluster of a CPU-less head and two worker nodes that declare one GPU each, a study
+run against it with --address and --gpus-per-trial 0.5, and a worker node killed mid-run."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+CLUSTER_YAML = ROOT / "cluster.yaml"
+
+
+# ---------------------------------------------------------------- cluster.yaml
+
+def prepared(config: dict) -> dict:
+    """What `ray up` does to the file before it starts anything: merge the provider's defaults
+    (prepare_config / fillout_defaults), then validate against ray-schema.json."""
+    from ray.autoscaler._private.util import prepare_config, validate_config
+    config = prepare_config(copy.deepcopy(config))
+    validate_config(config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return yaml.safe_load(CLUSTER_YAML.read_text())
+
+
+def test_cluster_yaml_passes_rays_schema_and_config_preparation(config):
+    c = prepared(config)
+    assert c["provider"]["type"] == "aws"
+    head = c["available_node_types"][c["head_node_type"]]
+    assert head["resources"] == {"CPU": 0}  # the head runs no trial
+    assert any("--head" in cmd and "--num-cpus=0" in cmd for cmd in c["head_start_ray_commands"])
+    [gpu] = [t for name, t in c["available_node_types"].items() if name != c["head_node_type"]]
+    assert gpu["min_workers"] == 0 and gpu["resources"]["GPU"] >= 1
+    assert gpu["max_workers"] == c["max_workers"] >= 1
+
+
+MISTAKES = {
+    "a misspelled top-level key": lambda c: c.update(setup_comands=c.pop("setup_commands")),
+    "a misspelled node-type key": lambda c: c["available_node_types"]["gpu"].update(
+        min_worker=c["available_node_types"]["gpu"].pop("min_workers")),
+    "a node type without resources": lambda c: c["available_node_types"]["gpu"].pop("resources"),
+    "an ill-typed value": lambda c: c.update(max_workers="four"),
+    "a fractional GPU count": lambda c: c["available_node_types"]["gpu"]["resources"].update(GPU=0.5),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_a_mistake_in_cluster_yaml_fails_validation(config, mistake):
+    import jsonschema
+    broken = copy.deepcopy(config)
+    MISTAKES[mistake](broken)
+    with pytest.raises(jsonschema.ValidationError):
+        prepared(broken)
+
+
+def make_commands(target: str) -> list[str]:
+    """The commands `make <target>` runs on a fresh machine (dry run, nothing executed)."""
+    done = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_setup_commands_install_the_project_as_the_readme_does(config):
+    c = prepared(config)
+    setup = c["setup_commands"]
+    installs = [cmd for cmd in setup if re.search(r"\bmake\b.*\binstall\b", cmd)]
+    assert installs == ["make -C ~/tunestudies install PY=python3.11"]
+    # nothing else in the setup installs Python packages for the project: one source of truth
+    assert not [cmd for cmd in setup if re.search(r"\bpip\b", cmd)]
+    assert c["file_mounts"] == {"~/tunestudies": "."}
+    assert not {"pyproject.toml", "Makefile", "studies", "trainables"} & set(c["rsync_exclude"])
+    # `make install` is exactly the set-up that the README's `make demo` / `make test` run first
+    install, test, demo = make_commands("install"), make_commands("test"), make_commands("demo")
+    assert any("pip install -e '.[test]'" in cmd for cmd in install)
+    assert test[:-1] == install and demo[:-1] == install
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme and "make install" in readme
+    # Ray on every node runs from the venv that `make install` made (Makefile: VENV := .venv)
+    assert "VENV    := .venv" in (ROOT / "Makefile").read_text()
+    for cmd in c["head_start_ray_commands"] + c["worker_start_ray_commands"]:
+        assert "~/tunestudies/.venv/bin/ray " in cmd
+
+
+def test_shared_storage_is_wired_through_to_the_studies(config, monkeypatch):
+    c = prepared(config)
+    setup = " ".join(c["setup_commands"])
+    assert "mount -t nfs4" in setup and "/mnt/shared" in setup
+    assert "export TUNESTUDIES_STORAGE_PATH=/mnt/shared/results" in setup
+    from studies.lr_sweep import STUDY
+    from studies.runner import parse_args
+    monkeypatch.setenv("TUNESTUDIES_STORAGE_PATH", "/mnt/shared/results")
+    assert parse_args(STUDY, []).storage_path == "/mnt/shared/results"
+    assert parse_args(STUDY, ["--storage-path", "/elsewhere"]).storage_path == "/elsewhere"
+    monkeypatch.delenv("TUNESTUDIES_STORAGE_PATH")
+    assert parse_args(STUDY, []).storage_path == "./results"
+
+
+# ---------------------------------------------------------------- a multi-node cluster here
+
+# Runs in its own process, so that this test process's Ray (tests/conftest.py) is never touched.
+# ray.cluster_utils.Cluster records its address in /tmp/ray for a bare ray.init() to find: that
+# is switched off, so that no other Ray program on this machine joins this test cluster.
+CLUSTER_PROCESS = r"""
+import json, sys
+import ray._common.utils, ray._private.utils
+from ray.cluster_utils import Cluster
+ray._private.utils.write_ray_address = ray._common.utils.reset_ray_address = lambda *a, **k: None
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+workers = {}
+for _ in range(2):
+    node = cluster.add_node(num_cpus=2, num_gpus=1)
+    workers[node.node_id] = node
+cluster.wait_for_nodes()
+print(json.dumps({"address": cluster.address, "head": cluster.head_node.node_id,
+                  "workers": list(workers)}), flush=True)
+for line in sys.stdin:
+    command, *args = line.split()
+    if command == "kill":  # all of the node's processes, at once (no graceful shutdown)
+        cluster.remove_node(workers.pop(args[0]), allow_graceful=False)
+        print(json.dumps({"killed": args[0]}), flush=True)
+    else:
+        break
+cluster.shutdown()
+"""
+
+
+class LocalCluster:
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", CLUSTER_PROCESS], cwd=ROOT, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        env={**os.environ, "RAY_ADDRESS": ""}, start_new_session=True)
+        info = json.loads(self.process.stdout.readline() or "{}")
+        assert info, "the test cluster did not start"
+        self.address, self.head, self.workers = info["address"], info["head"], info["workers"]
+
+    def kill(self, node_id: str) -> None:
+        self.process.stdin.write(f"kill {node_id}\n")
+        self.process.stdin.flush()
+        assert json.loads(self.process.stdout.readline()) == {"killed": node_id}
+        self.workers.remove(node_id)
+
+    def shutdown(self) -> None:
+        try:
+            self.process.communicate("quit\n", timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:  # whatever it started and left behind
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = LocalCluster()
+    yield c
+    c.shutdown()
+
+
+def study(cluster: LocalCluster, storage: Path, *args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "studies" / "lr_sweep.py"), "--profile", "smoke",
+            "--address", cluster.address, "--gpus-per-trial", "0.5", "--cpus-per-trial", "1",
+            "--storage-path", str(storage), "--scheduler", "fifo", *args]
+
+
+def result_rows(folder: Path) -> list[dict]:
+    path = folder / "result.json"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def span(rows: list[dict]) -> tuple[float, float]:
+    """When a trial ran, from its results (seconds since the epoch)."""
+    return rows[0]["timestamp"] - rows[0]["time_this_iter_s"], rows[-1]["timestamp"]
+
+
+def test_trials_run_on_the_gpu_workers_two_to_a_gpu_never_on_the_head(cluster, tmp_path):
+    storage = tmp_path / "shared"
+    # 2 rates x 2 repeats = 4 trials of half a GPU on 2 workers with 1 GPU each
+    done = subprocess.run(study(cluster, storage, "--num-samples", "2", "--set", "epochs=3"), cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "RAY_ADDRESS": ""})
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = storage / "lr_sweep"
+    trials = pd.read_parquet(out / "trials.parquet")
+    history = pd.read_parquet(out / "history.parquet")
+    assert len(trials) == 4 and (trials["status"] == "completed").all()
+    assert sorted(trials["arm"].unique()) == ["lr=0.03", "lr=0.3"]  # every arm completed
+    nodes = history.groupby("trial_id")["node_id"].unique()
+    assert nodes.map(len).eq(1).all()  # each trial stayed on one node
+    placement = nodes.map(lambda n: n[0])
+    assert cluster.head not in set(placement) and set(placement) <= set(cluster.workers)
+    # each worker ran two trials at the same time: two trials shared its one declared GPU
+    assert sorted(placement.value_counts().tolist()) == [2, 2]
+    for node in cluster.workers:
+        spans = [span(result_rows(out / f)) for f in trials["folder"][trials["trial_id"].isin(
+            placement[placement == node].index)]]
+        assert max(s for s, _ in spans) < min(e for _, e in spans), spans
+    # results in the shared storage path: trial folders, Parquet, table, TensorBoard events
+    assert {"trials.parquet", "history.parquet", "table.md", "manifest.json"} <= {p.name for p in out.iterdir()}
+    assert len(list(out.glob("*/events.out.tfevents.*"))) >= 4
+
+
+def test_a_killed_worker_nodes_trials_move_to_the_other_node_and_complete(cluster, tmp_path):
+    storage, epochs = tmp_path / "shared", 6
+    log = open(tmp_path / "driver.log", "w")
+    driver = subprocess.Popen(study(cluster, storage, "--set", f"epochs={epochs}"), cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT, env={**os.environ, "RAY_ADDRESS": ""},
+                              start_new_session=True)
+    out, start = storage / "lr_sweep", time.monotonic()
+    try:
+        while True:  # both trials running on worker nodes, one epoch reported each
+            assert driver.poll() is None, (tmp_path / "driver.log").read_text()[-3000:]
+            assert time.monotonic() - start < 300, "the trials did not start"
+            rows = {f.name: result_rows(f) for f in out.glob("lr=*")} if out.exists() else {}
+            if len(rows) == 2 and all(rows.values()):
+                break
+            time.sleep(0.2)
+        victim = next(iter(rows.values()))[-1]["node_id"]
+        moved = [name for name, r in rows.items() if r[-1]["node_id"] == victim]
+        before = {name: len(r) for name, r in rows.items()}
+        cluster.kill(victim)
+        killed_at = time.time()
+        assert driver.wait(timeout=600) == 0, (tmp_path / "driver.log").read_text()[-3000:]
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+        log.close()
+    trials = pd.read_parquet(out / "trials.parquet")
+    history = pd.read_parquet(out / "history.parquet")
+    assert (trials["status"] == "completed").all() and (trials["epochs"] == epochs).all()
+    assert not history.duplicated(["trial_id", "epoch"]).any()
+    [survivor] = cluster.workers
+    for name in moved:
+        rows = result_rows(out / name)
+        later = [r for r in rows[before[name]:] if r["timestamp"] > killed_at]
+        assert later and {r["node_id"] for r in later} == {survivor}
+        # restarted from its last checkpoint on the other node, not from scratch
+        restarted = next(r for r in later if r["iterations_since_restore"] == 1)
+        assert restarted["epoch"] > 1
+        assert (out / name / "error.txt").exists()
+    print(f"\nkilled node {victim[:8]} with {len(moved)} trial(s) on it; they finished on {survivor[:8]}")
