@@ -234,6 +234,21 @@ def connect(address: str | None) -> None:
         raise UsageError(f"--address {address}: no Ray cluster there ({err})") from None
 
 
+def check_resources(args) -> None:
+    """A trial that no node can hold would wait forever: refuse it now, unless the cluster adds
+    nodes on demand (Tune's own test: the head of a `ray up` cluster has ~/ray_bootstrap_config.yaml)."""
+    import ray
+    if Path("~/ray_bootstrap_config.yaml").expanduser().exists():
+        return
+    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+    for flag, key, asked in (("--cpus-per-trial", "CPU", args.cpus_per_trial),
+                             ("--gpus-per-trial", "GPU", args.gpus_per_trial)):
+        most = max((n.get(key, 0) for n in nodes), default=0)
+        if asked > most:
+            raise UsageError(f"{flag} {asked:g}: no node of this Ray cluster offers more than "
+                             f"{most:g} {key}")
+
+
 # ---------------------------------------------------------------- the run
 
 def run(study: Study, argv=None, callbacks=None) -> Path:
@@ -255,6 +270,7 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
         writable(storage)
     data = study.load_data(space.fixed)
     connect(args.address)
+    check_resources(args)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)

@@ -181,3 +181,18 @@ def test_a_storage_path_that_cannot_be_written(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and "cannot be written" in lines[0], done.stderr[-2000:]
     assert blocker.read_text() == "not a folder"
+
+
+TOO_BIG = [(["--gpus-per-trial", "1"], "--gpus-per-trial 1: no node of this Ray cluster offers more than 0 GPU"),
+           (["--cpus-per-trial", "64"], "--cpus-per-trial 64: no node of this Ray cluster offers more than 2 CPU")]
+
+
+@pytest.mark.parametrize("args,message", TOO_BIG, ids=[" ".join(a) for a, _ in TOO_BIG])
+def test_a_trial_larger_than_every_node_is_refused_not_left_waiting(ray_local, tmp_path, capsys, args, message):
+    from studies.lr_sweep import STUDY
+    from studies.runner import main
+    with pytest.raises(SystemExit) as exit_:
+        main(STUDY, ["--profile", "smoke", "--storage-path", str(tmp_path), *args])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(lines) == 1 and message in lines[0], lines
+    assert not any(tmp_path.iterdir())
