@@ -253,7 +253,7 @@ def check_resources(args) -> None:
 
 def run(study: Study, argv=None, callbacks=None) -> Path:
     """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
-    from analysis import build, manifest
+    from analysis import build, manifest, storage as remote
     from ray import tune
 
     args = parse_args(study, argv)
@@ -263,7 +263,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     out_dir = Path(exp_path) if local else Path("results") / args.name
     if args.resume and not tune.Tuner.can_restore(exp_path):
         raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
-    if not args.resume and local and Path(exp_path, "tuner.pkl").exists():
+    if not args.resume and (Path(exp_path, "tuner.pkl").exists() if local
+                            else remote.exists(f"{exp_path}/tuner.pkl")):
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
                          f"or --name for a new one")
     if local:
@@ -276,7 +277,11 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
     tuner = make_tuner(study, space, args, data, storage, callbacks)
     tuner.fit()
+    if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
+        remote.pull(exp_path, out_dir)
     paths = build.from_experiment(out_dir)
+    if not local:
+        remote.push(out_dir, exp_path, paths.listing())
     print(paths.table.read_text())
     print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
     print(f"tensorboard --logdir {out_dir}")

@@ -24,3 +24,17 @@ def test_optuna_draws_log_uniform_rates_and_asha_judges_them(ray_local, tmp_path
     assert trials["config/lr"].between(1e-3, 1.0).all()
     assert (trials["status"] == "completed").any()
     assert set(trials["status"]) <= {"completed", "stopped_early", "diverged"}
+
+
+def test_a_storage_uri_gets_the_trials_and_the_outputs(ray_local, tmp_path, monkeypatch):
+    """A bucket URI goes to Ray as it is; the outputs are built locally and pushed beside the
+    trial folders (file:// stands in for s3:// here: the same pyarrow filesystem code path)."""
+    monkeypatch.chdir(tmp_path)
+    uri = f"file://{tmp_path}/bucket"
+    run_study("lr_sweep", tmp_path, "--storage-path", uri, "--set", "epochs=1")
+    remote = tmp_path / "bucket" / "lr_sweep"
+    assert len(list(remote.glob("*/result.json"))) == 2
+    for name in ("trials.parquet", "history.parquet", "table.md", "findings.md", "manifest.json",
+                 "figures/loss_per_learning_rate.png"):
+        assert (remote / name).exists(), name
+    assert (tmp_path / "results" / "lr_sweep" / "table.md").exists()  # the local copy
