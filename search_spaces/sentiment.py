@@ -1,0 +1,36 @@
+"""Table 3: three sentiment classifiers (1-d averaged embedding; 300-d embedding + LSTM; the
+LSTM with a GloVe-initialised embedding). The learning rate is tuned per arm; the 1-d embedding
+model trains at 10x the tuned rate (it has one weight a word and learns slowly)."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+ARMS = {
+    "embedding": {"model": "embedding", "lr_scale": 10.0},
+    "lstm": {"model": "lstm"},
+    "lstm_glove": {"model": "lstm_glove"},
+}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "dataset": pick(profile, smoke="rotten_tomatoes", local="rotten_tomatoes", full="imdb"),
+            "epochs": pick(profile, smoke=2, local=3, full=10),
+            "max_texts": pick(profile, smoke=800, local=0, full=0),
+            "vocab_size": pick(profile, smoke=2000, local=10000, full=10000),
+            "max_len": pick(profile, smoke=40, local=50, full=200),
+            # the report's trainable embedding is 300-d; the GloVe arm takes GloVe's dimension
+            "embed_dim": 300,
+            "hidden": pick(profile, smoke=16, local=32, full=64),
+            "batch_size": 64, "freeze_embedding": False,
+            # full only: where the aclImdb folder and glove.6B.300d.txt are ("" = download to the cache)
+            **({"imdb_root": "", "glove_file": "", "glove_dim": 300} if profile == "full" else {}),
+        },
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[1e-3, 3e-3], full=[3e-4, 1e-3, 3e-3]),
+                                 dist=tune.loguniform(1e-4, 1e-2))},
+        seeds=pick(profile, smoke=1, local=3, full=3),
+        num_samples=pick(profile, smoke=2, local=3, full=8),
+        grace_epochs=pick(profile, smoke=1, local=1, full=3),
+    )

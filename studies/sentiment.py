@@ -1,0 +1,11 @@
+"""Report Table 3: a 1-d averaged embedding, a 300-d embedding + LSTM, and the LSTM with GloVe
+initialisation, on movie-review sentiment; with the scores of two example sentences."""
+from search_spaces import sentiment
+from studies.runner import Study, main
+from trainables.sentiment import train_sentiment
+from trainables.text_data import load_sentiment
+
+STUDY = Study("sentiment", train_sentiment, sentiment.space, load_sentiment, metric="val_acc", mode="max")
+
+if __name__ == "__main__":
+    main(STUDY)

@@ -1,0 +1,163 @@
+"""The report's Section 3.2 sentiment classifiers (Table 3) and their training loop.
+
+- `embedding`: a word embedding of dimension 1, averaged over the words (global average pooling),
+  then a logistic output: it cannot see word order.
+- `lstm`: a trainable embedding (300-d in the report) read by an LSTM; the last state -> logit.
+- `lstm_glove`: the same LSTM, its embedding initialised from GloVe (and trained further); the
+  embedding dimension is GloVe's (300 in the report, 50 with the embedded GloVe 6B 50-d).
+
+`train_sentiment(config, session, data)` runs without Ray.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.text_data import PAD, load_sentiment
+
+DEFAULTS = {
+    "model": "lstm", "embed_dim": 300, "hidden": 64, "lr": 1e-3, "batch_size": 64, "epochs": 5,
+    "freeze_embedding": False, "seed": 0, "dataset": "rotten_tomatoes", "vocab_size": 10000,
+    "max_len": 50, "max_texts": 0, "lr_scale": 1.0,
+}
+
+
+class AveragedEmbedding(nn.Module):
+    """Embedding(vocab, 1) -> mean over the words (padding excluded) -> Linear(1, 1)."""
+
+    def __init__(self, vocab: int, dim: int = 1):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim, padding_idx=PAD)
+        self.out = nn.Linear(dim, 1)
+
+    def forward(self, ids):
+        mask = (ids != PAD).unsqueeze(-1).float()
+        pooled = (self.embedding(ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.out(pooled).squeeze(-1)
+
+
+class LSTMClassifier(nn.Module):
+    """Embedding -> LSTM over the words (padding packed away) -> last hidden state -> logit."""
+
+    def __init__(self, vocab: int, dim: int = 300, hidden: int = 64, vectors: np.ndarray | None = None,
+                 found: np.ndarray | None = None, freeze: bool = False):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim, padding_idx=PAD)
+        if vectors is not None:
+            init_from_vectors_(self.embedding, vectors, found)
+            self.embedding.weight.requires_grad_(not freeze)
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, ids):
+        lengths = (ids != PAD).sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)
+        return self.out(h[-1]).squeeze(-1)
+
+
+def init_from_vectors_(embedding: nn.Embedding, vectors: np.ndarray, found: np.ndarray | None) -> None:
+    """Copy the pre-trained rows of the words found; the others keep a random start of the same
+    scale as the pre-trained rows; the padding row is zero."""
+    vectors = torch.as_tensor(np.asarray(vectors), dtype=torch.float32)
+    found = torch.as_tensor(np.asarray(found if found is not None else np.ones(len(vectors), bool)))
+    with torch.no_grad():
+        std = float(vectors[found].std()) if found.any() else 0.1
+        embedding.weight.normal_(0.0, std)
+        embedding.weight[found] = vectors[found]
+        embedding.weight[PAD] = 0.0
+
+
+def build(config: dict, arrays: dict) -> nn.Module:
+    vocab = len(arrays["glove"])
+    kind = config["model"]
+    if kind == "embedding":
+        return AveragedEmbedding(vocab, 1)
+    if kind == "lstm":
+        return LSTMClassifier(vocab, int(config["embed_dim"]), int(config["hidden"]))
+    if kind == "lstm_glove":
+        glove = arrays["glove"]
+        return LSTMClassifier(vocab, glove.shape[1], int(config["hidden"]), glove, arrays["glove_found"],
+                              bool(config["freeze_embedding"]))
+    raise ValueError(f"model must be embedding, lstm or lstm_glove, not {kind!r}")
+
+
+def run_epoch(model, opt, x, y, batch_size, generator=None):
+    """One pass; trains if `opt` is given. Returns mean loss and accuracy."""
+    model.train(opt is not None)
+    order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
+    total, correct = 0.0, 0
+    with torch.set_grad_enabled(opt is not None):
+        for i in range(0, len(y), batch_size):
+            idx = order[i:i + batch_size]
+            logits = model(x[idx])
+            loss = F.binary_cross_entropy_with_logits(logits, y[idx])
+            if opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            total += loss.item() * len(idx)
+            correct += ((logits > 0).float() == y[idx]).sum().item()
+    return total / len(y), correct / len(y)
+
+
+def scores(model, ids) -> list[float]:
+    """P(positive) of each row of token ids."""
+    model.eval()
+    with torch.no_grad():
+        return torch.sigmoid(model(torch.tensor(ids))).tolist()
+
+
+def train_sentiment(config: dict, session: Session | None = None, data=None) -> Session:
+    config = {**DEFAULTS, **config}
+    session = session or LocalSession()
+    apply_threads(session)
+    data = data if data is not None else load_sentiment(config)
+    a = data.arrays
+    torch.manual_seed(config["seed"])
+    model = build(config, a)
+    # lr_scale: an arm's own multiplier of the tuned rate (the 1-d embedding model learns slowly)
+    lr = config["lr"] * float(config["lr_scale"])
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    generator = torch.Generator().manual_seed(config["seed"])
+    first_epoch = 0
+    state = session.restore()
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        first_epoch = state["epoch"]
+    # copies: arrays from Ray's object store are read-only
+    xt, yt = torch.tensor(a["x_train"]), torch.tensor(a["y_train"], dtype=torch.float32)
+    xv, yv = torch.tensor(a["x_val"]), torch.tensor(a["y_val"], dtype=torch.float32)
+    bs = int(config["batch_size"])
+    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+        start = time.perf_counter()
+        tr_loss, tr_acc = run_epoch(model, opt, xt, yt, bs, generator)
+        seconds = time.perf_counter() - start
+        va_loss, va_acc = run_epoch(model, None, xv, yv, 512)
+        diverged = not is_finite(tr_loss, va_loss)
+        last = epoch == config["epochs"]
+        metrics = {"epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
+                   "val_acc": va_acc, "epoch_s": seconds, "diverged": diverged, "done_training": last}
+        if last and not diverged:  # measured once, on the final model
+            xs, ys = torch.tensor(a["x_test"]), torch.tensor(a["y_test"], dtype=torch.float32)
+            _, metrics["test_acc"] = run_epoch(model, None, xs, ys, 512)
+            # the training set's accuracy of the final model, without dropout or updates
+            _, metrics["train_acc_final_model"] = run_epoch(model, None, xt, yt, 512)
+            s1, s2 = scores(model, a["x_examples"])
+            metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2)})
+            if config["model"] == "lstm_glove":
+                metrics["glove_vocab_coverage"] = float(a["glove_found"][2:].mean())
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        session.report(metrics, state)
+        if diverged:
+            break
+    return session
