@@ -30,8 +30,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "word_seq_len": pick(profile, smoke=16, local=32, full=40),
             "char_seq_len": pick(profile, smoke=64, local=128, full=200),
             "temperatures": list(TEMPERATURES),
-            "prompts": pick(profile, smoke=10, local=40, full=200),
-            "samples_per_prompt": pick(profile, smoke=2, local=4, full=5),
+            "prompts": pick(profile, smoke=10, local=200, full=500),
+            "samples_per_prompt": pick(profile, smoke=2, local=3, full=5),
             "prompt_words": 10, "continuation_words": 20, "bleu_order": 4,
         },
         # smoke: a good rate first and a poor one second, so ASHA has something to stop

@@ -53,10 +53,9 @@ def _sample_text(s, arm: str) -> str:
     shown = samples(s, arm)
     if not shown:
         return ""
-    parts = [f"samples after the prompt {_quote(shown['prompt'])} (true continuation "
-             f"{_quote(shown['reference'])}):"]
-    parts += [f"{k}: {_quote(v[0])}" for k, v in shown.items() if k.startswith("T=") and v]
-    return "; " + "; ".join(parts)
+    head = (f"; samples after the prompt {_quote(shown['prompt'])} (true continuation "
+            f"{_quote(shown['reference'])}): ")
+    return head + "; ".join(f"{k}: {_quote(v[0])}" for k, v in shown.items() if k.startswith("T=") and v)
 
 
 def findings(s):
