@@ -249,6 +249,26 @@ def check_resources(args) -> None:
                              f"{most:g} {key}")
 
 
+def same_space(space: Space, manifest_path: Path) -> None:
+    """--resume continues the stored study as it was; other settings would mix two studies."""
+    import json
+    if not manifest_path.exists():
+        return
+    stored = json.loads(manifest_path.read_text())
+    now = json.loads(json.dumps({"arms": space.arms, "fixed": space.fixed, "seeds": list(range(space.seeds)),
+                                 "nuisance": {k: {"grid": n.grid} for k, n in space.nuisance.items()}},
+                                default=str))
+    was = {"arms": stored.get("arms"), "fixed": stored.get("fixed"), "seeds": stored.get("seeds"),
+           "nuisance": {k: {"grid": v.get("grid")} for k, v in (stored.get("nuisance") or {}).items()}}
+    changed = sorted({f"{part} {key}" for part in now for key in set(now[part] or {}) | set(was[part] or {})
+                      if isinstance(now[part], dict) and (now[part] or {}).get(key) != (was[part] or {}).get(key)}
+                     | ({"seeds"} if now["seeds"] != was["seeds"] else set()))
+    if changed:
+        raise UsageError(f"--resume: {manifest_path.parent} was run with another search space "
+                         f"(differs in: {', '.join(changed)}); resume it with its own options, "
+                         f"or start a new study with --name")
+
+
 # ---------------------------------------------------------------- the run
 
 def run(study: Study, argv=None, callbacks=None) -> Path:
@@ -263,6 +283,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     out_dir = Path(exp_path) if local else Path("results") / args.name
     if args.resume and not tune.Tuner.can_restore(exp_path):
         raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
+    if args.resume:
+        same_space(space, out_dir / "manifest.json")
     if not args.resume and (Path(exp_path, "tuner.pkl").exists() if local
                             else remote.exists(f"{exp_path}/tuner.pkl")):
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "

@@ -65,6 +65,19 @@ def test_a_trial_that_always_fails_ends_errored_and_the_study_completes(faulty_r
     assert table.split("| lr=0.03 |")[1].splitlines()[0].endswith("| 1/0/0/0 |")
 
 
+def test_resume_with_another_search_space_is_refused_and_nothing_changes(faulty_run, capsys):
+    from studies.lr_sweep import STUDY
+    from studies.runner import main
+    files = {p: p.read_bytes() for p in faulty_run.rglob("*") if p.is_file()}
+    with pytest.raises(SystemExit) as exit_:
+        main(STUDY, ["--profile", "smoke", "--storage-path", str(faulty_run.parent), "--scheduler", "fifo",
+                     "--set", "fail_at_epoch=1", "--set", "fail_always=lr=0.3", "--set", "epochs=3", "--resume"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(lines) == 1, lines
+    assert "was run with another search space (differs in: fixed epochs)" in lines[0]
+    assert {p: p.read_bytes() for p in faulty_run.rglob("*") if p.is_file()} == files
+
+
 # ---------------------------------------------------------------- a non-finite loss
 
 def test_a_non_finite_loss_stops_the_trial_as_diverged_not_retried(ray_local, tmp_path):
