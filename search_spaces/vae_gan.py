@@ -1,0 +1,38 @@
+"""Table 6: a VAE with and without its KL term, and a DCGAN-style GAN, on 28x28 digits.
+
+Each arm keeps its usual learning rate (`base_lr`: Adam 1e-3 for the VAEs, 2e-4 with beta1 0.5
+for the GAN, as DCGAN); the nuisance setting tuned inside each arm is a multiplier of it."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+ARMS = {
+    "vae_kl": {"model": "vae", "kl_weight": 1.0, "base_lr": 1e-3},
+    "vae_no_kl": {"model": "vae", "kl_weight": 0.0, "base_lr": 1e-3},
+    "gan": {"model": "gan", "base_lr": 2e-4},
+}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "dataset": pick(profile, smoke="digits", local="digits", full="mnist"),
+            "epochs": pick(profile, smoke=2, local=15, full=50),
+            "max_train": pick(profile, smoke=400, local=0, full=0),
+            "max_val": pick(profile, smoke=200, local=0, full=0),
+            "batch_size": 64, "latent": 16, "width": pick(profile, smoke=8, local=16, full=64),
+            # samples scored per epoch (IS over `is_splits` parts, Frechet on all of them)
+            "n_samples": pick(profile, smoke=200, local=1000, full=10000),
+            "is_splits": pick(profile, smoke=5, local=10, full=10),
+            "classifier_epochs": pick(profile, smoke=2, local=8, full=5),
+            "collapse_d_loss": 1e-3,
+        },
+        # smoke: a usable multiplier first and a poor one second, so ASHA has something to stop
+        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[1.0, 3.0],
+                                                 full=[0.5, 1.0, 2.0]),
+                                       dist=tune.loguniform(0.2, 5.0))},
+        seeds=pick(profile, smoke=1, local=2, full=3),
+        num_samples=pick(profile, smoke=2, local=2, full=6),
+        grace_epochs=pick(profile, smoke=1, local=5, full=10),
+    )
