@@ -1,0 +1,124 @@
+"""Report Section 6 (Figures 8, 9) and appendix 7.6: epsilon-greedy vs. softmax exploration.
+
+The report shows learning curves only (no numbers). Its claims: epsilon-greedy gives a fast early
+rise, then a plateau; softmax (temperature 0.05) gives a smoother curve and slightly slower
+convergence. Each is judged here on per-seed statistics of the learning curve (computed by the
+trainable, trainables.rl.curve_stats) with Welch's t-test over seeds."""
+from analysis.figures import mean_band, plt, save
+from analysis.findings import INCONCLUSIVE, Finding, higher, lower
+from analysis.report import Column, ReportSpec
+
+ARM_LABELS = {"q_eps": "Q-learning, ε-greedy (decaying ε)", "q_softmax": "Q-learning, softmax",
+              "dqn_eps": "DQN, ε-greedy (decaying ε)", "dqn_softmax": "DQN, softmax over Q-values"}
+FAMILIES = (("q", "q_eps", "q_softmax", "Q-learning"), ("dqn", "dqn_eps", "dqn_softmax", "DQN"))
+
+
+def findings(s):
+    return [
+        higher("Q-learning: ε-greedy rises fast early (higher mean return over the first third of "
+               "training than softmax)", s, "q_eps", "q_softmax", "final_early_return"),
+        lower("Q-learning: ε-greedy then plateaus (smaller late gain, last third minus middle third, "
+              "than softmax)", s, "q_eps", "q_softmax", "final_late_gain"),
+        lower("Q-learning: softmax gives a smoother curve (lower mean absolute block-to-block change of the "
+              "return)", s, "q_softmax", "q_eps", "final_roughness"),
+        slower("Q-learning: softmax converges slightly slower (more episodes to the return threshold)",
+               s, "q_softmax", "q_eps"),
+        lower("DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)",
+              s, "dqn_softmax", "dqn_eps", "final_roughness"),
+        slower("DQN: softmax converges slightly slower (more episodes to the return threshold)",
+               s, "dqn_softmax", "dqn_eps"),
+    ]
+
+
+def slower(claim, s, a, b):
+    """`a` needs more episodes to the threshold than `b`; when no seed of either arm reached it,
+    both are censored at the budget and equal: that says nothing, so it is inconclusive."""
+    reached = [s.stat(arm, "final_threshold_reached") for arm in (a, b)]
+    if all(r.n and max(r.values) == 0 for r in reached):
+        return Finding(claim, INCONCLUSIVE, f"no seed of {a} or {b} reached the return threshold "
+                                            "within the budget (both censored)")
+    return higher(claim, s, a, b, "final_episodes_to_threshold")
+
+
+def _config(s, arm, key):
+    t = s.trials[s.trials["arm"] == arm]
+    col = f"config/{key}"
+    return t[col].iloc[0] if col in t and len(t) else None
+
+
+def learning_curves(s, folder, family: str):
+    """Like Figures 8 and 9: return per episode (block means) over training, mean over seeds with
+    the seed range as a band; the greedy policy's return dashed; epsilon/temperature on the right."""
+    _, eps_arm, soft_arm, title = next(f for f in FAMILIES if f[0] == family)
+    arms = [a for a in (eps_arm, soft_arm) if a in s.arms and not s.curves(a).empty]
+    if not arms:
+        return None
+    fig, axes = plt.subplots(1, len(arms), figsize=(5.2 * len(arms), 3.8), squeeze=False, sharey=True)
+    for ax, arm in zip(axes[0], arms):
+        c = s.curves(arm)
+        x, m, lo, hi = mean_band(c, "episodes", "mean_return")
+        ax.plot(x, m, marker="o", ms=3, label="return per episode (block mean)")
+        ax.fill_between(x, lo, hi, alpha=0.25, label=f"seed range (n={c['trial_id'].nunique()})")
+        if "greedy_return" in c and c["greedy_return"].notna().any():
+            x, m, _, _ = mean_band(c.dropna(subset=["greedy_return"]), "episodes", "greedy_return")
+            ax.plot(x, m, ls="--", lw=1, label="greedy policy's return")
+        ax.set_xlabel("episode")
+        ax.set_ylabel("return")
+        key = "temperature" if arm.endswith("softmax") else "epsilon"
+        if key in c and c[key].notna().any():
+            twin = ax.twinx()
+            x, m, _, _ = mean_band(c.dropna(subset=[key]), "episodes", key)
+            twin.plot(x, m, color="grey", ls=":", lw=1)
+            twin.set_ylim(0, max(m.max(), 1e-9) * 1.15)
+            twin.set_ylabel(key, color="grey")
+        env = _config(s, arm, "dqn_env" if family == "dqn" else "env")
+        ax.set_title(f"{ARM_LABELS[arm]}" + (f"\n{env}" if env else ""), fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{title}: ε-greedy vs. softmax exploration")
+    fig.tight_layout()
+    return save(fig, folder, f"{family}_learning_curves.png")
+
+
+def q_curves(s, folder):
+    return learning_curves(s, folder, "q")
+
+
+def dqn_curves(s, folder):
+    return learning_curves(s, folder, "dqn")
+
+
+FIG = {"q_eps": "fewer (Fig. 8)", "q_softmax": "slightly more (Fig. 9)"}
+SPEC = ReportSpec(
+    title="Figures 8, 9: Q-learning (and DQN) with ε-greedy vs. softmax exploration",
+    columns=[
+        Column("episodes to block return ≥ threshold", "final_episodes_to_threshold", fmt=".0f", report=FIG),
+        Column("seeds reaching the threshold (%)", "final_threshold_reached", scale=100, fmt=".0f"),
+        Column("final mean return (last block)", "final_mean_return", fmt=".3g",
+               report={"q_eps": "plateau (Fig. 8)", "q_softmax": "Fig. 9, no number"}),
+        Column("area under the learning curve (mean return, all episodes)", "final_auc", fmt=".3g"),
+        Column("roughness: mean abs. block-to-block change", "final_roughness", fmt=".3g",
+               report={"q_eps": "rougher (Fig. 8)", "q_softmax": "smoother (Fig. 9)"}),
+        Column("greedy policy's return, last block", "final_greedy_return", fmt=".3g"),
+    ],
+    findings=findings,
+    figures=[q_curves, dqn_curves],
+    arm_labels=ARM_LABELS,
+    notes=[
+        "The report gives these results as figures only (Figures 8, 9), without numbers: its "
+        "columns hold its qualitative claims, or '—'.",
+        "The report names no environment. Tabular arms run FrozenLake-v1 (4x4, slippery) and DQN "
+        "arms CartPole-v1 (episodes capped at `dqn_max_steps`), from gymnasium; `--set env=Taxi-v4` "
+        "or `--set env=CliffWalking-v1` switch the tabular one. Rows of different agents are on "
+        "different environments and scales: compare ε-greedy with softmax within an agent only.",
+        "One 'epoch' is a block of episodes; returns are training returns (with exploration). "
+        "Episodes to threshold: the first block whose mean return reached the environment's "
+        "threshold (FrozenLake 0.3, Taxi 0, CliffWalking -30, CartPole 100; `--set threshold=`); a "
+        "seed that never did counts as the whole budget (censored), see 'seeds reaching'.",
+        "Softmax uses temperature 0.05 as in the report (`temperature`, `dqn_temperature`); "
+        "ε decays per episode as max(eps_min, eps_start·eps_decay^episode). The step size (alpha, "
+        "or the DQN's Adam rate) is tuned per arm via `lr_scale`; each seed's best setting by "
+        "block mean return is kept.",
+        "DQN (appendix 7.6): replay buffer, a target network synced every `dqn_target_every` "
+        "updates; the TD target is r + γ·max_a' Q_target(s', a'), Huber loss.",
+    ],
+)

@@ -1,0 +1,50 @@
+"""Section 6 (Figures 8, 9) and appendix 7.6: epsilon-greedy vs. softmax exploration, for tabular
+Q-learning and for a DQN agent. The step size (alpha for Q-learning, Adam's rate for the DQN) is
+tuned per arm through one multiplier, `lr_scale`; seeds are replicates (RL curves are noisy).
+
+Other environments, temperatures and decay schedules are settings: e.g. `--set env=Taxi-v4`,
+`--set temperature=0.5`, `--set eps_schedule=linear --set eps_decay_episodes=500`."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+ARMS = {
+    "q_eps": {"agent": "q", "policy": "eps_greedy"},
+    "q_softmax": {"agent": "q", "policy": "softmax"},
+    "dqn_eps": {"agent": "dqn", "policy": "eps_greedy"},
+    "dqn_softmax": {"agent": "dqn", "policy": "softmax"},
+}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "env": "FrozenLake-v1", "dqn_env": "CartPole-v1",
+            "epochs": pick(profile, smoke=3, local=15, full=50),                     # blocks
+            "episodes_per_block": pick(profile, smoke=30, local=150, full=200),      # tabular
+            "dqn_episodes_per_block": pick(profile, smoke=2, local=8, full=20),
+            "threshold": "auto", "dqn_threshold": "auto",
+            "gamma": 0.99, "alpha": 0.1,
+            "eps_schedule": "exp", "eps_start": 1.0, "eps_min": 0.01,
+            "eps_decay": pick(profile, smoke=0.95, local=0.997, full=0.9995),
+            "eps_decay_episodes": 1000,
+            "dqn_eps_decay": pick(profile, smoke=0.7, local=0.95, full=0.99),
+            "temperature": 0.05, "temperature_decay": 1.0, "temperature_min": 0.01,
+            "dqn_temperature": 0.05,
+            "eval_episodes": pick(profile, smoke=5, local=20, full=100),
+            "dqn_eval_episodes": pick(profile, smoke=1, local=3, full=10),
+            "dqn_lr": 1e-3, "dqn_hidden": pick(profile, smoke=16, local=64, full=64),
+            "dqn_batch": pick(profile, smoke=16, local=64, full=64),
+            "dqn_buffer": pick(profile, smoke=1000, local=10_000, full=50_000),
+            "dqn_warmup": pick(profile, smoke=20, local=200, full=1000),
+            "dqn_train_every": 1, "dqn_target_every": 100,
+            "dqn_max_steps": pick(profile, smoke=100, local=200, full=500),
+        },
+        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0], local=[1.0, 3.0],
+                                                 full=[0.3, 1.0, 3.0]),
+                                       dist=tune.loguniform(0.1, 10.0))},
+        seeds=pick(profile, smoke=2, local=5, full=10),
+        num_samples=pick(profile, smoke=1, local=2, full=8),
+        grace_epochs=pick(profile, smoke=1, local=4, full=10),
+    )
