@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, run_script, run_study
+from tests.conftest import ROOT, run_study
 
 
 def result_rows(folder: Path) -> list[dict]:
@@ -187,12 +187,15 @@ def test_bad_input_to_every_study_is_one_clear_line(script, args, message, tmp_p
     assert not any(tmp_path.iterdir())  # nothing written
 
 
-def test_a_storage_path_that_cannot_be_written(tmp_path):
+def test_a_storage_path_that_cannot_be_written(tmp_path, capsys):
+    from studies.lr_sweep import STUDY
+    from studies.runner import main
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    done = run_script("lr_sweep", "--profile", "smoke", "--storage-path", str(blocker / "results"))
-    lines = done.stderr.strip().splitlines()
-    assert done.returncode == 2 and len(lines) == 1 and "cannot be written" in lines[0], done.stderr[-2000:]
+    with pytest.raises(SystemExit) as exit_:
+        main(STUDY, ["--profile", "smoke", "--storage-path", str(blocker / "results")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(lines) == 1 and "cannot be written" in lines[0], lines
     assert blocker.read_text() == "not a folder"
 
 
