@@ -21,6 +21,7 @@ from scipy import linalg
 from trainables.cache import cached_arrays, digest
 
 CLF_PREFIX = "clf/"   # classifier weights inside a Data's arrays
+ARCH = "c16c32f64"    # in the cache key: a changed architecture never loads old weights
 
 
 # ---------------------------------------------------------------- the scores
@@ -109,7 +110,8 @@ def _train_classifier(x_train, y_train, x_test, y_test, epochs: int, seed: int) 
 def classifier_arrays(x_train, y_train, x_test, y_test, epochs: int = 3, seed: int = 0) -> dict[str, np.ndarray]:
     """The trained classifier's weights (keys `clf/...`) and its test accuracy (`clf_test_acc`),
     built once per node for this data and these settings, under the cache's file lock."""
-    key = f"digit_classifier_{digest({'x': x_train, 'y': y_train, 'xt': x_test, 'yt': y_test})}_e{epochs}_s{seed}"
+    data = digest({"x": x_train, "y": y_train, "xt": x_test, "yt": y_test})
+    key = f"digit_classifier_{ARCH}_{data}_e{epochs}_s{seed}"
     return cached_arrays(key, lambda: _train_classifier(x_train, y_train, x_test, y_test, epochs, seed))
 
 

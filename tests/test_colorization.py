@@ -1,0 +1,96 @@
+"""Figure 24 through real Ray Tune in the smoke profile, and the colourisation code without Ray."""
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from search_spaces.colorization import ARMS
+from tests.conftest import run_study
+from trainables.colorization import PatchGAN, UNet, chroma, load_colorization_data, to_lab, to_rgb, \
+    train_colorization
+from trainables.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_photo_crops, photo
+from trainables.session import LocalSession
+
+
+@pytest.fixture(scope="module")
+def colorization_run(ray_local, tmp_path_factory) -> Path:
+    return run_study("colorization", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+
+
+def test_table_findings_and_figure(colorization_run):
+    table = (colorization_run / "table.md").read_text()
+    for label in ("UNet (MAE loss)", "cGAN (UNet + PatchGAN + L1)"):
+        assert f"| {label} |" in table
+    assert "STAND-IN for the report's CIFAR-10" in table and "CIE Lab" in table
+    csv = pd.read_csv(colorization_run / "table.csv").set_index("arm")
+    assert sorted(csv.index) == sorted(ARMS)
+    assert csv.loc["cgan", "final_test_mae_report"] == 0.0458 and csv.loc["unet", "final_test_mae_report"] == 0.0449
+    assert ((csv["final_test_mae_mean"] > 0) & (csv["final_test_mae_mean"] < 1)).all()
+    # the ground truth's chroma is the same test set for both arms
+    assert csv["final_chroma_truth_mean"].nunique() == 1 and csv["final_chroma_truth_mean"].iloc[0] > 5
+    findings = (colorization_run / "findings.md").read_text()
+    assert "| The cGAN and the UNet reach similar test MAE | **inconclusive** |" in findings  # 1 seed
+    assert "The cGAN's colours are more saturated than the UNet's" in findings
+    assert (colorization_run / "figures" / "colourisation_grid.png").stat().st_size > 10_000
+
+
+def test_parquet_and_manifest(colorization_run):
+    trials = pd.read_parquet(colorization_run / "trials.parquet")
+    history = pd.read_parquet(colorization_run / "history.parquet")
+    assert len(trials) == len(ARMS) * 2 and set(trials["status"]) <= {"completed", "stopped_early"}
+    assert {"best_test_mae", "final_test_mae", "final_chroma", "final_chroma_ratio", "config/lr"} <= set(trials.columns)
+    cgan = history[history["arm"] == "cgan"]
+    assert cgan["d_loss"].notna().all() and history.loc[history["arm"] == "unet", "d_loss"].isna().all()
+    manifest = json.loads((colorization_run / "manifest.json").read_text())
+    assert manifest["data"]["stand_in_for"] == "CIFAR-10" and manifest["metric"] == "test_mae"
+
+
+def test_lab_round_trip_and_chroma():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (4, 3, 8, 8)).astype(np.uint8)
+    grey, ab = to_lab(x)
+    assert grey.shape == (4, 1, 8, 8) and ab.shape == (4, 2, 8, 8)
+    assert grey.min() >= -1 and grey.max() <= 1 and ab.abs().max() <= 1.2
+    back = to_rgb(grey, ab)
+    assert np.abs(back * 255 - x.transpose(0, 2, 3, 1)).max() < 1.0
+    grey_only = np.repeat(rng.integers(0, 256, (2, 1, 8, 8)), 3, 1).astype(np.uint8)
+    assert chroma(to_lab(grey_only)[1]) < 0.01  # grey has no chroma
+
+
+def test_models_shapes():
+    g = torch.rand(2, 1, 32, 32) * 2 - 1
+    ab = UNet(4)(g)
+    assert ab.shape == (2, 2, 32, 32) and ab.abs().max() <= 1
+    assert PatchGAN(4)(g, ab).shape == (2, 1, 8, 8)
+
+
+def test_photo_crops_come_from_different_photographs():
+    assert not set(TRAIN_PHOTOS) & set(TEST_PHOTOS)
+    c = crops(photo("chelsea"), 64, 32, 16)
+    assert c.shape[1:] == (3, 32, 32) and c.dtype == np.uint8 and len(c) == 3 * 5  # 64x96 image
+    d = load_photo_crops(max_train=50, max_val=20)
+    assert d.arrays["x_train"].shape == (50, 3, 32, 32) and d.arrays["x_val"].shape == (20, 3, 32, 32)
+    assert d.stand_in_for == "CIFAR-10"
+    train = {a.tobytes() for a in load_photo_crops().arrays["x_train"]}
+    assert not any(a.tobytes() in train for a in load_photo_crops().arrays["x_val"])
+
+
+def test_cifar10_loader_reads_real_batches_and_a_diverged_trial_stops(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (4, 3072)).astype(np.uint8), b"labels": list(range(4))}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    data = load_colorization_data({"dataset": "cifar10", "data_root": str(tmp_path)})
+    assert data.arrays["x_train"].shape == (20, 3, 32, 32) and data.arrays["x_val"].shape == (4, 3, 32, 32)
+    history = train_colorization({"model": "cgan", "width": 2, "epochs": 3, "lr": 1e30, "batch_size": 4},
+                                 LocalSession(threads=1), data).history
+    healthy = train_colorization({"model": "cgan", "width": 2, "epochs": 2, "batch_size": 4},
+                                 LocalSession(threads=1), data).history
+    assert [h["epoch"] for h in healthy] == [1, 2] and not healthy[-1]["diverged"]
+    assert history[-1]["diverged"] and len(history) < 3

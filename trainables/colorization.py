@@ -1,0 +1,230 @@
+"""Report Section 5.2 (Figure 24): colourising grey images with a UNet trained on MAE (L1) alone,
+and with a conditional GAN whose generator is the same UNet, judged by a PatchGAN discriminator,
+plus the L1 term (pix2pix).
+
+Colour space: CIE Lab (scikit-image's rgb2lab / lab2rgb). The network sees L (the grey image,
+scaled to [-1, 1]) and predicts a and b (scaled by 1/110, tanh). The reported test MAE is taken in
+RGB in [0, 1] after putting the true L and the predicted ab back together; the saturation statistic
+is the mean Lab chroma sqrt(a^2 + b^2) of the outputs, beside that of the true colours.
+
+`train_colorization(config, session, data)` runs without Ray.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from trainables.cache import DataError
+from trainables.cnn import pick_device
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+
+DEFAULTS = {
+    "model": "unet", "lr": 1e-3, "l1_weight": 100.0, "width": 16, "batch_size": 32, "epochs": 10,
+    "seed": 0, "dataset": "photos", "device": "auto", "preview": 8,
+}
+AB_SCALE = 110.0
+
+
+# ---------------------------------------------------------------- data
+
+def load_colorization_data(config: dict):
+    """`dataset` = photos (scikit-image crops, offline) | cifar10 (torchvision, canonical)."""
+    kind = config.get("dataset", "photos")
+    n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
+    if kind == "photos":
+        from trainables.photos import load_photo_crops
+        return load_photo_crops(max_train=n_tr, max_val=n_va)
+    if kind == "cifar10":
+        from trainables.images import load_cifar10
+        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
+    raise DataError(f"unknown colourisation dataset {kind!r}: choose photos or cifar10")
+
+
+def to_lab(x_uint8: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, 3, H, W) uint8 RGB -> L in [-1, 1] (N, 1, H, W) and ab / 110 (N, 2, H, W), float32."""
+    from skimage.color import rgb2lab
+    lab = rgb2lab(np.asarray(x_uint8).transpose(0, 2, 3, 1) / 255.0).astype(np.float32)
+    lab = torch.from_numpy(lab).permute(0, 3, 1, 2).contiguous()
+    return lab[:, :1] / 50.0 - 1.0, lab[:, 1:] / AB_SCALE
+
+
+def to_rgb(grey: torch.Tensor, ab: torch.Tensor) -> np.ndarray:
+    """Inverse of `to_lab`: (N, H, W, 3) RGB floats in [0, 1]."""
+    from skimage.color import lab2rgb
+    lab = torch.cat([(grey + 1.0) * 50.0, ab * AB_SCALE], 1).permute(0, 2, 3, 1).double().numpy()
+    with warnings.catch_warnings():  # out-of-gamut predictions: clipped, as lab2rgb says
+        warnings.simplefilter("ignore", UserWarning)
+        return np.clip(lab2rgb(lab), 0.0, 1.0)
+
+
+# ---------------------------------------------------------------- models
+
+def block(c_in, c_out):
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                         nn.Conv2d(c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU())
+
+
+class UNet(nn.Module):
+    """L -> ab: three down steps (32 -> 4), a bottleneck, three up steps with skip connections."""
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        w = width
+        self.downs = nn.ModuleList([block(1, w), block(w, 2 * w), block(2 * w, 4 * w)])
+        self.bottom = block(4 * w, 8 * w)
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(8 * w, 4 * w, 2, 2), nn.ConvTranspose2d(4 * w, 2 * w, 2, 2),
+                                  nn.ConvTranspose2d(2 * w, w, 2, 2)])
+        self.dec = nn.ModuleList([block(8 * w, 4 * w), block(4 * w, 2 * w), block(2 * w, w)])
+        self.out = nn.Conv2d(w, 2, 1)
+
+    def forward(self, grey):
+        skips, h = [], grey
+        for down in self.downs:
+            h = down(h)
+            skips.append(h)
+            h = F.max_pool2d(h, 2)
+        h = self.bottom(h)
+        for up, dec, skip in zip(self.ups, self.dec, reversed(skips)):
+            h = dec(torch.cat([up(h), skip], 1))
+        return torch.tanh(self.out(h))
+
+
+class PatchGAN(nn.Module):
+    """(L, ab) -> a grid of real/fake logits, one per overlapping patch (8x8 for 32x32 input)."""
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        w = width
+        self.net = nn.Sequential(
+            nn.Conv2d(3, w, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(w, 2 * w, 4, 2, 1), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * w, 4 * w, 3, 1, 1), nn.BatchNorm2d(4 * w), nn.LeakyReLU(0.2),
+            nn.Conv2d(4 * w, 1, 3, 1, 1))
+
+    def forward(self, grey, ab):
+        return self.net(torch.cat([grey, ab], 1))
+
+
+# ---------------------------------------------------------------- epochs
+
+def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
+    unet.train()
+    if disc is not None:
+        disc.train()
+    sums, n = np.zeros(3), 0
+    order = torch.randperm(len(grey), generator=generator)
+    for i in range(0, len(grey), config["batch_size"]):
+        idx = order[i:i + config["batch_size"]]
+        g, t = grey[idx].to(device), ab[idx].to(device)
+        flip = torch.rand(len(idx), generator=generator).to(device) < 0.5  # horizontal flips
+        g = torch.where(flip[:, None, None, None], g.flip(3), g)
+        t = torch.where(flip[:, None, None, None], t.flip(3), t)
+        fake = unet(g)
+        d_loss = adv = torch.zeros(())
+        if disc is not None:
+            real_out, fake_out = disc(g, t), disc(g, fake.detach())
+            d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
+                            + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            out = disc(g, fake)
+            adv = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
+        l1 = F.l1_loss(fake, t)
+        loss = l1 if disc is None else adv + config["l1_weight"] * l1
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_g.step()
+        sums += np.array([l1.item(), d_loss.item(), adv.item()]) * len(idx)
+        n += len(idx)
+    l1, d_loss, adv = sums / n
+    metrics = {"train_l1": l1}
+    if disc is not None:
+        metrics.update({"d_loss": d_loss, "g_adv_loss": adv})
+    return metrics
+
+
+@torch.no_grad()
+def predict(unet, grey, device) -> torch.Tensor:
+    unet.eval()
+    return torch.cat([unet(grey[i:i + 256].to(device)).cpu() for i in range(0, len(grey), 256)])
+
+
+def chroma(ab: torch.Tensor) -> float:
+    """Mean Lab chroma sqrt(a^2 + b^2), in Lab units, of scaled ab."""
+    return float((ab * AB_SCALE).pow(2).sum(1).sqrt().mean())
+
+
+def evaluate(unet, grey, ab, rgb_true, device) -> tuple[dict, torch.Tensor]:
+    pred = predict(unet, grey, device)
+    rgb = to_rgb(grey, pred)
+    c, c_true = chroma(pred), chroma(ab)
+    return {"test_mae": float(np.abs(rgb - rgb_true).mean()), "test_ab_l1": float((pred - ab).abs().mean()),
+            "chroma": c, "chroma_truth": c_true, "chroma_ratio": c / max(c_true, 1e-9)}, pred
+
+
+# ---------------------------------------------------------------- the trainable
+
+def build(config: dict):
+    unet = UNet(config["width"])
+    opt_g = torch.optim.Adam(unet.parameters(), lr=config["lr"], betas=(0.5, 0.999))
+    if config["model"] == "unet":
+        return unet, None, opt_g, None
+    if config["model"] == "cgan":
+        disc = PatchGAN(config["width"])
+        return unet, disc, opt_g, torch.optim.Adam(disc.parameters(), lr=config["lr"], betas=(0.5, 0.999))
+    raise ValueError(f"model must be unet or cgan, not {config['model']!r}")
+
+
+def train_colorization(config: dict, session: Session | None = None, data=None) -> Session:
+    config = {**DEFAULTS, **config}
+    session = session or LocalSession()
+    apply_threads(session)
+    arrays = (data if data is not None else load_colorization_data(config)).arrays
+    torch.manual_seed(config["seed"])
+    device = pick_device(config["device"])
+    unet, disc, opt_g, opt_d = build(config)
+    unet.to(device)
+    if disc is not None:
+        disc.to(device)
+    generator = torch.Generator().manual_seed(config["seed"])
+    first_epoch = 0
+    state = session.restore()
+    if state:
+        unet.load_state_dict(state["unet"])
+        opt_g.load_state_dict(state["opt_g"])
+        if disc is not None:
+            disc.load_state_dict(state["disc"])
+            opt_d.load_state_dict(state["opt_d"])
+        generator.set_state(state["generator"])
+        first_epoch = state["epoch"]
+    grey_tr, ab_tr = to_lab(arrays["x_train"])
+    grey_te, ab_te = to_lab(arrays["x_val"])
+    rgb_te = np.asarray(arrays["x_val"]).transpose(0, 2, 3, 1) / 255.0
+    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, generator)
+        extra = {}
+        diverged = not is_finite(*metrics.values())
+        if not diverged:
+            scores, pred = evaluate(unet, grey_te, ab_te, rgb_te, device)
+            metrics.update(scores)
+            diverged = not is_finite(*scores.values())
+            if epoch == config["epochs"]:  # what the figure shows: grey, output, truth
+                k = config["preview"]
+                extra["preview"] = {
+                    "grey": np.round((grey_te[:k, 0].numpy() + 1) * 127.5).astype(np.uint8),
+                    "output": np.round(to_rgb(grey_te[:k], pred[:k]) * 255).astype(np.uint8),
+                    "truth": np.asarray(arrays["x_val"][:k]).transpose(0, 2, 3, 1).copy()}
+        metrics.update({"epoch": epoch, "diverged": diverged, "done_training": epoch == config["epochs"]})
+        state = {"unet": unet.state_dict(), "opt_g": opt_g.state_dict(), "generator": generator.get_state(),
+                 "epoch": epoch, "config": config, **extra}
+        if disc is not None:
+            state.update({"disc": disc.state_dict(), "opt_d": opt_d.state_dict()})
+        session.report(metrics, state)
+        if diverged:
+            break
+    return session
