@@ -28,11 +28,11 @@ def run_study(name: str, storage: Path, *args: str) -> Path:
     return run(study, ["--profile", "smoke", "--storage-path", str(storage), *args])
 
 
-def run_script(name: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def run_script(name: str, *args: str, timeout: int = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """studies/<name>.py as a user runs it, in a fresh process."""
     return subprocess.run([sys.executable, str(ROOT / "studies" / f"{name}.py"), *args],
                           capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, "RAY_ADDRESS": ""})
+                          env={**os.environ, "RAY_ADDRESS": "", **(env or {})})
 
 
 @pytest.fixture(scope="session")

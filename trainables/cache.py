@@ -22,17 +22,31 @@ def cache_dir() -> Path:
 
 
 def cached_arrays(key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Arrays stored as `<cache>/<key>.npz`; `build()` runs once per node, under a lock."""
+    """Arrays stored as `<cache>/<key>.npz` with its sha256 beside it; `build()` runs once per
+    node, under a lock. A file that no longer matches its hash is refused, not silently used."""
     path = cache_dir() / f"{key}.npz"
+    sha_path = path.with_suffix(".npz.sha256")
     if not path.exists():
         with FileLock(str(path) + ".lock"):
             if not path.exists():
                 arrays = build()
                 tmp = path.with_suffix(".tmp.npz")
                 np.savez(tmp, **arrays)
+                sha_path.write_text(file_sha256(tmp))
                 tmp.replace(path)
+    if sha_path.exists() and file_sha256(path) != sha_path.read_text().strip():
+        raise DataError(f"cached dataset {path} is corrupt or truncated (its sha256 does not match "
+                        f"{sha_path.name}); delete both files and it is rebuilt")
     with np.load(path) as stored:
         return {name: stored[name] for name in stored.files}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def digest(arrays: dict[str, np.ndarray]) -> str:
