@@ -38,7 +38,7 @@ def space(profile: str, search: str = "grid") -> Space:
             "dqn_batch": pick(profile, smoke=16, local=64, full=64),
             "dqn_buffer": pick(profile, smoke=1000, local=10_000, full=50_000),
             "dqn_warmup": pick(profile, smoke=20, local=200, full=1000),
-            "dqn_train_every": 1, "dqn_target_every": 100,
+            "dqn_train_every": pick(profile, smoke=1, local=2, full=1), "dqn_target_every": 100,
             "dqn_max_steps": pick(profile, smoke=100, local=200, full=500),
         },
         nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0], local=[1.0, 3.0],
