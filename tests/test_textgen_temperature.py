@@ -159,9 +159,9 @@ def test_word_vocabulary_is_capped_and_the_rest_is_unk():
 
 def test_scores_are_reproducible_with_a_fixed_seed(text_file):
     data = load_text(str(text_file))
-    cfg = {**TINY, "level": "char", "seed": 0}
     from trainables.language_model import DEFAULTS, prepare
-    cfg = {**DEFAULTS, **cfg}
+    torch.set_num_threads(1)
+    cfg = {**DEFAULTS, **TINY, "level": "char", "seed": 0, "prompt_words": 5, "continuation_words": 8}
     p = prepare(cfg, data)
     model = LanguageModel(len(p["vocab"]), 8, 16)
     a, _ = score_temperatures(model, p["vocab"], "char", p["texts"]["test"], cfg, p["chars_per_word"], "cpu")
@@ -250,8 +250,8 @@ def test_gutenberg_plays_are_read_as_latin1(tmp_path):
     assert "hamlet, macbeth" in data.name
     with pytest.raises(DataError, match="known: hamlet, macbeth"):
         load_plays(["lear"], folder=folder)
-    short = texts(load_plays(["hamlet"], 1500, folder=folder))
-    assert len("".join(short.values())) <= 1501
+    short = texts(load_plays(["hamlet"], 5000, folder=folder))
+    assert len("".join(short.values())) <= 5001
 
 
 def test_the_embedded_plays_load():
