@@ -226,10 +226,11 @@ def connect(address: str | None) -> None:
     import ray
     if ray.is_initialized():
         return
-    address = address or os.environ.get("RAY_ADDRESS")
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if not address:
+        os.environ.pop("RAY_ADDRESS", None)  # an empty RAY_ADDRESS means a local Ray, as no variable
     try:
-        ray.init(address=address, logging_level="WARNING", include_dashboard=False,
-                 **({} if address else {"configure_logging": True}))
+        ray.init(address=address, logging_level="WARNING", include_dashboard=False)
     except ConnectionError as err:
         raise UsageError(f"--address {address}: no Ray cluster there ({err})") from None
 
