@@ -1,0 +1,36 @@
+"""Table 5: one convolutional denoising autoencoder trained with four losses (the arms):
+MSE, MAE, SSIM (1 - SSIM) and MS-SSIM (1 - MS-SSIM); noisy input, clean target."""
+from ray import tune
+
+from search_spaces.space import Nuisance, Space, pick
+
+ARMS = {
+    "mse": {"loss": "mse"},
+    "mae": {"loss": "mae"},
+    "ssim": {"loss": "ssim"},
+    "ms_ssim": {"loss": "ms_ssim"},
+}
+
+
+def space(profile: str, search: str = "grid") -> Space:
+    return Space(
+        arms=dict(ARMS),
+        fixed={
+            "model": "denoiser",
+            "dataset": pick(profile, smoke="digits", local="digits", full="mnist"),
+            "epochs": pick(profile, smoke=2, local=4, full=30),
+            "max_train": pick(profile, smoke=300, local=0, full=0),
+            "max_val": pick(profile, smoke=150, local=0, full=0),
+            # Gaussian noise of this std is added to the [0, 1] input, then clipped to [0, 1]
+            "noise": 0.5,
+            "batch_size": pick(profile, smoke=32, local=64, full=128),
+            "width": pick(profile, smoke=4, local=8, full=32),
+            "code_classifier": False,
+        },
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[3e-3],
+                                           full=[3e-4, 1e-3, 3e-3]),
+                                 dist=tune.loguniform(1e-4, 1e-2))},
+        seeds=pick(profile, smoke=1, local=2, full=3),
+        num_samples=pick(profile, smoke=1, local=2, full=8),
+        grace_epochs=pick(profile, smoke=1, local=2, full=5),
+    )
