@@ -395,9 +395,10 @@ def train_rl(config: dict, session: Session | None = None, data=None) -> Session
         returns.append(float(np.mean(rets)))
         metrics = {"epoch": epoch, "episodes": epoch * per_block, "mean_return": returns[-1],
                    "success_rate": float(np.mean(succ)), "episode_length": float(np.mean(lens)),
-                   "td_loss": float(np.nanmean(losses)) if not np.isnan(losses).all() else 0.0,
                    ("temperature" if config["policy"] == "softmax" else "epsilon"): explore,
                    **curve_stats(returns, threshold, per_block, final=epoch == config["epochs"])}
+        if not np.isnan(losses).all():  # mean squared TD error (tabular) or Huber loss (DQN);
+            metrics["td_loss"] = float(np.nanmean(losses))  # none while the replay buffer warms up
         n_eval = int(config["dqn_eval_episodes" if dqn else "eval_episodes"])
         if n_eval:  # the greedy policy (no exploration, no learning) on fixed episode seeds
             eval_rng = np.random.default_rng([config["seed"], epoch])
@@ -405,7 +406,7 @@ def train_rl(config: dict, session: Session | None = None, data=None) -> Session
                 run_episode(env, agent, config, "eps_greedy", 0.0, eval_rng, 2**31 - 1 - k, False, counters)[0]
                 for k in range(n_eval)]))
         metrics["block_s"] = time.perf_counter() - start
-        diverged = not is_finite(metrics["mean_return"], metrics["td_loss"])
+        diverged = not is_finite(metrics["mean_return"], metrics.get("td_loss", 0.0))
         metrics.update({"diverged": diverged, "done_training": epoch == config["epochs"]})
         state = {"agent": agent.state_dict(), "rng": rng.bit_generator.state, "returns": returns,
                  "steps": counters["steps"], "updates": counters["updates"], "epoch": epoch, "config": config}
