@@ -17,11 +17,12 @@ SKIP = {"config", "date", "hostname", "node_ip", "pid", "timestamp", "time_this_
         "done", "done_training", "training_iteration", "time_total_s"}
 
 
-LOWER_IS_BETTER = ("loss", "mse", "mae", "rmse", "error", "perplexity", "frechet", "_s", "jitter")
+LOWER_IS_BETTER = ("loss", "mse", "mae", "rmse", "error", "perplexity", "frechet", "jitter", "ms_per")
 
 
 def lower_is_better(metric: str) -> bool:
-    return any(word in metric for word in LOWER_IS_BETTER)
+    """Losses, errors and durations (`*_s`, seconds) are better low; everything else high."""
+    return metric.endswith("_s") or any(word in metric for word in LOWER_IS_BETTER)
 
 
 def _flat(prefix: str, value, out: dict) -> dict:
@@ -49,8 +50,8 @@ def _results(folder: Path) -> list[dict]:
 def _status(last: dict | None, max_epochs: int, folder: Path) -> str:
     if last and last.get("diverged"):
         return "diverged"
-    if last and last.get("epoch", 0) >= max_epochs:
-        return "completed"
+    if last and (last.get("epoch", 0) >= max_epochs or last.get("early_stopped")):
+        return "completed"  # the full budget, or the trial's own early stopping (patience) ended it
     if any(folder.glob("error*")):
         return "errored"
     return "stopped_early" if last else "not_started"
