@@ -35,11 +35,17 @@ def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFra
         record["trials"] = counts
         rows.append(record)
         md.append("| " + " | ".join(cells) + " |")
+    h = s.history
+    stopped = "early_stopped" in h and bool(h["early_stopped"].fillna(False).astype(bool).any())
+    devices = sorted(h["device"].dropna().astype(str).unique()) if "device" in h else []
     text = [f"# {spec.title}", "",
             data_line(manifest.get("data", {}), manifest.get("driver_device")),
+            *([f"Trials ran on: {', '.join(devices)}."] if devices else []),
             f"Profile: {manifest.get('profile')}; seeds: {len(manifest.get('seeds', []))}; "
             f"each arm at its best nuisance setting by {manifest.get('metric')}, over trials that "
-            f"ran the full {manifest.get('max_epochs')} epochs; mean ± 95% t-interval (n seeds).", "",
+            f"ran the full {manifest.get('max_epochs')} epochs"
+            f"{' or were ended by their own early stopping' if stopped else ''}; "
+            f"mean ± 95% t-interval (n seeds).", "",
             "| " + " | ".join(head) + " |", "|" + " --- |" * len(head), *md]
     text += [""] + [f"Note: {n}" for n in spec.notes]
     return "\n".join(text) + "\n", pd.DataFrame(rows)

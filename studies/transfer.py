@@ -1,0 +1,19 @@
+"""Report Table 2 / Figure 2: a CNN trained from scratch, by transfer learning and by fine-tuning
+(VGG16 and ResNet50 on Tiny-ImageNet in `full`; EfficientNet-Lite0 on a digits stand-in offline)."""
+from search_spaces import transfer
+from studies.runner import Study, main
+from trainables.transfer import ensure_weights, load_transfer_data, train_transfer
+
+
+def load_data(fixed: dict):
+    """The data, and every arm's pretrained weights fetched before a trial starts (offline and
+    absent: one clear error here, not one per trial)."""
+    data = load_transfer_data(fixed)
+    ensure_weights([{**fixed, **arm} for arm in transfer.arms(fixed["profile"]).values()])
+    return data
+
+
+STUDY = Study("transfer", train_transfer, transfer.space, load_data, metric="val_acc")
+
+if __name__ == "__main__":
+    main(STUDY)

