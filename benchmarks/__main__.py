@@ -45,6 +45,8 @@ def report(over, thru, asha) -> str:
         f"| wall(fit) / (wall(bare loop) / slots) | {v(over, 'ratio_fit')} | <= {TARGETS['overhead']} |",
         f"| wall(whole script, with outputs) / (wall(bare) / slots) | {v(over, 'ratio_script')} | |",
         f"| bare loop, s | {v(over, 'bare_s')} | |",
+        f"| the machine's own limit: bare loop in {o['slots']} processes at once / (bare / slots) | {v(over, 'ratio_machine')} | |",
+        f"| wall(fit) / wall(bare loop in {o['slots']} processes at once) | {v(over, 'ratio_fit_vs_parallel')} | |",
         f"| study fit, s | {v(over, 'fit_s')} | |",
         f"| launch to first reported result, s | {v(over, 'first_result_s')} | |",
         f"| per-trial cost outside the trainable ((fit x slots - in-trial seconds) / trials), s | {v(over, 'trial_start_cost_s')} | |", "",
