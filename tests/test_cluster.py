@@ -70,7 +70,9 @@ def test_a_mistake_in_cluster_yaml_fails_validation(config, mistake):
 
 def make_commands(target: str) -> list[str]:
     """The commands `make <target>` runs on a fresh machine (dry run, nothing executed)."""
-    done = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)  # as if typed, even under `make test`
     return [line for line in done.stdout.splitlines() if line.strip()]
 
 
@@ -224,9 +226,11 @@ def test_trials_run_on_the_gpu_workers_two_to_a_gpu_never_on_the_head(cluster, t
 
 
 def test_a_killed_worker_nodes_trials_move_to_the_other_node_and_complete(cluster, tmp_path):
-    storage, epochs = tmp_path / "shared", 6
+    storage, epochs = tmp_path / "shared", 12
     log = open(tmp_path / "driver.log", "w")
-    driver = subprocess.Popen(study(cluster, storage, "--set", f"epochs={epochs}"), cwd=ROOT, stdout=log,
+    # all 4,000 digits (~0.5 s an epoch even on an idle machine): the trials are mid-way at the kill
+    driver = subprocess.Popen(study(cluster, storage, "--set", f"epochs={epochs}", "--set", "max_train=0"),
+                              cwd=ROOT, stdout=log,
                               stderr=subprocess.STDOUT, env={**os.environ, "RAY_ADDRESS": ""},
                               start_new_session=True)
     out, start = storage / "lr_sweep", time.monotonic()
