@@ -29,7 +29,8 @@ def findings(s):
     rows = [r for r in _per_trial(s) if r[3] and np.isfinite(r[1])]
     untrained = sorted({r[0] for r in _per_trial(s) if r not in rows})
     if not rows:
-        return [Finding("Larger learning rates converge faster", INCONCLUSIVE, "no rate trained")]
+        return [Finding(claim, INCONCLUSIVE, f"no rate reached {LEARNED:.0%} validation accuracy")
+                for claim in ("Larger learning rates converge faster", "Larger learning rates oscillate more")]
     lr, first, jitter = (np.array([r[i] for r in rows], float) for i in range(3))
     note = (f" (left out, final val. acc. below {LEARNED:.0%}: lr {', '.join(f'{x:g}' for x in untrained)})"
             if untrained else "")
