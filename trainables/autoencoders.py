@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from trainables.cnn import pick_device
 from trainables.mnist import load_digits32
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
 DEFAULTS = {
@@ -196,14 +196,7 @@ def train_autoencoder(config: dict, session: Session | None = None, data=None) -
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
     loss_fn = LOSSES[config["loss"]]
     generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])  # dropout's masks come from the global generator
-        first_epoch = state["epoch"]
+    first_epoch, _ = resume(session, model, opt, generator)
     xt, yt = torch.tensor(arrays["x_train"]), np.asarray(arrays["y_train"])
     xv, yv = torch.tensor(arrays["x_val"]), np.asarray(arrays["y_val"])
     noise, batch = float(config["noise"]), int(config["batch_size"])

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from trainables.augment import augment
 from trainables.images import load_images
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 
 DEFAULTS = {
     "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
@@ -128,13 +128,7 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
     model, opt = build(config, arrays)
     model.to(device)
     generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
+    first_epoch, _ = resume(session, model, opt, generator)
     # copies: arrays from Ray's object store are read-only
     xt, yt = torch.tensor(arrays["x_train"]), torch.tensor(arrays["y_train"])
     xv, yv = torch.tensor(arrays["x_val"]), torch.tensor(arrays["y_val"])
@@ -150,7 +144,8 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
                    "images_per_s": len(yt) / seconds, "diverged": diverged,
                    "done_training": epoch == config["epochs"]}
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+                 "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),  # dropout masks
+                 "epoch": epoch, "config": config}
         session.report(metrics, state)
         if epoch == config["fail_at_epoch"]:
             raise InjectedFault(f"fail_at_epoch: failing once after epoch {epoch}")

@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.corpus import load_corpus, texts, token_spans, tokenize
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
 UNK = "<unk>"
@@ -257,13 +257,7 @@ def train_language_model(config: dict, session: Session | None = None, data=None
                           config["dropout"]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
     generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
+    first_epoch, _ = resume(session, model, opt, generator)
     for epoch in range(first_epoch + 1, config["epochs"] + 1):
         tr_loss = train_epoch(model, opt, p["train"], seq_len, config["batch_size"], config["clip"], generator, device)
         va_loss = evaluate(model, p["val"], seq_len, device)

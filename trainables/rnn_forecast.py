@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from trainables.images import Data
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 
 # Box, G. E. P., Jenkins, G. M. & Reinsel, G. C., "Time Series Analysis: Forecasting and Control",
 # Series G: international airline passengers, monthly totals in thousands, Jan 1949 - Dec 1960
@@ -122,13 +122,7 @@ def train_forecaster(config: dict, session: Session | None = None, data=None) ->
     model = RNNForecaster(int(config["hidden"]))
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
     generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
+    first_epoch, _ = resume(session, model, opt, generator)
     xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
     bs = int(config["batch_size"])
     for epoch in range(first_epoch + 1, config["epochs"] + 1):

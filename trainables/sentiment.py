@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 from trainables.text_data import PAD, load_sentiment
 
 DEFAULTS = {
@@ -126,13 +126,7 @@ def train_sentiment(config: dict, session: Session | None = None, data=None) -> 
     lr = config["lr"] * float(config["lr_scale"])
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
+    first_epoch, _ = resume(session, model, opt, generator)
     # copies: arrays from Ray's object store are read-only
     xt, yt = torch.tensor(a["x_train"]), torch.tensor(a["y_train"], dtype=torch.float32)
     xv, yv = torch.tensor(a["x_val"]), torch.tensor(a["y_val"], dtype=torch.float32)

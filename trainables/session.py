@@ -54,6 +54,22 @@ def load_state(folder: Path) -> dict:
     return torch.load(Path(folder) / STATE_FILE, map_location="cpu", weights_only=False)
 
 
+def resume(session: Session, model, optimizer, generator: torch.Generator | None = None):
+    """Load the session's last checkpoint (if any) into the model, optimizer and generator, and
+    torch's global RNG if it was saved (dropout masks). Returns (last finished epoch, the state),
+    (0, None) on a fresh start."""
+    state = session.restore()
+    if not state:
+        return 0, None
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if generator is not None:
+        generator.set_state(state["generator"])
+    if "torch_rng" in state:
+        torch.set_rng_state(state["torch_rng"])
+    return state["epoch"], state
+
+
 def apply_threads(session: Session) -> None:
     if session.threads:
         torch.set_num_threads(max(1, int(session.threads)))

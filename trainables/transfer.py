@@ -48,7 +48,7 @@ from filelock import FileLock
 
 from trainables.cache import DataError, cache_dir
 from trainables.images import Data, embedded_digits, stratified_split, subsample
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
 
 METHODS = ("scratch", "transfer", "finetune")
 HEAD = (1025, 512)  # the report's new fully connected layers
@@ -368,13 +368,9 @@ def train_transfer(config: dict, session: Session | None = None, data=None) -> S
     chance = float(np.bincount(yt, minlength=classes).max() / len(yt))  # majority-class rate
     trainable = count(p for g in opt.param_groups for p in g["params"])
     es = {"best_val": -1.0, "best_epoch": 0, "bad": 0, "at_best": {}, "train_s": 0.0, "images": 0}
-    first_epoch = 0
-    state = session.restore()
+    first_epoch, state = resume(session, model, opt, generator)
     if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        es, first_epoch = state["early_stopping"], state["epoch"]
+        es = state["early_stopping"]
     label = device_label(device)
     for epoch in range(first_epoch + 1, config["epochs"] + 1):
         xt, ytr = split["train"]
