@@ -18,7 +18,7 @@ def space(profile: str, search: str = "grid") -> Space:
         fixed={
             "model": "denoiser",
             "dataset": pick(profile, smoke="digits", local="digits", full="mnist"),
-            "epochs": pick(profile, smoke=2, local=4, full=30),
+            "epochs": pick(profile, smoke=2, local=12, full=30),
             "max_train": pick(profile, smoke=300, local=0, full=0),
             "max_val": pick(profile, smoke=150, local=0, full=0),
             # Gaussian noise of this std is added to the [0, 1] input, then clipped to [0, 1]
@@ -30,7 +30,7 @@ def space(profile: str, search: str = "grid") -> Space:
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[3e-3],
                                            full=[3e-4, 1e-3, 3e-3]),
                                  dist=tune.loguniform(1e-4, 1e-2))},
-        seeds=pick(profile, smoke=1, local=2, full=3),
+        seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=1, local=2, full=8),
         grace_epochs=pick(profile, smoke=1, local=2, full=5),
     )
