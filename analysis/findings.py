@@ -71,6 +71,15 @@ def monotone(claim: str, xs, ys, sign: int, what: str) -> Finding:
     return Finding(claim, INCONCLUSIVE, evidence)
 
 
+def all_of(claim: str, parts: list[Finding]) -> Finding:
+    """A claim made of several comparisons: reproduced if every part is, not reproduced if any
+    part is not, else inconclusive; each part's verdict stays in the evidence."""
+    verdicts = {p.verdict for p in parts}
+    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
+               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
+    return Finding(claim, verdict, "; ".join(f"[{p.verdict}] {p.evidence}" for p in parts))
+
+
 def markdown(title: str, findings: list[Finding]) -> str:
     lines = [f"# Findings: {title}", "", "| finding | verdict | evidence |", "| --- | --- | --- |"]
     lines += [f"| {f.claim} | **{f.verdict}** | {f.evidence} |" for f in findings]

@@ -5,7 +5,6 @@ import json
 import platform
 import subprocess
 import time
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 

@@ -3,7 +3,6 @@ and the language models, their BLEU scoring and the corpus loaders without Ray."
 import http.server
 import json
 import math
-import shutil
 import threading
 
 import pandas as pd

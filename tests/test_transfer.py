@@ -3,7 +3,6 @@ head-only optimizer in transfer, every parameter free in fine-tune, fresh random
 scratch, ImageNet weights that really load), the Tiny-ImageNet reader on a miniature tree of the
 official layout, clear errors offline, and the smoke profile through real Ray Tune."""
 import json
-import os
 
 import numpy as np
 import pandas as pd

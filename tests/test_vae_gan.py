@@ -1,5 +1,4 @@
 """Table 6 through real Ray Tune in the smoke profile, and the VAE/GAN code without Ray."""
-import gzip
 import json
 import shutil
 import struct

@@ -2,7 +2,7 @@
 and MS-SSIM losses, compared by the MSE of its outputs against the clean digits."""
 from __future__ import annotations
 
-from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, higher, lower
+from analysis.findings import all_of, higher, lower
 from analysis.report import Column, ReportSpec
 from analysis.report.autoencoder_structure import chosen_samples, image_grid
 
@@ -10,13 +10,6 @@ MSE = "final_val_mse"
 LABELS = {"mse": "MSE", "mae": "MAE", "ssim": "SSIM", "ms_ssim": "MS-SSIM"}
 REPORT_FIGURE = {"mae": "Figure 6", "ms_ssim": "Figure 7", "mse": "Figure 22", "ssim": "Figure 23"}
 
-
-def all_of(claim: str, parts: list[Finding]) -> Finding:
-    """A claim made of several comparisons: reproduced if each is, not if any is not."""
-    verdicts = {p.verdict for p in parts}
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(f"[{p.evidence}]" for p in parts))
 
 
 def findings(s):

@@ -1,6 +1,6 @@
 """Report Table 3: test/train accuracy of three sentiment models and their scores of
 "the movie is boring and not good" (1) and "the movie is good and not boring" (2)."""
-from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, at_most, higher
+from analysis.findings import Finding, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, at_most, higher
 from analysis.report import Column, ReportSpec
 
 TEST = "final_test_acc"
@@ -8,12 +8,6 @@ LSTMS = ("lstm", "lstm_glove")
 SAME = 1e-5     # a score difference this small is float rounding: the same score
 DIFFERENT = 0.01
 
-
-def all_of(claim: str, parts: list[Finding]) -> Finding:
-    verdicts = {p.verdict for p in parts}
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(f"[{p.verdict}] {p.evidence}" for p in parts))
 
 
 def _scores(s, arm):

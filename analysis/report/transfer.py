@@ -5,8 +5,8 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats as st
 
 from analysis.figures import mean_band, plt, save
-from analysis.findings import (ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, at_most,
-                               higher)
+from analysis.findings import (ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, all_of,
+                               at_most, higher)
 from analysis.report import Column, ReportSpec
 
 TEST = "final_test_acc_at_best"    # at the best validation epoch: the model early stopping keeps
@@ -23,12 +23,6 @@ def chance_bound(s) -> float:
     rates = [r for r in rates if np.isfinite(r)]
     return 1.5 * (rates[0] if rates else 0.1)
 
-
-def all_of(claim: str, parts: list[Finding]) -> Finding:
-    verdicts = {p.verdict for p in parts}
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(p.evidence for p in parts))
 
 
 def epochs_to_converge(s, arm: str) -> list[int]:

@@ -7,19 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from analysis.figures import curves_per_arm, plt, save
-from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, higher, lower
+from analysis.findings import all_of, higher, lower
 from analysis.report import Column, ReportSpec
 
 MSE, IS = "final_recon_mse", "final_is_mean"
 LABELS = {"vae_kl": "VAE with KL", "vae_no_kl": "VAE without KL", "gan": "GAN"}
 
-
-def all_of(claim: str, parts: list[Finding]) -> Finding:
-    """A claim made of several comparisons: reproduced only if every part is."""
-    verdicts = {p.verdict for p in parts}
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(p.evidence for p in parts))
 
 
 def findings(s):

@@ -7,20 +7,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures import plt, save
-from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, lower
+from analysis.findings import all_of, lower
 from analysis.report import Column, ReportSpec
 from trainables.rnn_forecast import AIRLINE_PASSENGERS, FIRST_MONTH
 
 RMSE = "final_test_rmse"
 WINDOWS = (1, 3, 6, 12)
 
-
-def all_of(claim: str, parts: list[Finding]) -> Finding:
-    """Reproduced if every part is, not reproduced if any part is not, else inconclusive."""
-    verdicts = {p.verdict for p in parts}
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(f"[{p.verdict}] {p.evidence}" for p in parts))
 
 
 def findings(s):
