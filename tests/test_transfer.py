@@ -12,11 +12,11 @@ import torch
 from analysis.trials import _status
 from tests.conftest import run_script, run_study
 from trainables import tiny_imagenet
-from trainables.cache import DataError
+from trainables.cache import DataError, file_sha256
 from trainables.session import LocalSession
 from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backbone, build,
                                  efficientnet_lite0, efficientnet_lite0_file, load_transfer_data,
-                                 prepare, run_pass, sha256, train_transfer)
+                                 prepare, run_pass, train_transfer)
 
 TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}
 # vgg16 / resnet50 without their (downloaded) weights: the same methods on their architectures
@@ -89,7 +89,7 @@ def test_scratch_starts_from_fresh_random_weights():
 
 def test_the_imagenet_weights_load_checksum_and_a_known_prediction():
     path = efficientnet_lite0_file()
-    assert sha256(path) == EFFNET_LITE0_SHA256 and EFFNET_LITE0_SHA256[:8] in path.name
+    assert file_sha256(path) == EFFNET_LITE0_SHA256 and EFFNET_LITE0_SHA256[:8] in path.name
     # the trial's base holds exactly the file's weights (all but the dropped ImageNet classifier)
     model, _ = build({**DEFAULTS, "method": "finetune"}, 10)
     imagenet = torch.load(path, map_location="cpu", weights_only=True)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from trainables.cnn import pick_device
 from trainables.mnist import load_digits32
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
 DEFAULTS = {
@@ -234,9 +234,7 @@ def train_autoencoder(config: dict, session: Session | None = None, data=None) -
                    "diverged": diverged, "done_training": last}
         if codes and not diverged:
             metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-                 "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config)
         if last or diverged:
             state["samples"] = _samples(model, xv, yv, noisy_v, config["samples"], device)
         session.report(metrics, state)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from trainables.augment import augment
 from trainables.images import load_images
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 DEFAULTS = {
     "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
@@ -143,9 +143,7 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
                    "val_acc": va_acc, "loss_jitter": jitter, "epoch_s": seconds,
                    "images_per_s": len(yt) / seconds, "diverged": diverged,
                    "done_training": epoch == config["epochs"]}
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),  # dropout masks
-                 "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config)
         session.report(metrics, state)
         if epoch == config["fail_at_epoch"]:
             raise InjectedFault(f"fail_at_epoch: failing once after epoch {epoch}")

