@@ -128,7 +128,10 @@ def build_space(study: Study, args) -> Space:
     for key, text in args.overrides:
         if key not in settable:
             raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")
-        space.override(key, _typed(key, text, settable[key]))
+        value = _typed(key, text, settable[key])
+        if key == "epochs" and value < 1:
+            raise UsageError(f"--set epochs={text}: must be at least 1")
+        space.override(key, value)
     if args.seeds:
         space.seeds = args.seeds
     if args.num_samples:
