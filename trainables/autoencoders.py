@@ -1,6 +1,6 @@
 """The report's Section 4 autoencoders: MLP and CNN autoencoders with a 10-d code and PCA
 (Table 4), and a convolutional denoising autoencoder trained with MSE, MAE, SSIM or MS-SSIM
-(Table 5). Images are 1x32x32 digits in [0, 1] (trainables.mnist).
+(Table 5). Images are 1x32x32 digits in [0, 1] (trainables.data.digits).
 
 `train_autoencoder(config, session, data)` runs without Ray; `config["model"]` picks the model:
 mlp | cnn | denoiser (trained by gradient descent, one report per epoch) or pca (fitted once).
@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.cnn import pick_device
-from trainables.mnist import load_digits32
+from trainables.data.digits import load_digits32
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.augment import augment
-from trainables.images import load_images
+from trainables.data.cifar10 import load_images
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 DEFAULTS = {

@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.corpus import load_corpus, texts, token_spans, tokenize
+from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]

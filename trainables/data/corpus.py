@@ -15,10 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir
-from trainables.images import Data
+from trainables.data.cache import DataError, cache_dir, fetch_once
+from trainables.data.dataset import Data
 
 TINY_SHAKESPEARE = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 STAND_IN = "English corpus (the report does not name it)"
@@ -83,7 +82,7 @@ def load_plays(plays: list[str], max_chars: int = 0, config: dict | None = None,
                folder: Path | None = None) -> Data:
     """Gutenberg plays `<name>_gut.txt` (latin-1, headers stripped), each cut to `max_chars`."""
     if folder is None:
-        from trainables.embedded import path
+        from trainables.data.embedded import path
         folder = path("shakespeare")
     docs = []
     for play in plays:
@@ -105,18 +104,14 @@ def fetch(url: str, timeout: float = 30.0) -> Path:
     folder = cache_dir() / "text"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".txt")
-    if not target.exists():
-        with FileLock(str(target) + ".lock"):
-            if not target.exists():
-                try:
-                    with urllib.request.urlopen(url, timeout=timeout) as response:
-                        body = response.read()
-                except Exception as err:  # URLError, timeouts, HTTP errors: all mean no text
-                    reason = str(getattr(err, "reason", err)).splitlines()[0][:120]
-                    raise DataError(f"could not download {url} ({reason}); {OFFLINE_HINT}") from None
-                tmp = target.with_suffix(".tmp")
-                tmp.write_bytes(body)
-                tmp.replace(target)
+    def fetch():
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read()
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(target)
+    fetch_once(Path(str(target) + ".lock"), fetch,
+               lambda err: f"could not download {url} ({err}); {OFFLINE_HINT}", ready=target.exists)
     return target
 
 
