@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cnn import pick_device
 from trainables.data.digits import load_digits32
+from trainables.device import pick_device, to_float
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
@@ -126,10 +126,6 @@ def build_model(config: dict) -> nn.Module:
 
 
 # ---------------------------------------------------------------- data helpers
-
-def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
-    return x_uint8.float().div_(255.0)
-
 
 def add_noise(x: torch.Tensor, level: float, generator: torch.Generator | None) -> torch.Tensor:
     """Gaussian noise of std `level`, clipped back to [0, 1]; `level` 0 leaves x as it is."""

@@ -18,8 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cnn import pick_device
 from trainables.data.photos import load_colorization_data
+from trainables.device import pick_device
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 DEFAULTS = {

@@ -15,9 +15,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cnn import pick_device
 from trainables.data.digits import load_generative_data
 from trainables.sample_quality import classifier_from, sample_scores
+from trainables.device import pick_device
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 DEFAULTS = {

@@ -33,7 +33,6 @@ many epochs and evaluation measures that lag rather than the method.
 """
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ import torch.nn.functional as F
 
 from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
+from trainables.device import device_label, pick_device, synchronize
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 METHODS = ("scratch", "transfer", "finetune")
@@ -261,29 +261,12 @@ def prepare(x_uint8: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Ten
 
 # ---------------------------------------------------------------- the loop
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
-def device_label(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} thread(s)"
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
     """One pass over (x, y), training if `opt` is given: (loss, accuracy, wall seconds)."""
     model.train(opt is not None)
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
     total_loss, correct = 0.0, 0
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     with torch.set_grad_enabled(opt is not None):
         for i in range(0, len(y), batch_size):
@@ -298,7 +281,7 @@ def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
                 opt.step()
             total_loss += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
-    _sync(device)
+    synchronize(device)
     return total_loss / len(y), correct / len(y), time.perf_counter() - start
 
 
