@@ -13,7 +13,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install -e '.[test]'
-	$(BIN)/python -m trainables.embedded fetch
+	$(BIN)/python -m trainables.data.embedded fetch
 	touch $(STAMP)
 
 install: $(STAMP)

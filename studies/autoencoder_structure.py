@@ -3,7 +3,7 @@ accuracy of a classifier on the codes."""
 from search_spaces import autoencoder_structure
 from studies.runner import Study, main
 from trainables.autoencoders import train_autoencoder
-from trainables.mnist import load_digits32
+from trainables.data.digits import load_digits32
 
 STUDY = Study("autoencoder_structure", train_autoencoder, autoencoder_structure.space, load_digits32,
               metric="val_mse", mode="min")

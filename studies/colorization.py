@@ -2,7 +2,8 @@
 conditional GAN (same UNet, PatchGAN discriminator, L1 term); test MAE and output saturation."""
 from search_spaces import colorization
 from studies.runner import Study, main
-from trainables.colorization import load_colorization_data, train_colorization
+from trainables.colorization import train_colorization
+from trainables.data.photos import load_colorization_data
 
 STUDY = Study("colorization", train_colorization, colorization.space, load_colorization_data,
               metric="test_mae", mode="min")

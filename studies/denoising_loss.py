@@ -3,7 +3,7 @@ and MS-SSIM losses, compared by the MSE of its outputs."""
 from search_spaces import denoising_loss
 from studies.runner import Study, main
 from trainables.autoencoders import train_autoencoder
-from trainables.mnist import load_digits32
+from trainables.data.digits import load_digits32
 
 STUDY = Study("denoising_loss", train_autoencoder, denoising_loss.space, load_digits32,
               metric="val_mse", mode="min")

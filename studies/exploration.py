@@ -3,7 +3,8 @@ exploration, and a DQN agent with either; learning curves over seeds, episodes t
 threshold, final return, area under the curve."""
 from search_spaces import exploration
 from studies.runner import Study, main
-from trainables.rl import load_envs, train_rl
+from trainables.data.envs import load_envs
+from trainables.rl import train_rl
 
 STUDY = Study("exploration", train_rl, exploration.space, load_envs, metric="mean_return", mode="max")
 

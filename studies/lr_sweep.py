@@ -2,7 +2,7 @@
 from search_spaces import lr_sweep
 from studies.runner import Study, main
 from trainables.cnn import train_cnn
-from trainables.images import load_images
+from trainables.data.cifar10 import load_images
 
 STUDY = Study("lr_sweep", train_cnn, lr_sweep.space, load_images, metric="val_acc")
 

@@ -2,7 +2,7 @@
 from search_spaces import regularization
 from studies.runner import Study, main
 from trainables.cnn import train_cnn
-from trainables.images import load_images
+from trainables.data.cifar10 import load_images
 
 STUDY = Study("regularization", train_cnn, regularization.space, load_images, metric="val_acc")
 

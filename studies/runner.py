@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
-from trainables.cache import DataError
+from trainables.data.cache import DataError
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Study:
     name: str
     train: Callable                       # train_x(config, session, data), runs without Ray
     space: Callable[[str, str], Space]    # (profile, search) -> Space
-    load_data: Callable[[dict], Any]      # fixed config -> trainables.images.Data (or alike)
+    load_data: Callable[[dict], Any]      # fixed config -> trainables.data.Data (or alike)
     metric: str = "val_acc"               # what ASHA and "best nuisance setting" go by
     mode: str = "max"
 

@@ -2,7 +2,8 @@
 (VGG16 and ResNet50 on Tiny-ImageNet in `full`; EfficientNet-Lite0 on a digits stand-in offline)."""
 from search_spaces import transfer
 from studies.runner import Study, main
-from trainables.transfer import ensure_weights, load_transfer_data, train_transfer
+from trainables.data.tiny_imagenet import load_transfer_data
+from trainables.transfer import ensure_weights, train_transfer
 
 
 def load_data(fixed: dict):

@@ -10,8 +10,8 @@ import torch.nn as nn
 
 from search_spaces.autoencoder_structure import ARMS
 from trainables.autoencoders import CNNAutoencoder, MLPAutoencoder, train_autoencoder
-from trainables.cache import DataError
-from trainables.mnist import load_digits32, load_mnist, pad32
+from trainables.data.cache import DataError
+from trainables.data.digits import load_digits32, load_mnist, pad32
 from trainables.session import LocalSession, load_state
 
 

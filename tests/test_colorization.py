@@ -10,9 +10,8 @@ import torch
 
 from search_spaces.colorization import ARMS
 from tests.conftest import run_study
-from trainables.colorization import PatchGAN, UNet, chroma, load_colorization_data, to_lab, to_rgb, \
-    train_colorization
-from trainables.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_photo_crops, photo
+from trainables.colorization import PatchGAN, UNet, chroma, to_lab, to_rgb, train_colorization
+from trainables.data.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_colorization_data, load_photo_crops, photo
 from trainables.session import LocalSession
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_script, run_study
-from trainables.cache import DataError
-from trainables.images import subsample
+from trainables.data import DataError
+from trainables.data import subsample
 
 
 # ---------------------------------------------------------------- epochs below the first rung

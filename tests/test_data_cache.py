@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_script
-from trainables.cache import DataError, cached_arrays
+from trainables.data.cache import DataError, cached_arrays
 
 
 def test_built_once_then_read(tmp_path, monkeypatch):
@@ -24,7 +24,7 @@ def test_a_truncated_file_is_refused_by_its_hash(tmp_path, monkeypatch):
 
 
 def test_a_study_on_a_corrupt_dataset_stops_in_one_line(tmp_path, monkeypatch):
-    from trainables.images import embedded_digits
+    from trainables.data.digits import embedded_digits
     monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
     embedded_digits()
     (tmp_path / "cache" / "mnist5k.npz").write_bytes(b"not an npz")

@@ -6,7 +6,7 @@ import torch
 
 from search_spaces.denoising_loss import ARMS
 from trainables.autoencoders import LOSSES, ConvDenoiser, add_noise, train_autoencoder
-from trainables.mnist import load_digits32
+from trainables.data.digits import load_digits32
 from trainables.session import LocalSession, load_state
 
 

@@ -18,8 +18,8 @@ import pytest
 
 from tests.conftest import ROOT
 from trainables import download
-from trainables.cache import DataError
-from trainables.corpus import load_text
+from trainables.data import DataError
+from trainables.data.corpus import load_text
 
 TEXT = "".join(f"line {i}: to be, or not to be, that is the question of {i}.\n" for i in range(400))
 
@@ -89,8 +89,8 @@ def test_a_local_corpus_file_is_recorded_with_its_sha256(tmp_path):
 
 
 def test_the_known_urls_are_the_ones_the_loaders_fetch():
-    from trainables.corpus import TINY_SHAKESPEARE
-    from trainables.text_data import GLOVE_URL, IMDB_URL
+    from trainables.data.corpus import TINY_SHAKESPEARE
+    from trainables.data.reviews import GLOVE_URL, IMDB_URL
     assert set(download.KNOWN) == {TINY_SHAKESPEARE, IMDB_URL, GLOVE_URL}
     assert all(url.startswith("https://") for url in download.KNOWN)
 

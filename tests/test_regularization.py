@@ -11,7 +11,7 @@ import torch
 
 from search_spaces.regularization import ARMS
 from trainables.cnn import DEFAULTS, CNN, train_cnn, zero_init_
-from trainables.images import load_digits
+from trainables.data.digits import load_digits
 from trainables.session import LocalSession, load_state
 
 TRIAL_COLUMNS = {"trial_id", "arm", "seed", "status", "epochs", "stopped_early", "wall_s",

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from trainables.rl import (DQN, DEFAULTS, QTable, Replay, curve_stats, epsilon_at, exploration,
-                           is_success, load_envs, select_action, softmax_probs, temperature_at, train_rl)
-from trainables.cache import DataError
+                           is_success, select_action, softmax_probs, temperature_at, train_rl)
+from trainables.data.cache import DataError
+from trainables.data.envs import load_envs
 from trainables.session import LocalSession, load_state
 
 

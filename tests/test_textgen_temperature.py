@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from search_spaces.textgen_temperature import ARMS
-from trainables.cache import DataError
-from trainables.corpus import (OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts,
+from trainables.data.cache import DataError
+from trainables.data.corpus import (OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts,
                                tokenize)
 from trainables.language_model import (TEMPERATURES, LanguageModel, Vocab, bleu, bleu_key, char_vocab,
                                        prompts, sample, score_temperatures, train_language_model,

@@ -11,11 +11,12 @@ import torch
 
 from analysis.trials import _status
 from tests.conftest import run_script, run_study
-from trainables import tiny_imagenet
-from trainables.cache import DataError, file_sha256
+from trainables.data import tiny_imagenet
+from trainables.data.cache import DataError, file_sha256
+from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.session import LocalSession
 from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backbone, build,
-                                 efficientnet_lite0, efficientnet_lite0_file, load_transfer_data,
+                                 efficientnet_lite0, efficientnet_lite0_file,
                                  prepare, run_pass, train_transfer)
 
 TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}

@@ -11,8 +11,9 @@ import torch
 
 from search_spaces.vae_gan import ARMS
 from tests.conftest import run_study
-from trainables.cache import DataError
-from trainables.generative import VAE, load_generative_data, train_vae_gan, vae_loss
+from trainables.data.cache import DataError
+from trainables.data.digits import load_generative_data
+from trainables.generative import VAE, train_vae_gan, vae_loss
 from trainables.session import LocalSession, load_state
 
 SMALL = {"max_train": 200, "max_val": 100, "n_samples": 100, "is_splits": 5, "width": 4,

@@ -1,6 +1,6 @@
 """The report's Section 4 autoencoders: MLP and CNN autoencoders with a 10-d code and PCA
 (Table 4), and a convolutional denoising autoencoder trained with MSE, MAE, SSIM or MS-SSIM
-(Table 5). Images are 1x32x32 digits in [0, 1] (trainables.mnist).
+(Table 5). Images are 1x32x32 digits in [0, 1] (trainables.data.digits).
 
 `train_autoencoder(config, session, data)` runs without Ray; `config["model"]` picks the model:
 mlp | cnn | denoiser (trained by gradient descent, one report per epoch) or pca (fitted once).
@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cnn import pick_device
-from trainables.mnist import load_digits32
+from trainables.data.digits import load_digits32
+from trainables.device import pick_device, to_float
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
@@ -126,10 +126,6 @@ def build_model(config: dict) -> nn.Module:
 
 
 # ---------------------------------------------------------------- data helpers
-
-def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
-    return x_uint8.float().div_(255.0)
-
 
 def add_noise(x: torch.Tensor, level: float, generator: torch.Generator | None) -> torch.Tensor:
     """Gaussian noise of std `level`, clipped back to [0, 1]; `level` 0 leaves x as it is."""

@@ -12,7 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.augment import augment
-from trainables.images import load_images
+from trainables.data.cifar10 import load_images
+from trainables.device import pick_device, to_float
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 DEFAULTS = {
@@ -66,12 +67,6 @@ def zero_init_(model: nn.Module) -> None:
             nn.init.ones_(m.weight)
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
 def build(config: dict, data_arrays: dict) -> tuple[CNN, torch.optim.Optimizer]:
     c, h = data_arrays["x_train"].shape[1], data_arrays["x_train"].shape[2]
     classes = int(max(data_arrays["y_train"].max(), data_arrays["y_val"].max()) + 1)
@@ -85,10 +80,6 @@ def build(config: dict, data_arrays: dict) -> tuple[CNN, torch.optim.Optimizer]:
     else:
         raise ValueError(f"optimizer must be adam or sgd, not {config['optimizer']!r}")
     return model, opt
-
-
-def to_float(x_uint8: torch.Tensor) -> torch.Tensor:
-    return x_uint8.float().div_(255.0)
 
 
 def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", generator=None):

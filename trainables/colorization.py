@@ -18,8 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cache import DataError
-from trainables.cnn import pick_device
+from trainables.data.photos import load_colorization_data
+from trainables.device import pick_device
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 DEFAULTS = {
@@ -30,19 +30,6 @@ AB_SCALE = 110.0
 
 
 # ---------------------------------------------------------------- data
-
-def load_colorization_data(config: dict):
-    """`dataset` = photos (scikit-image crops, offline) | cifar10 (torchvision, canonical)."""
-    kind = config.get("dataset", "photos")
-    n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
-    if kind == "photos":
-        from trainables.photos import load_photo_crops
-        return load_photo_crops(max_train=n_tr, max_val=n_va)
-    if kind == "cifar10":
-        from trainables.images import load_cifar10
-        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
-    raise DataError(f"unknown colourisation dataset {kind!r}: choose photos or cifar10")
-
 
 def to_lab(x_uint8: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 3, H, W) uint8 RGB -> L in [-1, 1] (N, 1, H, W) and ab / 110 (N, 2, H, W), float32."""

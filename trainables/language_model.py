@@ -24,7 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.corpus import load_corpus, texts, token_spans, tokenize
+from trainables.device import pick_device
+from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
@@ -222,12 +223,6 @@ def score_temperatures(model, vocab: Vocab, level: str, test_text: str, config: 
 
 
 # ---------------------------------------------------------------- the trainable
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
 
 def prepare(config: dict, data) -> dict:
     """Vocabulary and id arrays of one level, from the corpus's train/val/test texts."""

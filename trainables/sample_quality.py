@@ -4,7 +4,7 @@ digits a digit classifier is the usual choice). The scale therefore differs from
 Inception-v3 IS: at most the number of classes (10), reached by confident, class-balanced samples.
 
 The classifier is trained once per dataset and settings, kept in the data cache under a file
-lock (`trainables.cache.cached_arrays`), and travels to the trials inside the study's `Data`, so
+lock (`trainables.data.cache.cached_arrays`), and travels to the trials inside the study's `Data`, so
 every trial of a study scores its samples with the very same weights (their hash is in the
 manifest with the classifier's own test accuracy).
 """
@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy import linalg
 
-from trainables.cache import cached_arrays, digest
+from trainables.data.cache import cached_arrays, digest
 
 CLF_PREFIX = "clf/"   # classifier weights inside a Data's arrays
 ARCH = "c16c32f64"    # in the cache key: a changed architecture never loads old weights

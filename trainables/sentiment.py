@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
-from trainables.text_data import PAD, load_sentiment
+from trainables.data.reviews import PAD, load_sentiment
 
 DEFAULTS = {
     "model": "lstm", "embed_dim": 300, "hidden": 64, "lr": 1e-3, "batch_size": 64, "epochs": 5,

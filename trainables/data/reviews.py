@@ -15,13 +15,13 @@ import re
 import tarfile
 import zipfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
-from trainables.cache import DataError, cache_dir
-from trainables.images import Data, stratified_split
+from trainables.data.cache import DataError, cache_dir, fetch_once
+from trainables.data.dataset import Data, stratified_split
 
 PAD, UNK = 0, 1
 EXAMPLES = ("the movie is boring and not good", "the movie is good and not boring")
@@ -125,7 +125,7 @@ GLOVE_HINT = ("GloVe {name} is not at {path} and could not be downloaded ({err})
 
 
 def _download(url: str, target: Path) -> None:
-    from trainables.download import fetch
+    from trainables.data.download import fetch
     fetch(url, target)  # kept only if it matches the archive's published hash
 
 
@@ -135,19 +135,17 @@ def imdb_folder(root: str | None = None, download: bool = True) -> Path:
     for folder in (root, root / "aclImdb"):
         if (folder / "test" / "neg").is_dir():
             return folder
+    def fetch():
+        if not download:
+            raise FileNotFoundError("download disabled")
+        archive = root / "aclImdb_v1.tar.gz"
+        _download(IMDB_URL, archive)
+        with tarfile.open(archive) as t:
+            t.extractall(root, filter="data")
+        archive.unlink()
     root.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root) + ".lock"):
-        try:
-            if not (root / "aclImdb" / "test" / "neg").is_dir():
-                if not download:
-                    raise FileNotFoundError("download disabled")
-                archive = root / "aclImdb_v1.tar.gz"
-                _download(IMDB_URL, archive)
-                with tarfile.open(archive) as t:
-                    t.extractall(root, filter="data")
-                archive.unlink()
-        except Exception as err:  # URLError, socket errors, "not found": all mean no data
-            raise DataError(IMDB_HINT.format(root=root, err=str(err).splitlines()[0][:120])) from None
+    fetch_once(Path(str(root) + ".lock"), fetch, partial(IMDB_HINT.format, root=root),
+               ready=lambda: (root / "aclImdb" / "test" / "neg").is_dir())
     return root / "aclImdb"
 
 
@@ -159,19 +157,16 @@ def glove_file(path: str | None = None, dim: int = 300, download: bool = True) -
         return target
     if path:
         raise DataError(GLOVE_HINT.format(name=name, path=target, err="no such file"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        try:
-            if not target.exists():
-                if not download:
-                    raise FileNotFoundError("download disabled")
-                archive = target.parent / "glove.6B.zip"
-                _download(GLOVE_URL, archive)
-                with zipfile.ZipFile(archive) as z:
-                    z.extract(name, target.parent)
-                archive.unlink()
-        except Exception as err:
-            raise DataError(GLOVE_HINT.format(name=name, path=target, err=str(err).splitlines()[0][:120])) from None
+    def fetch():
+        if not download:
+            raise FileNotFoundError("download disabled")
+        archive = target.parent / "glove.6B.zip"
+        _download(GLOVE_URL, archive)
+        with zipfile.ZipFile(archive) as z:
+            z.extract(name, target.parent)
+        archive.unlink()
+    fetch_once(Path(str(target) + ".lock"), fetch, partial(GLOVE_HINT.format, name=name, path=target),
+               ready=target.exists)
     return target
 
 
@@ -209,7 +204,7 @@ def load_sentiment(config: dict) -> Data:
     limit = int(config.get("max_texts") or 0)
     val_fraction = float(config.get("val_fraction", 0.1))  # of the training texts
     if kind == "rotten_tomatoes":
-        from trainables.embedded import path
+        from trainables.data.embedded import path
         texts, labels = read_rotten_tomatoes(path("rotten_tomatoes"))
         if limit:  # smoke: a class-balanced subsample
             keep, _ = stratified_split(labels, 1 - min(1.0, limit / len(labels)), seed=0)

@@ -16,7 +16,7 @@ import hashlib
 import urllib.request
 from pathlib import Path
 
-from trainables.cache import DataError
+from trainables.data.cache import DataError
 
 KNOWN = {
     "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt":

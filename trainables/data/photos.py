@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainables.cache import cached_arrays
-from trainables.images import Data
+from trainables.data.cache import DataError, cached_arrays
+from trainables.data.dataset import Data
 
 TRAIN_PHOTOS = ("astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "stereo_motorcycle")
 TEST_PHOTOS = ("chelsea", "coffee")
@@ -53,3 +53,16 @@ def load_photo_crops(short_side: int = 128, train_stride: int = 8, test_stride: 
                 name=f"32x32 crops of scikit-image's photos (train: {', '.join(TRAIN_PHOTOS)}; "
                      f"test: {', '.join(TEST_PHOTOS)}; shorter side scaled to {short_side} px)",
                 source="scikit-image bundled sample photographs (skimage.data)", stand_in_for="CIFAR-10")
+
+
+def load_colorization_data(config: dict) -> Data:
+    """The colourisation study's images: `dataset` = photos (scikit-image crops, offline) |
+    cifar10 (torchvision, canonical)."""
+    kind = config.get("dataset", "photos")
+    n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
+    if kind == "photos":
+        return load_photo_crops(max_train=n_tr, max_val=n_va)
+    if kind == "cifar10":
+        from trainables.data.cifar10 import load_cifar10
+        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
+    raise DataError(f"unknown colourisation dataset {kind!r}: choose photos or cifar10")

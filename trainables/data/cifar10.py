@@ -1,0 +1,62 @@
+"""CIFAR-10 (the CNN studies' canonical dataset) in its official python format, and the image
+dataset a CNN config names (the embedded digits offline)."""
+from __future__ import annotations
+
+import pickle
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from trainables.data.cache import DataError, cache_dir, fetch_once
+from trainables.data.dataset import Data, subsample_splits
+from trainables.data.digits import load_digits
+
+CIFAR_HINT = ("CIFAR-10 is not under {root} and could not be downloaded ({err}); run with "
+              "--profile local to use the embedded MNIST digits instead, or put "
+              "cifar-10-batches-py under {root}")
+
+
+def read_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
+    """The official CIFAR-10 python format: pickled dicts of b"data" (N x 3072 uint8, RGB planes)
+    and b"labels", in data_batch_1..5 (train) and test_batch."""
+    def read(names):
+        xs, ys = [], []
+        for name in names:
+            with open(folder / name, "rb") as f:
+                batch = pickle.load(f, encoding="bytes")
+            xs.append(np.asarray(batch[b"data"], np.uint8).reshape(-1, 3, 32, 32))
+            ys.append(np.asarray(batch[b"labels"], np.int64))
+        return np.concatenate(xs), np.concatenate(ys)
+    x_tr, y_tr = read([f"data_batch_{i}" for i in range(1, 6)])
+    x_va, y_va = read(["test_batch"])
+    return {"x_train": x_tr, "y_train": y_tr, "x_val": x_va, "y_val": y_va}
+
+
+def load_cifar10(root: str | None = None, download: bool = True,
+                 max_train: int | None = None, max_val: int | None = None) -> Data:
+    """CIFAR-10 (test split as validation), downloaded once per node by torchvision under a lock."""
+    root = Path(root or cache_dir() / "cifar10")
+    folder = root / "cifar-10-batches-py"
+
+    def fetch():
+        from torchvision.datasets import CIFAR10
+        if not download:
+            raise FileNotFoundError("download disabled")
+        CIFAR10(str(root), train=True, download=True)
+    root.mkdir(parents=True, exist_ok=True)
+    fetch_once(Path(str(root) + ".lock"), fetch, partial(CIFAR_HINT.format, root=root),
+               ready=lambda: (folder / "test_batch").exists())
+    return Data(subsample_splits(read_cifar_batches(folder), train=max_train, val=max_val),
+                name="CIFAR-10 (test split as validation)", source=f"CIFAR-10 python batches at {folder}")
+
+
+def load_images(config: dict) -> Data:
+    """The image dataset a config names: `dataset` = digits | cifar10."""
+    kind = config.get("dataset", "digits")
+    n_tr, n_va = config.get("max_train"), config.get("max_val")
+    if kind == "digits":
+        return load_digits(n_tr, n_va)
+    if kind == "cifar10":
+        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
+    raise DataError(f"unknown image dataset {kind!r}: choose digits or cifar10")

