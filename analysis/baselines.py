@@ -222,7 +222,7 @@ def unigram_bleu(train_text: str, test_text: str, config: dict, seed: int = SEED
     model's vocabulary with p ~ count^(1/T), at every temperature of the study."""
     from collections import Counter
 
-    from trainables.corpus import tokenize
+    from trainables.data.corpus import tokenize
     from trainables.language_model import bleu, bleu_key, prompts
     counts = Counter(tokenize(train_text))
     size = int(config.get("word_vocab", 2000)) - 1  # the word model's vocabulary without <unk>
@@ -248,7 +248,7 @@ def unigram_perplexity(train_text: str, eval_text: str) -> float:
     one extra slot)."""
     from collections import Counter
 
-    from trainables.corpus import tokenize
+    from trainables.data.corpus import tokenize
     counts = Counter(tokenize(train_text))
     words = tokenize(eval_text)
     total, v = sum(counts.values()), len(counts) + 1
@@ -257,7 +257,7 @@ def unigram_perplexity(train_text: str, eval_text: str) -> float:
 
 
 def textgen_temperature(data, config: dict) -> list[dict]:
-    from trainables.corpus import texts
+    from trainables.data.corpus import texts
     t = texts(data)
     return [{"name": "unigram sampler (training word frequencies, same prompts and BLEU)",
              **unigram_bleu(t["train"], t["test"], config),
