@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
+from studies import console
 from trainables.cache import DataError
 
 
@@ -97,6 +100,10 @@ def parse_args(study: Study, argv=None) -> argparse.Namespace:
                    help="continue an interrupted run of this name, errored trials included")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="override a search-space entry; repeatable")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="store_true",
+                      help="Ray's own trial tables, worker logs and warnings as well")
+    talk.add_argument("-q", "--quiet", action="store_true", help="print only the summary at the end")
     return p.parse_args(argv)
 
 
@@ -188,15 +195,20 @@ def scheduler(space: Space, kind: str):
     return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
 
 
-def trial_dirname(trial) -> str:
+def trial_dirname(trial, nuisance=()) -> str:
+    """The trial's folder, also its TensorBoard run name: arm, seed, nuisance setting, id."""
     from studies.per_arm import group_of
     arm, seed = group_of(trial.config)
-    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}_{trial.trial_id}")
+    setting = "".join(f"_{k}={trial.config[k]:.3g}" if isinstance(trial.config.get(k), float)
+                      else f"_{k}={trial.config[k]}" for k in nuisance if k in trial.config)
+    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}{setting}_{trial.trial_id}")[:200]
 
 
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
     from ray import tune
     from trainables.tune_session import as_tune_trainable
+
+    callbacks = list(callbacks or []) + console.callbacks(study, space, args)
 
     trainable = tune.with_resources(
         tune.with_parameters(as_tune_trainable(study.train), data=data),
@@ -211,18 +223,18 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
         tune_config=tune.TuneConfig(
             metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
-            trial_dirname_creator=trial_dirname,
+            trial_dirname_creator=functools.partial(trial_dirname, nuisance=tuple(space.nuisance)),
             # a new worker per trial costs seconds (process start, torch import): reuse them
             reuse_actors=True),
         run_config=tune.RunConfig(
-            name=args.name, storage_path=storage, verbose=1, callbacks=callbacks,
+            name=args.name, storage_path=storage, verbose=2 if args.verbose else 0, callbacks=callbacks,
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
             # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
             failure_config=tune.FailureConfig(max_failures=2)),
     )
 
 
-def connect(address: str | None) -> None:
+def connect(address: str | None, verbose: bool = False) -> None:
     import ray
     if ray.is_initialized():
         return
@@ -230,7 +242,10 @@ def connect(address: str | None) -> None:
     if not address:
         os.environ.pop("RAY_ADDRESS", None)  # an empty RAY_ADDRESS means a local Ray, as no variable
     try:
-        ray.init(address=address, logging_level="WARNING", include_dashboard=False)
+        # workers' own output (checkpoint chatter, tracebacks the console already summarises)
+        # reaches the terminal only with -v
+        ray.init(address=address, logging_level="WARNING" if verbose else "ERROR",
+                 include_dashboard=False, log_to_driver=verbose)
     except ConnectionError as err:
         raise UsageError(f"--address {address}: no Ray cluster there ({err})") from None
 
@@ -293,21 +308,22 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if local:
         writable(storage)
     data = study.load_data(space.fixed)
-    connect(args.address)
+    console.quiet_ray(args.verbose)
+    connect(args.address, args.verbose)
     check_resources(args)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
     tuner = make_tuner(study, space, args, data, storage, callbacks)
+    started = time.time()
     tuner.fit()
+    console.record_wall(out_dir, started, time.time(), args.resume)
     if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
         remote.pull(exp_path, out_dir)
     paths = build.from_experiment(out_dir)
     if not local:
         remote.push(out_dir, exp_path, paths.listing())
-    print(paths.table.read_text())
-    print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
-    print(f"tensorboard --logdir {out_dir}")
+    console.summary(paths, out_dir)
     return out_dir
 
 
