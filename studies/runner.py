@@ -98,6 +98,9 @@ def parse_args(study: Study, argv=None) -> argparse.Namespace:
     p.add_argument("--name", type=_name, default=study.name, help=f"experiment name (default {study.name})")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this name, errored trials included")
+    p.add_argument("--optuna-storage", metavar="URL",
+                   help="with --search optuna: where the per-arm Optuna studies are kept, any Optuna "
+                        "storage URL (default sqlite:///<results>/<name>/optuna.db)")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="override a search-space entry; repeatable")
     talk = p.add_mutually_exclusive_group()
@@ -174,7 +177,7 @@ def param_space(space: Space, search: str) -> dict | None:
             **{k: tune.grid_search(list(n.grid)) for k, n in space.nuisance.items()}}
 
 
-def search_alg(study: Study, space: Space, search: str):
+def search_alg(study: Study, space: Space, search: str, storage_url: str | None = None):
     if search != "optuna":
         return None
     if not space.nuisance:
@@ -182,9 +185,19 @@ def search_alg(study: Study, space: Space, search: str):
     from ray.tune.search.optuna import OptunaSearch
     from studies.per_arm import PerArmSearcher
     dists = {k: n.dist for k, n in space.nuisance.items()}
-    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples,
-                          lambda: OptunaSearch(space=dict(dists), metric=study.metric, mode=study.mode,
-                                               seed=len(dists)))
+
+    def inner(arm: dict, seed: int):
+        # one Optuna study per (arm, seed), kept in an RDB so optuna-dashboard can open it and
+        # --resume continues it; the objective carries the study's metric name
+        rdb = None
+        if storage_url:
+            import optuna
+            rdb = optuna.storages.RDBStorage(storage_url)
+        searcher = OptunaSearch(space=dict(dists), metric=study.metric, mode=study.mode, seed=len(dists),
+                                study_name=f"{study.name}/{arm['name']}/seed{seed}", storage=rdb)
+        searcher._ot_study.set_metric_names([study.metric])
+        return searcher
+    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples, inner)
 
 
 def scheduler(space: Space, kind: str):
@@ -215,7 +228,7 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
         {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
-    searcher = search_alg(study, space, args.search)
+    searcher = search_alg(study, space, args.search, getattr(args, "optuna_storage", None))
     samples = (len(space.arms) * space.seeds * space.num_samples) if searcher else (args.num_samples or 1)
     return tune.Tuner(
         trainable,
@@ -312,6 +325,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     connect(args.address, args.verbose)
     check_resources(args)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.search == "optuna" and not args.optuna_storage:
+        args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
     tuner = make_tuner(study, space, args, data, storage, callbacks)
