@@ -74,9 +74,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _help_epilog(study: Study) -> str:
+    """Arms, --set keys with their default per profile, outputs and examples, for --help."""
+    try:
+        spaces = {prof: study.space(prof, "grid") for prof in PROFILES}
+    except Exception as err:  # a profile that cannot be built here still leaves a usable --help
+        return f"(search space unavailable: {err})"
+    local = spaces["local"]
+    lines = ["arms (what the study compares):"]
+    lines += [f"  {name:<22} {settings or '(the baseline settings)'}" for name, settings in local.arms.items()]
+    lines += ["", "--set keys (default per profile: smoke | local | full; nuisance settings are tuned "
+                  "per arm unless set):"]
+    keys = {k for sp in spaces.values() for k in sp.settable()}
+    for key in sorted(keys):
+        vals = []
+        for sp in spaces.values():
+            v = sp.nuisance[key].grid if key in sp.nuisance else sp.fixed.get(key, "-")
+            vals.append(str(v))
+        lines.append(f"  {key:<22} {' | '.join(vals)}{'  (tuned)' if key in local.nuisance else ''}")
+    lines += ["", f"outputs (under <storage-path>/<name>/): trials.parquet, history.parquet, table.md, "
+                  f"table.csv, findings.md, figures/*.png, manifest.json, TensorBoard events per trial"
+                  f"{', optuna.db with --search optuna'}", "",
+              "examples:", f"  python studies/{study.name}.py --profile smoke",
+              f"  python studies/{study.name}.py --seeds 5 --set epochs={2 * local.max_epochs} "
+              f"--name {study.name}_long    # local profile, 5 seeds, twice the epochs"]
+    return "\n".join(lines)
+
+
 def parse_args(study: Study, argv=None) -> argparse.Namespace:
-    p = _Parser(prog=f"studies/{study.name}.py",
-                description=f"Run the {study.name} study as a Ray Tune experiment.")
+    p = _Parser(prog=f"studies/{study.name}.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+                description=f"Run the {study.name} study as a Ray Tune experiment.", epilog=_help_epilog(study))
     p.add_argument("--profile", choices=PROFILES, default="local",
                    help="smoke: seconds (tests); local: minutes on a laptop CPU, embedded data; "
                         "full: the report's settings on a GPU cluster (default: local)")
