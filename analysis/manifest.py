@@ -44,6 +44,8 @@ def describe(dist) -> str:
     """A Tune search domain as text, e.g. 'float loguniform(0.0001, 0.01)' (not its repr)."""
     if dist is None:
         return "none"
+    if hasattr(dist, "to_tune"):  # search_spaces.space.LogUniform
+        return str(dist)
     if hasattr(dist, "categories"):
         return f"choice({list(dist.categories)!r})"
     sampler = type(getattr(dist, "sampler", None)).__name__.strip("_").lower()

@@ -3,9 +3,7 @@
 The learning rate is tuned inside each neural arm. PCA ignores it (it has no learning rate and
 is fitted once): with grid search it is simply refitted once per grid value, at the cost of a
 second of CPU, so that every arm sees the same grid."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "mlp": {"model": "mlp"},
@@ -32,7 +30,7 @@ def space(profile: str, search: str = "grid") -> Space:
         # smoke: a good rate first and a poor one second, so ASHA has something to stop
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3, 1e-5], local=[3e-3],
                                            full=[3e-4, 1e-3, 3e-3]),
-                                 dist=tune.loguniform(1e-4, 1e-2))},
+                                 dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=2, local=2, full=8),
         grace_epochs=pick(profile, smoke=1, local=2, full=5),

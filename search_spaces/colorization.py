@@ -1,8 +1,6 @@
 """Figure 24: colourising grey images, UNet on L1 alone vs. a conditional GAN (the same UNet as
 generator, a PatchGAN discriminator, plus 100 x L1 as in pix2pix); the learning rate is tuned per arm."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "unet": {"model": "unet"},
@@ -25,7 +23,7 @@ def space(profile: str, search: str = "grid") -> Space:
         # smoke: a usable rate first and a poor one second, so ASHA has something to stop
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[2e-3, 1e-6], local=[1e-3, 3e-3],
                                            full=[2e-4, 1e-3]),
-                                 dist=tune.loguniform(1e-4, 1e-2))},
+                                 dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=2, local=2, full=6),
         grace_epochs=pick(profile, smoke=1, local=3, full=10),

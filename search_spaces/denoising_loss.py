@@ -1,8 +1,6 @@
 """Table 5: one convolutional denoising autoencoder trained with four losses (the arms):
 MSE, MAE, SSIM (1 - SSIM) and MS-SSIM (1 - MS-SSIM); noisy input, clean target."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "mse": {"loss": "mse"},
@@ -29,7 +27,7 @@ def space(profile: str, search: str = "grid") -> Space:
         },
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[3e-3],
                                            full=[3e-4, 1e-3, 3e-3]),
-                                 dist=tune.loguniform(1e-4, 1e-2))},
+                                 dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=1, local=2, full=8),
         grace_epochs=pick(profile, smoke=1, local=2, full=5),

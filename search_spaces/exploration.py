@@ -4,9 +4,7 @@ tuned per arm through one multiplier, `lr_scale`; seeds are replicates (RL curve
 
 Other environments, temperatures and decay schedules are settings: e.g. `--set env=Taxi-v4`,
 `--set temperature=0.5`, `--set eps_schedule=linear --set eps_decay_episodes=500`."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "q_eps": {"agent": "q", "policy": "eps_greedy"},
@@ -43,7 +41,7 @@ def space(profile: str, search: str = "grid") -> Space:
         },
         nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0], local=[1.0, 3.0],
                                                  full=[0.3, 1.0, 3.0]),
-                                       dist=tune.loguniform(0.1, 10.0))},
+                                       dist=LogUniform(0.1, 10.0))},
         seeds=pick(profile, smoke=2, local=5, full=10),
         num_samples=pick(profile, smoke=1, local=2, full=8),
         grace_epochs=pick(profile, smoke=1, local=4, full=10),

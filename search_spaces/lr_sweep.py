@@ -2,9 +2,7 @@
 
 --search grid: one arm per rate, full curves. --search optuna: one arm, the rate drawn
 log-uniformly, with ASHA pruning poor rates."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 RATES = [0.01, 0.03, 0.1, 0.3, 1.0]
 
@@ -21,7 +19,7 @@ def space(profile: str, search: str = "grid") -> Space:
     rates = pick(profile, smoke=[0.03, 0.3], local=RATES, full=RATES)
     if search == "optuna":
         return Space(arms={"sgd": {}}, fixed=fixed,
-                     nuisance={"lr": Nuisance(grid=rates, dist=tune.loguniform(1e-3, 1.0))},
+                     nuisance={"lr": Nuisance(grid=rates, dist=LogUniform(1e-3, 1.0))},
                      seeds=1, num_samples=pick(profile, smoke=3, local=10, full=30),
                      # keep a quarter at each rung (1, 4 epochs): poor rates show in epoch 1
                      grace_epochs=1, reduction_factor=4)

@@ -1,9 +1,7 @@
 """Table 3: three sentiment classifiers (1-d averaged embedding; 300-d embedding + LSTM; the
 LSTM with a GloVe-initialised embedding). The learning rate is tuned per arm; the 1-d embedding
 model trains at 10x the tuned rate (it has one weight a word and learns slowly)."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "embedding": {"model": "embedding", "lr_scale": 10.0},
@@ -29,7 +27,7 @@ def space(profile: str, search: str = "grid") -> Space:
             **({"imdb_root": "", "glove_file": "", "glove_dim": 300} if profile == "full" else {}),
         },
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[1e-3, 3e-3], full=[3e-4, 1e-3, 3e-3]),
-                                 dist=tune.loguniform(1e-4, 1e-2))},
+                                 dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=2, local=3, full=8),
         grace_epochs=pick(profile, smoke=1, local=1, full=3),

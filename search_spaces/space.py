@@ -9,9 +9,24 @@ PROFILES = ("smoke", "local", "full")
 
 
 @dataclass(frozen=True)
+class LogUniform:
+    """A log-uniform range for --search optuna; plain data, so search spaces (and the model code
+    that reads them, e.g. benchmarks/gpu.py on a machine without Ray) never import Ray."""
+    lower: float
+    upper: float
+
+    def to_tune(self):
+        from ray import tune
+        return tune.loguniform(self.lower, self.upper)
+
+    def __str__(self) -> str:
+        return f"float loguniform({self.lower!r}, {self.upper!r})"
+
+
+@dataclass(frozen=True)
 class Nuisance:
     """A setting tuned inside each arm: `grid` values for --search grid, `dist` (a Tune
-    domain such as tune.loguniform) for --search optuna."""
+    range such as LogUniform) for --search optuna."""
     grid: list
     dist: Any
 

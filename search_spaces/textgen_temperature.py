@@ -1,9 +1,7 @@
 """Figures 4 and 5: a word-level and a character-level LSTM language model. Temperature is a
 sampling setting, not a training one: the arms are the two levels, each trained once (its
 learning rate tuned by ASHA), and its samples scored at every temperature at the end."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 from trainables.language_model import TEMPERATURES
 
 ARMS = {"word": {"level": "word"}, "char": {"level": "char"}}
@@ -37,7 +35,7 @@ def space(profile: str, search: str = "grid") -> Space:
         # smoke: a good rate first and a poor one second, so ASHA has something to stop
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2, 1e-4], local=[1e-2, 3e-3],
                                            full=[1e-3, 3e-3]),
-                                 dist=tune.loguniform(1e-4, 3e-2))},
+                                 dist=LogUniform(1e-4, 3e-2))},
         seeds=pick(profile, smoke=1, local=2, full=3),
         num_samples=pick(profile, smoke=2, local=3, full=8),
         grace_epochs=pick(profile, smoke=1, local=2, full=5),

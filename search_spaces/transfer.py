@@ -4,9 +4,7 @@ FC 1025 + 512) and by fine-tuning (all layers), with ResNet50 fine-tuning beside
 The learning rate is one value for every arm, as in the report ("scratch fails without tuning");
 `--search optuna` tunes it per arm instead. Early stopping on validation accuracy (`patience`)
 ends a trial that stops improving; ASHA only prunes inside an arm (with several samples)."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 METHOD_ARMS = {
     "scratch": {"method": "scratch"},
@@ -47,7 +45,7 @@ def space(profile: str, search: str = "grid") -> Space:
         arms=arms(profile),
         fixed=fixed,
         nuisance={"lr": Nuisance(grid=[1e-3] if profile != "full" else [1e-4],
-                                 dist=tune.loguniform(1e-5, 1e-2))},
+                                 dist=LogUniform(1e-5, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=2, local=4, full=8),
         grace_epochs=pick(profile, smoke=1, local=3, full=4),

@@ -2,9 +2,7 @@
 
 Each arm keeps its usual learning rate (`base_lr`: Adam 1e-3 for the VAEs, 2e-4 with beta1 0.5
 for the GAN, as DCGAN); the nuisance setting tuned inside each arm is a multiplier of it."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 ARMS = {
     "vae_kl": {"model": "vae", "kl_weight": 1.0, "base_lr": 1e-3},
@@ -31,7 +29,7 @@ def space(profile: str, search: str = "grid") -> Space:
         # smoke: a usable multiplier first and a poor one second, so ASHA has something to stop
         nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[1.0, 3.0],
                                                  full=[0.5, 1.0, 2.0]),
-                                       dist=tune.loguniform(0.2, 5.0))},
+                                       dist=LogUniform(0.2, 5.0))},
         seeds=pick(profile, smoke=1, local=2, full=3),
         num_samples=pick(profile, smoke=2, local=2, full=6),
         grace_epochs=pick(profile, smoke=1, local=5, full=10),

@@ -1,8 +1,6 @@
 """Figure 3: the RNN's input window (1, 3, 6, 12 months) on a 12-month-periodic series; the
 learning rate is tuned per arm on the validation months, seeds are replicates."""
-from ray import tune
-
-from search_spaces.space import Nuisance, Space, pick
+from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 WINDOWS = (1, 3, 6, 12)
 ARMS = {f"window_{w}": {"window": w} for w in WINDOWS}
@@ -20,7 +18,7 @@ def space(profile: str, search: str = "grid") -> Space:
         },
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2], local=[1e-3, 3e-3],
                                            full=[1e-3, 3e-3, 1e-2]),
-                                 dist=tune.loguniform(3e-4, 3e-2))},
+                                 dist=LogUniform(3e-4, 3e-2))},
         seeds=pick(profile, smoke=2, local=3, full=5),
         num_samples=pick(profile, smoke=2, local=3, full=8),
         grace_epochs=pick(profile, smoke=2, local=50, full=50),

@@ -214,7 +214,7 @@ def search_alg(study: Study, space: Space, search: str, storage_url: str | None 
         raise UsageError("--search optuna: this study has no nuisance setting left to search")
     from ray.tune.search.optuna import OptunaSearch
     from studies.per_arm import PerArmSearcher
-    dists = {k: n.dist for k, n in space.nuisance.items()}
+    dists = {k: n.dist.to_tune() for k, n in space.nuisance.items()}
 
     def inner(arm: dict, seed: int):
         # one Optuna study per (arm, seed), kept in an RDB so optuna-dashboard can open it and
