@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import os
 import re
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
+from studies import contract
 from trainables.cache import DataError
 
 
@@ -71,8 +73,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parse_args(study: Study, argv=None) -> argparse.Namespace:
-    p = _Parser(prog=f"studies/{study.name}.py",
+def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Namespace:
+    p = _Parser(prog=prog or f"studies/{study.name}.py",
                 description=f"Run the {study.name} study as a Ray Tune experiment.")
     p.add_argument("--profile", choices=PROFILES, default="local",
                    help="smoke: seconds (tests); local: minutes on a laptop CPU, embedded data; "
@@ -96,7 +98,8 @@ def parse_args(study: Study, argv=None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this name, errored trials included")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
-                   metavar="KEY=VALUE", help="override a search-space entry; repeatable")
+                   metavar="KEY=VALUE", help="override a search-space entry or any setting the "
+                                              "trainable accepts; repeatable")
     return p.parse_args(argv)
 
 
@@ -116,6 +119,11 @@ def _typed(key: str, text: str, current: Any) -> Any:
             if not isinstance(value, type(current)):
                 raise ValueError
             return value
+        if current is None:  # a setting with no default value (e.g. max_train): a literal, else text
+            try:
+                return ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                return text
         return text
     except (ValueError, SyntaxError):
         raise UsageError(f"--set {key}={text}: expected a {type(current).__name__} "
@@ -124,10 +132,13 @@ def _typed(key: str, text: str, current: Any) -> Any:
 
 def build_space(study: Study, args) -> Space:
     space = study.space(args.profile, args.search)
-    settable = {**getattr(study.train, "faults", {}), **space.settable()}  # + fault injection
+    # any setting the trainable accepts (fault injection included), typed as the space has it
+    settable = {**contract.accepted(study.train), **space.settable()}
     for key, text in args.overrides:
         if key not in settable:
-            raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")
+            near = difflib.get_close_matches(key, sorted(settable), n=1)
+            raise UsageError(f"--set {key}: unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
+                             + f"; known: {', '.join(sorted(settable))}")
         space.override(key, _typed(key, text, settable[key]))
     if args.seeds:
         space.seeds = args.seeds
@@ -173,6 +184,7 @@ def search_alg(study: Study, space: Space, search: str):
     if not space.nuisance:
         raise UsageError("--search optuna: this study has no nuisance setting left to search")
     from ray.tune.search.optuna import OptunaSearch
+
     from studies.per_arm import PerArmSearcher
     dists = {k: n.dist for k, n in space.nuisance.items()}
     return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples,
@@ -182,6 +194,7 @@ def search_alg(study: Study, space: Space, search: str):
 
 def scheduler(space: Space, kind: str):
     from ray.tune.schedulers import FIFOScheduler
+
     from studies.per_arm import PerArmASHA
     if kind == "fifo":
         return FIFOScheduler()
@@ -196,6 +209,7 @@ def trial_dirname(trial) -> str:
 
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
     from ray import tune
+
     from trainables.tune_session import as_tune_trainable
 
     trainable = tune.with_resources(
@@ -272,13 +286,16 @@ def same_space(space: Space, manifest_path: Path) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def run(study: Study, argv=None, callbacks=None) -> Path:
+def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Path:
     """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
-    from analysis import build, manifest, storage as remote
+    args = parse_args(study, argv, prog)
+    space = build_space(study, args)
+    contract.check(study, space)  # before any data is read or Ray starts: a mistake costs a second
     from ray import tune
 
-    args = parse_args(study, argv)
-    space = build_space(study, args)
+    from analysis import build, manifest
+    from analysis import storage as remote
+
     storage, local = storage_location(args.storage_path)
     exp_path = f"{storage.rstrip('/')}/{args.name}"
     out_dir = Path(exp_path) if local else Path("results") / args.name
@@ -297,7 +314,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     check_resources(args)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
-                   space=space, data=data.info, metric=study.metric, mode=study.mode)
+                   space=space, data=data.info, metric=study.metric, mode=study.mode,
+                   directions=contract.directions(study))
     tuner = make_tuner(study, space, args, data, storage, callbacks)
     tuner.fit()
     if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
@@ -311,9 +329,14 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     return out_dir
 
 
-def main(study: Study, argv=None) -> Path:
+def main(study: Study, argv=None, prog: str | None = None) -> Path:
+    prog = prog or f"studies/{study.name}.py"
     try:
-        return run(study, argv)
+        return run(study, argv, prog=prog)
+    except contract.ContractError as err:
+        for line in err.lines:
+            print(f"{prog}: error: {line}", file=sys.stderr)
+        sys.exit(2)
     except (UsageError, DataError) as err:
-        print(f"studies/{study.name}.py: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {err}", file=sys.stderr)
         sys.exit(2 if isinstance(err, UsageError) else 1)

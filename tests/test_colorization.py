@@ -10,8 +10,7 @@ import torch
 
 from search_spaces.colorization import ARMS
 from tests.conftest import run_study
-from trainables.colorization import PatchGAN, UNet, chroma, load_colorization_data, to_lab, to_rgb, \
-    train_colorization
+from trainables.colorization import PatchGAN, UNet, chroma, load_colorization_data, to_lab, to_rgb, train_colorization
 from trainables.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_photo_crops, photo
 from trainables.session import LocalSession
 

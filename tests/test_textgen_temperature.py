@@ -10,14 +10,23 @@ import pytest
 import torch
 
 from search_spaces.textgen_temperature import ARMS
-from trainables.cache import DataError
-from trainables.corpus import (OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts,
-                               tokenize)
-from trainables.language_model import (TEMPERATURES, LanguageModel, Vocab, bleu, bleu_key, char_vocab,
-                                       prompts, sample, score_temperatures, train_language_model,
-                                       word_vocab)
-from trainables.session import LocalSession, load_state
 from tests.conftest import run_study
+from trainables.cache import DataError
+from trainables.corpus import OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts, tokenize
+from trainables.language_model import (
+    TEMPERATURES,
+    LanguageModel,
+    Vocab,
+    bleu,
+    bleu_key,
+    char_vocab,
+    prompts,
+    sample,
+    score_temperatures,
+    train_language_model,
+    word_vocab,
+)
+from trainables.session import LocalSession, load_state
 
 BLEU_COLUMNS = {f"final_{bleu_key(t)}" for t in TEMPERATURES}
 
@@ -91,7 +100,7 @@ def test_findings_and_figures(textgen_run):
         assert claim in findings
     assert "Spearman rho=" in findings and "T=0.2: «" in findings and "T=1.5: «" in findings
     # one seed in smoke: no test over seeds
-    line = next(l for l in findings.splitlines() if l.startswith("| Word-level BLEU"))
+    line = next(row for row in findings.splitlines() if row.startswith("| Word-level BLEU"))
     assert "**inconclusive**" in line and "fewer than 2 seeds" in line
     assert (textgen_run / "figures" / "bleu_vs_temperature.png").stat().st_size > 10_000
     assert (textgen_run / "figures" / "curves_per_arm.png").exists()

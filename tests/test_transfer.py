@@ -14,9 +14,19 @@ from tests.conftest import run_script, run_study
 from trainables import tiny_imagenet
 from trainables.cache import DataError, file_sha256
 from trainables.session import LocalSession
-from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backbone, build,
-                                 efficientnet_lite0, efficientnet_lite0_file, load_transfer_data,
-                                 prepare, run_pass, train_transfer)
+from trainables.transfer import (
+    BACKBONES,
+    DEFAULTS,
+    EFFNET_LITE0_SHA256,
+    backbone,
+    build,
+    efficientnet_lite0,
+    efficientnet_lite0_file,
+    load_transfer_data,
+    prepare,
+    run_pass,
+    train_transfer,
+)
 
 TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}
 # vgg16 / resnet50 without their (downloaded) weights: the same methods on their architectures
@@ -166,7 +176,7 @@ def make_tiny_imagenet(root, per_class=6, val_per_class=2):
         for k in range(per_class):
             Image.new("RGB", (64, 64), colour[w]).save(images / f"{w}_{k}.JPEG", quality=100)
         (folder / "train" / w / f"{w}_boxes.txt").write_text("")
-        for k in range(val_per_class):
+        for _ in range(val_per_class):
             name = f"val_{len(notes)}.JPEG"
             Image.new("RGB", (64, 64), colour[w]).save(folder / "val" / "images" / name, quality=100)
             notes.append(f"{name}\t{w}\t0\t0\t63\t63")

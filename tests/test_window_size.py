@@ -8,8 +8,7 @@ import pytest
 
 from search_spaces.window_size import ARMS
 from tests.conftest import run_study
-from trainables.rnn_forecast import (AIRLINE_PASSENGERS, MinMax, load_airline, split_points,
-                                     train_forecaster, windows)
+from trainables.rnn_forecast import AIRLINE_PASSENGERS, MinMax, load_airline, split_points, train_forecaster, windows
 from trainables.session import LocalSession
 
 

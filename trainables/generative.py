@@ -301,3 +301,14 @@ def train_vae_gan(config: dict, session: Session | None = None, data=None) -> Se
         if reason:  # a diverged GAN does not come back: stop this trial, say why
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_vae_gan.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None,
+                          "download": True, "classifier_epochs": 3}
+train_vae_gan.metrics = {
+    "train_loss": "min", "train_recon": "min", "train_kl": "min", "val_kl": "min", "recon_mse": "min",
+    "is_mean": "max", "is_std": "min", "frechet": "min", "classifier_acc": "max",
+    # GAN diagnostics: the discriminator's losses and its mean output on real and generated digits
+    "d_loss": "min", "g_loss": "min", "d_real": "max", "d_fake": "min"}

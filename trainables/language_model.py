@@ -277,3 +277,11 @@ def train_language_model(config: dict, session: Session | None = None, data=None
         if diverged:
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_language_model.defaults = {**DEFAULTS, "val_fraction": 0.1, "test_fraction": 0.1}
+train_language_model.metrics = {
+    "train_loss": "min", "val_loss": "min", "val_perplexity": "min", "val_word_perplexity": "min",
+    "vocab_size": "max", "bleu_mean": "max", **{bleu_key(t): "max" for t in TEMPERATURES}}

@@ -154,3 +154,14 @@ def train_sentiment(config: dict, session: Session | None = None, data=None) -> 
         if diverged:
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_sentiment.defaults = {**DEFAULTS, "val_fraction": 0.1, "download": True, "imdb_root": None,
+                            "glove_file": None, "glove_dim": 300}
+train_sentiment.metrics = {
+    "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "epoch_s": "min",
+    "test_acc": "max", "train_acc_final_model": "max", "glove_vocab_coverage": "max",
+    # the report's two example sentences: their scores and how far apart they are
+    "example1": "max", "example2": "max", "example_gap": "max"}
