@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test test-fast lint bench install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not ray"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
