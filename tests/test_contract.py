@@ -16,8 +16,15 @@ from analysis.summary import Summary
 from search_spaces.space import PROFILES
 from studies import contract, registry
 from studies.runner import build_space, main, parse_args
+from tests.conftest import ROOT
 
 # ---------------------------------------------------------------- at start-up, no Ray
+
+
+def test_the_registry_lists_every_study_script_once():
+    scripts = {p.stem for p in (ROOT / "studies").glob("*.py") if 'if __name__ == "__main__"' in p.read_text()}
+    assert sorted(registry.STUDIES) == sorted(scripts) and len(set(registry.STUDIES)) == len(registry.STUDIES)
+    assert all(registry.load(name).name == name for name in registry.STUDIES)
 
 
 @pytest.mark.parametrize("name", registry.STUDIES)
