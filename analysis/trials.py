@@ -49,9 +49,14 @@ def _status(last: dict | None, max_epochs: int, folder: Path) -> str:
     return "stopped_early" if last else "not_started"
 
 
-def load(exp_dir: Path, max_epochs: int, directions: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`directions`: metric -> "min"/"max" as the study declares them (manifest.json); a metric
-    without one gets no best_ column (never a guess from its name), only final_."""
+def load(exp_dir: Path, max_epochs: int,
+         directions: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`directions`: metric -> "min"/"max" as the study declares them (default: those recorded in
+    exp_dir's manifest.json); a metric without one gets no best_ column (never a guess from its
+    name), only final_."""
+    if directions is None:
+        from analysis import manifest
+        directions = manifest.directions(manifest.read(exp_dir))
     trials, history = [], []
     for params in sorted(Path(exp_dir).glob("*/params.json")):
         folder = params.parent
@@ -86,7 +91,7 @@ def load(exp_dir: Path, max_epochs: int, directions: dict[str, str]) -> tuple[pd
 
 
 def export(exp_dir: Path, out_dir: Path, max_epochs: int,
-           directions: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+           directions: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     trials, history = load(exp_dir, max_epochs, directions)
     if trials.empty:
         raise RuntimeError(f"no trial results under {exp_dir}")
