@@ -108,7 +108,7 @@ def finding_sources(spec, study, arms) -> list[str]:
     recorder = _Recorder(Summary, study, arms)
     try:
         spec.findings(recorder)
-    except Exception:  # noqa: BLE001 - report code on no data; the columns asked so far still count
+    except Exception:  # report code on no data: the columns asked so far still count
         pass
     return list(dict.fromkeys(recorder.asked))
 
@@ -134,7 +134,7 @@ def violations(study, space, spec=None) -> list[str]:
         from analysis.report import spec_for
         try:
             spec = spec_for(study.name)
-        except Exception as err:  # noqa: BLE001 - any failure to load the spec is this one line
+        except Exception as err:  # any failure to load the spec (import, syntax, name) is this line
             return out + [f"report spec analysis/report/{study.name}.py does not load: "
                           f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"]
     valid = {f"{p}{m}" for m in metrics for p in ("best_", "final_")} | TRIAL_COLUMNS
