@@ -191,9 +191,11 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
     assert len(t) == len(space.arms) * space.seeds * grid
     assert set(t["status"]) <= STATUSES, t["status"].tolist()
     assert t.groupby("arm")["status"].apply(lambda s: (s != "stopped_early").any()).all()  # ASHA: per arm
-    epochs = h.groupby("trial_id").size()
-    assert epochs.sort_index().tolist() == t.set_index("trial_id")["epochs"].sort_index().tolist()
-    assert not h.duplicated(["trial_id", "epoch"]).any() and (t["epochs"] <= space.max_epochs).all()
+    assert (t["epochs"] <= space.max_epochs).all()
+    for trial_id, epochs in t.set_index("trial_id")["epochs"].items():  # every epoch once, in order
+        seen = h.loc[h["trial_id"] == trial_id, "epoch"].tolist()
+        # (a one-shot fit, PCA, reports once, at the epoch budget)
+        assert seen == list(range(1, epochs + 1)) or seen == [epochs], (trial_id, seen)
 
     table = pd.read_csv(out / "table.csv")
     assert table["arm"].tolist() == list(space.arms)
@@ -212,7 +214,9 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
         assert row.startswith(f"| {finding.claim} | **{finding.verdict}** |")
 
     figures = sorted((out / "figures").glob("*.png"))
-    assert len(figures) >= 1 + len(spec.figures) and all(p.stat().st_size > 5_000 for p in figures)
+    assert len(figures) >= len(spec.figures) and all(p.stat().st_size > 5_000 for p in figures)
+    if {"train_loss", "val_loss"} <= set(h) or {"train_acc", "val_acc"} <= set(h):
+        assert (out / "figures" / "curves_per_arm.png") in figures
 
     declared = study.train.metrics
     numeric = {c for c in h.columns if c not in contract.RESERVED and c not in ("trial_id", "arm", "seed")
