@@ -22,8 +22,10 @@ RESERVED = {
     "early_stopped": "the trial's own early stopping (patience) ended it: counted as completed",
     "device": "where the trial ran, e.g. 'cpu', 'cuda:0 (NVIDIA H100)'",
 }
-# Config keys the runner and the Tune glue set or read for every study.
-RUNNER_KEYS = {"arm", "name", "seed", "profile", "checkpoint_every"}
+# Config keys the runner and the Tune glue set or read for every study; the runner sets the first
+# four itself (from the arms, --seeds and --profile), so `--set` may not.
+SET_BY_RUNNER = {"arm": "the arms", "name": "the arms", "seed": "--seeds", "profile": "--profile"}
+RUNNER_KEYS = {*SET_BY_RUNNER, "checkpoint_every"}
 # trials.parquet columns that are not a metric (analysis/trials.py `load`).
 TRIAL_COLUMNS = {"trial_id", "arm", "seed", "status", "epochs", "stopped_early", "wall_s", "folder"}
 MODES = ("min", "max")

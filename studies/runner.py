@@ -135,6 +135,8 @@ def build_space(study: Study, args) -> Space:
     # any setting the trainable accepts (fault injection included), typed as the space has it
     settable = {**contract.accepted(study.train), **space.settable()}
     for key, text in args.overrides:
+        if key in contract.SET_BY_RUNNER:
+            raise UsageError(f"--set {key}: set by the runner; use {contract.SET_BY_RUNNER[key]}")
         if key not in settable:
             near = difflib.get_close_matches(key, sorted(settable), n=1)
             raise UsageError(f"--set {key}: unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")

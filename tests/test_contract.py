@@ -113,6 +113,8 @@ def test_set_reaches_every_setting_the_trainable_accepts_typed_and_nothing_else(
     assert (space.fixed["dropout"], space.fixed["max_train"], space.fixed["data_root"]) == (0.5, 300, "/x")
     lines = refused(study, tmp_path, capsys, "--set", "dropuot=0.5")
     assert len(lines) == 1 and "--set dropuot: unknown key (did you mean 'dropout'?)" in lines[0], lines
+    lines = refused(study, tmp_path, capsys, "--set", "seed=3")  # the seeds' grid would override it
+    assert len(lines) == 1 and "--set seed: set by the runner; use --seeds" in lines[0], lines
 
 
 # ---------------------------------------------------------------- the direction of best_<metric>
