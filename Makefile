@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test bench install clean report
+.PHONY: demo test test-fast lint bench install clean report
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,12 @@ PROFILE    ?= local
 STUDY_OPTS ?=
 report: $(STAMP)
 	$(BIN)/python -m analysis.report_page --profile $(PROFILE) -- $(STUDY_OPTS)
+# The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not ray"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

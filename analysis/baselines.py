@@ -81,7 +81,7 @@ def image_classification(data, config: dict, eval_split: str, metric: str) -> li
             {"name": f"logistic regression on raw pixels ({how}: C={lr['C']:g})", metric: lr["acc"]}]
 
 
-def bag_of_words(ids, vocab: int) -> "scipy.sparse.csr_matrix":
+def bag_of_words(ids, vocab: int):
     """(N, max_len) token ids (0 = padding) -> (N, vocab) word counts."""
     from scipy import sparse
     ids = np.asarray(ids)
@@ -174,6 +174,7 @@ def vae_gan(data, config: dict) -> list[dict]:
     if not any(k.startswith("clf/") for k in a):
         return rows
     import torch
+
     from trainables.sample_quality import classifier_from, sample_scores
     clf = classifier_from(a)
     _, real = clf.probs_and_features(torch.tensor(np.asarray(a["x_val"])).float() / 255)
@@ -345,6 +346,7 @@ def study_data(study: str, profile: str):
 
 def main(argv=None) -> int:
     import argparse
+
     from studies.registry import STUDIES
     parser = argparse.ArgumentParser(prog="python -m analysis.baselines", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="local", choices=("smoke", "local"))

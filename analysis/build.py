@@ -27,7 +27,7 @@ class Outputs:
 def from_experiment(out_dir: Path) -> Outputs:
     """After a run: trial folders -> Parquet, then the rest."""
     m = manifest.read(out_dir)
-    trials.export(out_dir, out_dir, m["max_epochs"])
+    trials.export(out_dir, out_dir, m["max_epochs"], manifest.directions(m))
     return from_parquet(out_dir)
 
 
@@ -46,7 +46,7 @@ def from_parquet(out_dir: Path) -> Outputs:
     out_dir = Path(out_dir)
     m = manifest.read(out_dir)
     if not (out_dir / "trials.parquet").exists():
-        trials.export(out_dir, out_dir, m["max_epochs"])
+        trials.export(out_dir, out_dir, m["max_epochs"], manifest.directions(m))
     t = pd.read_parquet(out_dir / "trials.parquet")
     h = pd.read_parquet(out_dir / "history.parquet")
     spec = spec_for(m["study"])

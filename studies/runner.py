@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import functools
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
-from studies import console
+from studies import console, contract
 from trainables.data.cache import DataError
 
 
@@ -101,8 +102,8 @@ def _help_epilog(study: Study) -> str:
     return "\n".join(lines)
 
 
-def parse_args(study: Study, argv=None) -> argparse.Namespace:
-    p = _Parser(prog=f"studies/{study.name}.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Namespace:
+    p = _Parser(prog=prog or f"studies/{study.name}.py", formatter_class=argparse.RawDescriptionHelpFormatter,
                 description=f"Run the {study.name} study as a Ray Tune experiment.", epilog=_help_epilog(study))
     p.add_argument("--profile", choices=PROFILES, default="local",
                    help="smoke: seconds (tests); local: minutes on a laptop CPU, embedded data; "
@@ -153,6 +154,11 @@ def _typed(key: str, text: str, current: Any) -> Any:
             if not isinstance(value, type(current)):
                 raise ValueError
             return value
+        if current is None:  # a setting with no default value (e.g. max_train): a literal, else text
+            try:
+                return ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                return text
         return text
     except (ValueError, SyntaxError):
         raise UsageError(f"--set {key}={text}: expected a {type(current).__name__} "
@@ -161,10 +167,15 @@ def _typed(key: str, text: str, current: Any) -> Any:
 
 def build_space(study: Study, args) -> Space:
     space = study.space(args.profile, args.search)
-    settable = {**getattr(study.train, "faults", {}), **space.settable()}  # + fault injection
+    # any setting the trainable accepts (fault injection included), typed as the space has it
+    settable = {**contract.accepted(study.train), **space.settable()}
     for key, text in args.overrides:
+        if key in contract.SET_BY_RUNNER:
+            raise UsageError(f"--set {key}: set by the runner; use {contract.SET_BY_RUNNER[key]}")
         if key not in settable:
-            raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")
+            near = difflib.get_close_matches(key, sorted(settable), n=1)
+            raise UsageError(f"--set {key}: unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
+                             + f"; known: {', '.join(sorted(settable))}")
         value = _typed(key, text, settable[key])
         if key == "epochs" and value < 1:
             raise UsageError(f"--set epochs={text}: must be at least 1")
@@ -213,6 +224,7 @@ def search_alg(study: Study, space: Space, search: str, storage_url: str | None 
     if not space.nuisance:
         raise UsageError("--search optuna: this study has no nuisance setting left to search")
     from ray.tune.search.optuna import OptunaSearch
+
     from studies.per_arm import PerArmSearcher
     dists = {k: n.dist.to_tune() for k, n in space.nuisance.items()}
 
@@ -232,6 +244,7 @@ def search_alg(study: Study, space: Space, search: str, storage_url: str | None 
 
 def scheduler(space: Space, kind: str):
     from ray.tune.schedulers import FIFOScheduler
+
     from studies.per_arm import PerArmASHA
     if kind == "fifo":
         return FIFOScheduler()
@@ -249,6 +262,7 @@ def trial_dirname(trial, nuisance=()) -> str:
 
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
     from ray import tune
+
     from trainables.tune_session import as_tune_trainable
 
     callbacks = list(callbacks or []) + console.callbacks(study, space, args)
@@ -330,13 +344,16 @@ def same_space(space: Space, manifest_path: Path) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def run(study: Study, argv=None, callbacks=None) -> Path:
+def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Path:
     """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
-    from analysis import build, manifest, storage as remote
+    args = parse_args(study, argv, prog)
+    space = build_space(study, args)
+    contract.check(study, space)  # before any data is read or Ray starts: a mistake costs a second
     from ray import tune
 
-    args = parse_args(study, argv)
-    space = build_space(study, args)
+    from analysis import build, manifest
+    from analysis import storage as remote
+
     storage, local = storage_location(args.storage_path)
     exp_path = f"{storage.rstrip('/')}/{args.name}"
     out_dir = Path(exp_path) if local else Path("results") / args.name
@@ -358,7 +375,8 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if args.search == "optuna" and not args.optuna_storage:
         args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
-                   space=space, data=data.info, metric=study.metric, mode=study.mode)
+                   space=space, data=data.info, metric=study.metric, mode=study.mode,
+                   directions=contract.directions(study))
     tuner = make_tuner(study, space, args, data, storage, callbacks)
     started = time.time()
     tuner.fit()
@@ -372,9 +390,14 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     return out_dir
 
 
-def main(study: Study, argv=None) -> Path:
+def main(study: Study, argv=None, prog: str | None = None) -> Path:
+    prog = prog or f"studies/{study.name}.py"
     try:
-        return run(study, argv)
+        return run(study, argv, prog=prog)
+    except contract.ContractError as err:
+        for line in err.lines:
+            print(f"{prog}: error: {line}", file=sys.stderr)
+        sys.exit(2)
     except (UsageError, DataError) as err:
-        print(f"studies/{study.name}.py: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {err}", file=sys.stderr)
         sys.exit(2 if isinstance(err, UsageError) else 1)

@@ -2,8 +2,8 @@
 initialisation, on movie-review sentiment; with the scores of two example sentences."""
 from search_spaces import sentiment
 from studies.runner import Study, main
-from trainables.sentiment import train_sentiment
 from trainables.data.reviews import load_sentiment
+from trainables.sentiment import train_sentiment
 
 STUDY = Study("sentiment", train_sentiment, sentiment.space, load_sentiment, metric="val_acc", mode="max")
 

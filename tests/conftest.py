@@ -1,9 +1,19 @@
-"""Shared fixtures: one local Ray for the whole session (a Ray start costs seconds), and a
-helper that runs a study's script in-process through the real runner and Ray Tune."""
+"""Shared fixtures and the two test tiers.
+
+Tiers: a test that starts Ray or runs a study's process is marked `ray` here, at collection (it
+uses the `ray_local` fixture, directly or through another fixture, or its source or a fixture's
+calls `run_study` / `run_script` / `ray.init` / `Popen` / a `Cluster`, or its module sets `pytestmark = pytest.mark.ray`).
+`make test-fast` runs the rest (`pytest -m "not ray"`: models, loaders, loop, verdicts, the
+study contract); `make test` runs all (what CI runs).
+
+Fixtures: one local Ray for the whole session (a Ray start costs seconds), and each study's smoke
+run, made once per session and shared by every test that reads it (`smoke_run(name)`)."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +21,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# calls that start Ray (in this process or in a study's own process)
+_STARTS_RAY = re.compile(r"\brun_study\(|\brun_script\(|\bray\.init\(|\bPopen\(|Cluster\(")
+
+
+def _source(obj) -> str:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return ""
+
+
+def _starts_ray(item) -> bool:
+    if "ray_local" in getattr(item, "fixturenames", ()):
+        return True
+    funcs = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info else ()):
+        funcs += [d.func for d in defs if d.baseid]  # the project's fixtures, not pytest's own
+    return any(_STARTS_RAY.search(_source(f)) for f in funcs if f is not None)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _starts_ray(item):
+            item.add_marker(pytest.mark.ray)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +72,18 @@ def run_script(name: str, *args: str, timeout: int = 300, env: dict | None = Non
 
 
 @pytest.fixture(scope="session")
-def regularization_run(ray_local, tmp_path_factory) -> Path:
-    """The regularization study in the smoke profile, run once and read by several tests."""
-    return run_study("regularization", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def smoke_run(ray_local, tmp_path_factory):
+    """`smoke_run(name)`: the results folder of that study's smoke run (two trials at a time),
+    run the first time a test asks and shared by every test after (tests only read it)."""
+    done: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in done:
+            done[name] = run_study(name, tmp_path_factory.mktemp(name), "--max-concurrent", "2")
+        return done[name]
+    return get
+
+
+@pytest.fixture(scope="session")
+def regularization_run(smoke_run) -> Path:
+    return smoke_run("regularization")

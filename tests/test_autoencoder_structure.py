@@ -16,34 +16,20 @@ from trainables.session import LocalSession, load_state
 
 
 @pytest.fixture(scope="module")
-def structure_run(ray_local, tmp_path_factory):
-    from tests.conftest import run_study
-    return run_study("autoencoder_structure", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def structure_run(smoke_run):
+    return smoke_run("autoencoder_structure")
 
 
-def test_every_arm_is_in_the_table_beside_the_report(structure_run):
-    table = (structure_run / "table.md").read_text()
-    for label in ("Non-Conv (MLP autoencoder)", "CNN autoencoder", "PCA (10 components)"):
-        assert f"| {label} |" in table
-    assert "STAND-IN for the report's all of MNIST" in table
-    assert "0.8139" in table and "most likely 0.008139" in table
+def test_only_pca_has_an_explained_variance_and_the_codes_are_scored(structure_run):
     csv = pd.read_csv(structure_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
-    assert csv.loc["cnn", "final_val_mse_report"] == 0.008139
-    assert csv.loc["pca", "final_val_code_acc_report"] == 0.8140
-    assert (csv["final_val_mse_n"] == 1).all() and (csv["final_val_code_acc_n"] == 1).all()
-    # only PCA has an explained variance; it is a fraction of the variance
     assert csv["final_explained_variance_n"].to_dict() == {"mlp": 0, "cnn": 0, "pca": 1}
     assert 0.2 < csv.loc["pca", "final_explained_variance_mean"] < 1
+    assert (csv["final_val_mse_n"] == 1).all() and (csv["final_val_code_acc_n"] == 1).all()
 
 
-def test_parquet_pca_reports_once_at_the_full_budget(structure_run):
+def test_pca_reports_once_at_the_full_budget_and_asha_prunes_the_others(structure_run):
     trials = pd.read_parquet(structure_run / "trials.parquet")
     history = pd.read_parquet(structure_run / "history.parquet")
-    assert len(trials) == len(ARMS) * 2  # 3 arms x 1 seed x 2 learning rates
-    for col in ("final_val_mse", "final_train_mse", "final_val_code_acc", "final_train_code_acc",
-                "final_ssim_val", "best_val_mse"):
-        assert col in trials
     pca = trials[trials["arm"] == "pca"]
     assert (pca["status"] == "completed").all() and (pca["epochs"] == 2).all()
     assert history[history["arm"] == "pca"].groupby("trial_id").size().eq(1).all()
@@ -54,14 +40,7 @@ def test_parquet_pca_reports_once_at_the_full_budget(structure_run):
     assert (full["final_val_mse"] > 0).all() and (full.loc[full["arm"] == "pca", "final_val_mse"] < 0.05).all()
 
 
-def test_findings_and_reconstruction_figure(structure_run):
-    findings = (structure_run / "findings.md").read_text()
-    for claim in ("The MLP autoencoder reaches a lower test MSE than PCA",
-                  "The CNN autoencoder reaches a lower test MSE than PCA",
-                  "A classifier on the CNN codes beats one on the PCA codes"):
-        assert f"| {claim} | **" in findings
-    assert (structure_run / "figures" / "reconstructions.png").stat().st_size > 5_000
-    # the figure's digits come from the chosen trials' last checkpoints: the same ones per arm
+def test_the_reconstruction_figure_shows_the_same_digits_for_every_arm(structure_run):
     picked = []
     for folder in structure_run.glob("*/checkpoint_*/state.pt"):
         state = load_state(folder.parent)

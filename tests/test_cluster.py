@@ -89,10 +89,8 @@ def test_setup_commands_install_the_project_as_the_readme_does(config):
     install, test, demo = make_commands("install"), make_commands("test"), make_commands("demo")
     assert any("pip install -e '.[test]'" in cmd for cmd in install)
     assert test[:-1] == install and demo[:-1] == install
-    readme = (ROOT / "README.md").read_text()
-    assert "make demo" in readme and "make test" in readme and "make install" in readme
-    # Ray on every node runs from the venv that `make install` made (Makefile: VENV := .venv)
-    assert "VENV    := .venv" in (ROOT / "Makefile").read_text()
+    # Ray on every node runs from the venv that `make install` made
+    assert any(cmd.startswith(".venv/bin/pip install -e") for cmd in install)
     for cmd in c["head_start_ray_commands"] + c["worker_start_ray_commands"]:
         assert "~/tunestudies/.venv/bin/ray " in cmd
 

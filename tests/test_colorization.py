@@ -8,40 +8,27 @@ import pandas as pd
 import pytest
 import torch
 
-from search_spaces.colorization import ARMS
-from tests.conftest import run_study
 from trainables.colorization import PatchGAN, UNet, chroma, to_lab, to_rgb, train_colorization
 from trainables.data.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_colorization_data, load_photo_crops, photo
 from trainables.session import LocalSession
 
 
 @pytest.fixture(scope="module")
-def colorization_run(ray_local, tmp_path_factory) -> Path:
-    return run_study("colorization", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def colorization_run(smoke_run) -> Path:
+    return smoke_run("colorization")
 
 
-def test_table_findings_and_figure(colorization_run):
-    table = (colorization_run / "table.md").read_text()
-    for label in ("UNet (MAE loss)", "cGAN (UNet + PatchGAN + L1)"):
-        assert f"| {label} |" in table
-    assert "STAND-IN for the report's CIFAR-10" in table and "CIE Lab" in table
+def test_errors_are_fractions_and_both_arms_see_the_same_true_colours(colorization_run):
     csv = pd.read_csv(colorization_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
-    assert csv.loc["cgan", "final_test_mae_report"] == 0.0458 and csv.loc["unet", "final_test_mae_report"] == 0.0449
     assert ((csv["final_test_mae_mean"] > 0) & (csv["final_test_mae_mean"] < 1)).all()
     # the ground truth's chroma is the same test set for both arms
     assert csv["final_chroma_truth_mean"].nunique() == 1 and csv["final_chroma_truth_mean"].iloc[0] > 5
     findings = (colorization_run / "findings.md").read_text()
     assert "| The cGAN and the UNet reach similar test MAE | **inconclusive** |" in findings  # 1 seed
-    assert "The cGAN's colours are more saturated than the UNet's" in findings
-    assert (colorization_run / "figures" / "colourisation_grid.png").stat().st_size > 10_000
 
 
-def test_parquet_and_manifest(colorization_run):
-    trials = pd.read_parquet(colorization_run / "trials.parquet")
+def test_only_the_cgan_has_a_discriminator(colorization_run):
     history = pd.read_parquet(colorization_run / "history.parquet")
-    assert len(trials) == len(ARMS) * 2 and set(trials["status"]) <= {"completed", "stopped_early"}
-    assert {"best_test_mae", "final_test_mae", "final_chroma", "final_chroma_ratio", "config/lr"} <= set(trials.columns)
     cgan = history[history["arm"] == "cgan"]
     assert cgan["d_loss"].notna().all() and history.loc[history["arm"] == "unet", "d_loss"].isna().all()
     manifest = json.loads((colorization_run / "manifest.json").read_text())

@@ -3,7 +3,6 @@ read back with TensorBoard's own reader."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

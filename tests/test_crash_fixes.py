@@ -8,14 +8,13 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_script, run_study
-from trainables.data import DataError
-from trainables.data import subsample
-
+from trainables.data import DataError, subsample
 
 # ---------------------------------------------------------------- epochs below the first rung
 
 def test_epochs_below_the_first_rung_lower_it_and_say_so(capsys):
     from ray.tune.schedulers import ASHAScheduler
+
     from studies.runner import build_space, parse_args, scheduler
     from studies.window_size import STUDY
     full = build_space(STUDY, parse_args(STUDY, ["--profile", "full"]))

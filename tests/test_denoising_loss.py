@@ -11,38 +11,19 @@ from trainables.session import LocalSession, load_state
 
 
 @pytest.fixture(scope="module")
-def denoising_run(ray_local, tmp_path_factory):
-    from tests.conftest import run_study
-    return run_study("denoising_loss", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def denoising_run(smoke_run):
+    return smoke_run("denoising_loss")
 
 
-def test_every_loss_is_in_the_table_beside_the_report(denoising_run):
-    table = (denoising_run / "table.md").read_text()
-    for label in ("MSE", "MAE", "SSIM", "MS-SSIM"):
-        assert f"| {label} |" in table
-    assert "valid SSIM (this run)" in table and "STAND-IN" in table
+def test_every_loss_trains_one_noisy_denoiser_with_scores_in_range(denoising_run):
     csv = pd.read_csv(denoising_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
-    assert csv["final_val_mse_report"].to_dict() == {"mse": 0.0058, "mae": 0.0055, "ssim": 0.0075,
-                                                      "ms_ssim": 0.0055}
-    assert csv.loc["ssim", "final_train_mse_report"] == 0.0072
     assert (csv["final_val_mse_n"] == 1).all() and (csv["final_ssim_val_n"] == 1).all()
     assert csv["final_val_mse_mean"].between(0, 0.3).all()
     assert csv["final_ssim_val_mean"].between(-1, 1).all()
-
-
-def test_parquet_and_findings(denoising_run):
     trials = pd.read_parquet(denoising_run / "trials.parquet")
-    history = pd.read_parquet(denoising_run / "history.parquet")
-    assert len(trials) == len(ARMS) and (trials["status"] == "completed").all()
     assert set(trials["config/loss"]) == set(ARMS) and (trials["config/noise"] == 0.5).all()
-    assert {"train_loss", "val_loss", "train_mse", "val_mse", "ssim_train", "ssim_val"} <= set(history)
-    assert history.groupby("trial_id").size().eq(2).all()
     findings = (denoising_run / "findings.md").read_text()
-    for claim in ("MS-SSIM-trained reaches a lower validation MSE than MSE-trained",
-                  "MAE-trained reaches a lower validation MSE than MSE-trained",
-                  "SSIM-trained has the highest validation MSE"):
-        assert f"| {claim} | **inconclusive** |" in findings  # one seed: no test
+    assert findings.count("| **inconclusive** |") == 3  # one seed: no test
 
 
 def test_noisy_denoised_clean_figure_for_every_loss(denoising_run):

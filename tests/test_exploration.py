@@ -5,19 +5,12 @@ import json
 import pandas as pd
 import pytest
 
-from search_spaces.exploration import ARMS, space
-from tests.conftest import run_study
-
-LABELS = ("Q-learning, ε-greedy (decaying ε)", "Q-learning, softmax", "DQN, ε-greedy (decaying ε)",
-          "DQN, softmax over Q-values")
-CLAIMS = ("Q-learning: ε-greedy rises fast early", "Q-learning: ε-greedy then plateaus",
-          "Q-learning: softmax gives a smoother curve", "Q-learning: softmax converges slightly slower",
-          "DQN: softmax gives a smoother curve", "DQN: softmax converges slightly slower")
+from search_spaces.exploration import space
 
 
 @pytest.fixture(scope="module")
-def exploration_run(ray_local, tmp_path_factory):
-    return run_study("exploration", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def exploration_run(smoke_run):
+    return smoke_run("exploration")
 
 
 def test_smoke_profile_is_small():
@@ -27,34 +20,19 @@ def test_smoke_profile_is_small():
     assert space("local").fixed["temperature"] == 0.05 == space("full").fixed["dqn_temperature"]
 
 
-def test_every_arm_is_in_the_table(exploration_run):
-    table = (exploration_run / "table.md").read_text()
-    for label in LABELS:
-        assert f"| {label} |" in table
-    assert "FrozenLake-v1 (tabular Q-learning) + CartPole-v1 (DQN)" in table
-    assert "gymnasium 1." in table and "figures only" in table
+def test_every_arm_has_its_curve_statistics_over_two_seeds(exploration_run):
     csv = pd.read_csv(exploration_run / "table.csv")
-    assert sorted(csv["arm"]) == sorted(ARMS)
     assert (csv["final_mean_return_n"] == 2).all()          # two seeds per arm
     for col in ("final_episodes_to_threshold", "final_auc", "final_roughness", "final_greedy_return"):
         assert csv[f"{col}_mean"].notna().all(), col
-    assert csv.set_index("arm").loc["q_softmax", "final_roughness_report"] == "smoother (Fig. 9)"
     # DQN on CartPole: every episode lasts at least a few steps, so block returns are > 1
     assert (csv.set_index("arm").loc[["dqn_eps", "dqn_softmax"], "final_mean_return_mean"] > 1).all()
 
 
-def test_parquet_holds_the_block_metrics(exploration_run):
+def test_epsilon_decays_softmax_keeps_its_temperature_and_blocks_count_episodes(exploration_run):
     trials = pd.read_parquet(exploration_run / "trials.parquet")
     history = pd.read_parquet(exploration_run / "history.parquet")
-    assert len(trials) == 8 and set(trials["status"]) == {"completed"}
-    assert sorted(trials["arm"].unique()) == sorted(ARMS) and sorted(trials["seed"].unique()) == [0, 1]
-    for col in ("best_mean_return", "final_mean_return", "final_success_rate", "final_auc",
-                "final_roughness", "final_episodes_to_threshold", "final_early_return",
-                "final_late_gain", "final_greedy_return", "config/lr_scale", "config/temperature"):
-        assert col in trials, col
-    assert {"epoch", "episodes", "mean_return", "success_rate", "epsilon", "temperature",
-            "episode_length", "auc", "roughness"} <= set(history.columns)
-    assert history.groupby("trial_id").size().eq(3).all()
+    assert sorted(trials["seed"].unique()) == [0, 1]
     eps = history[history["arm"] == "q_eps"].sort_values(["trial_id", "epoch"])
     assert (eps.groupby("trial_id")["epsilon"].diff().dropna() < 0).all()   # epsilon decays
     soft = history[history["arm"] == "q_softmax"]
@@ -64,16 +42,9 @@ def test_parquet_holds_the_block_metrics(exploration_run):
     assert history["success_rate"].between(0, 1).all()
 
 
-def test_findings_figures_and_manifest(exploration_run):
+def test_findings_are_judged_over_seeds_and_the_environments_are_recorded(exploration_run):
     findings = (exploration_run / "findings.md").read_text()
-    for claim in CLAIMS:
-        assert f"| {claim}" in findings
     assert "Welch p=" in findings or "censored" in findings   # judged over the two seeds
-    for name in ("q_learning_curves.png", "dqn_learning_curves.png"):
-        assert (exploration_run / "figures" / name).stat().st_size > 10_000
     manifest = json.loads((exploration_run / "manifest.json").read_text())
-    assert manifest["study"] == "exploration" and manifest["metric"] == "mean_return"
     assert manifest["data"]["environments"]["q"]["id"] == "FrozenLake-v1"
     assert manifest["data"]["environments"]["dqn"]["id"] == "CartPole-v1"
-    assert "gymnasium" in manifest["packages"]
-

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from studies import registry
 from tests.conftest import ROOT, run_study
 
 
@@ -172,8 +173,7 @@ def test_a_killed_driver_resumes_without_rerunning_completed_trials(tmp_path):
 
 # ---------------------------------------------------------------- bad input, every study
 
-SCRIPTS = sorted(p.stem for p in (ROOT / "studies").glob("*.py")
-                 if 'if __name__ == "__main__"' in p.read_text())
+SCRIPTS = registry.STUDIES
 BAD = [(["--set", "nope=1"], "--set nope: unknown key"), (["--seeds", "0"], "--seeds: must be > 0")]
 
 

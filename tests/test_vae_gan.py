@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 import torch
 
-from search_spaces.vae_gan import ARMS
-from tests.conftest import run_study
 from trainables.data.cache import DataError
 from trainables.data.digits import load_generative_data
 from trainables.generative import VAE, train_vae_gan, vae_loss
@@ -21,43 +19,23 @@ SMALL = {"max_train": 200, "max_val": 100, "n_samples": 100, "is_splits": 5, "wi
 
 
 @pytest.fixture(scope="module")
-def vae_gan_run(ray_local, tmp_path_factory) -> Path:
-    return run_study("vae_gan", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+def vae_gan_run(smoke_run) -> Path:
+    return smoke_run("vae_gan")
 
 
-def test_table_has_every_arm_beside_the_report(vae_gan_run):
-    table = (vae_gan_run / "table.md").read_text()
-    for label in ("VAE with KL", "VAE without KL", "GAN"):
-        assert f"| {label} |" in table
-    assert "STAND-IN for the report's all of MNIST" in table and "not from Inception-v3" in table
+def test_the_gan_has_no_reconstruction_and_scores_come_from_the_recorded_classifier(vae_gan_run):
     csv = pd.read_csv(vae_gan_run / "table.csv").set_index("arm")
-    assert sorted(csv.index) == sorted(ARMS)
-    assert csv.loc["vae_kl", "final_recon_mse_report"] == 0.0122
-    assert csv.loc["gan", "final_is_mean_report"] == 8.2219
     assert csv.loc["vae_no_kl", "final_recon_mse_n"] == 1 and csv.loc["gan", "final_recon_mse_n"] == 0
     assert (csv["final_is_mean_n"] == 1).all()
     assert ((csv["final_is_mean_mean"] >= 1.0) & (csv["final_is_mean_mean"] <= 10.0)).all()
-
-
-def test_parquet_metrics_manifest_findings_and_figures(vae_gan_run):
     trials = pd.read_parquet(vae_gan_run / "trials.parquet")
     history = pd.read_parquet(vae_gan_run / "history.parquet")
-    assert len(trials) == len(ARMS) * 2 and set(trials["status"]) <= {"completed", "stopped_early"}
-    assert {"final_is_mean", "final_is_std", "final_frechet", "final_recon_mse", "final_classifier_acc",
-            "config/lr_scale", "config/kl_weight"} <= set(trials.columns)
-    assert {"train_kl", "d_loss", "g_loss", "is_mean", "frechet", "recon_mse"} <= set(history.columns)
     gan = history[history["arm"] == "gan"]
     assert gan["recon_mse"].isna().all() and gan["d_loss"].notna().all()
     manifest = json.loads((vae_gan_run / "manifest.json").read_text())
     assert 0.5 < manifest["data"]["classifier_test_acc"] <= 1.0
     assert len(manifest["data"]["classifier_sha256_16"]) == 16
     assert (trials["final_classifier_acc"] == manifest["data"]["classifier_test_acc"]).all()
-    findings = (vae_gan_run / "findings.md").read_text()
-    for claim in ("Without the KL term the reconstruction MSE is lower",
-                  "Without the KL term the Inception Score is lower too", "The GAN has the highest Inception Score"):
-        assert f"| {claim} | **inconclusive** |" in findings  # one seed in smoke: no test
-    for name in ("samples_per_arm.png", "vae_reconstructions.png", "sample_quality_per_epoch.png"):
-        assert (vae_gan_run / "figures" / name).stat().st_size > 5_000
 
 
 def test_a_restored_trial_resumes_from_its_checkpoint(vae_gan_run, tmp_path):

@@ -292,3 +292,12 @@ def train_pca(config: dict, session: Session | None = None, data=None) -> Sessio
              "epoch": int(config["epochs"]), "config": config, "samples": samples}
     session.report(metrics, state)
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_autoencoder.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None}
+train_autoencoder.metrics = {
+    "train_loss": "min", "val_loss": "min", "train_mse": "min", "val_mse": "min", "ssim_train": "max",
+    "ssim_val": "max", "epoch_s": "min", "images_per_s": "max", "train_code_acc": "max",
+    "val_code_acc": "max", "explained_variance": "max"}

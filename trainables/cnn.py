@@ -144,3 +144,10 @@ def train_cnn(config: dict, session: Session | None = None, data=None) -> Sessio
 
 
 train_cnn.faults = FAULTS  # the runner lets `--set` reach these keys too
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_cnn.defaults = {**DEFAULTS, **FAULTS, "max_train": None, "max_val": None, "data_root": None}
+train_cnn.metrics = {"train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max",
+                     "loss_jitter": "min", "epoch_s": "min", "images_per_s": "max"}

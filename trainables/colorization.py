@@ -215,3 +215,12 @@ def train_colorization(config: dict, session: Session | None = None, data=None) 
         if diverged:
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_colorization.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None}
+train_colorization.metrics = {
+    "train_l1": "min", "test_mae": "min", "test_ab_l1": "min", "d_loss": "min", "g_adv_loss": "min",
+    # saturation: the report's point is that L1 alone gives greyish, unsaturated colours
+    "chroma": "max", "chroma_truth": "max", "chroma_ratio": "max"}

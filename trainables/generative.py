@@ -16,8 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.digits import load_generative_data
-from trainables.sample_quality import classifier_from, sample_scores
 from trainables.device import pick_device
+from trainables.sample_quality import classifier_from, sample_scores
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 DEFAULTS = {
@@ -265,3 +265,14 @@ def train_vae_gan(config: dict, session: Session | None = None, data=None) -> Se
         if reason:  # a diverged GAN does not come back: stop this trial, say why
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_vae_gan.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None,
+                          "download": True, "classifier_epochs": 3}
+train_vae_gan.metrics = {
+    "train_loss": "min", "train_recon": "min", "train_kl": "min", "val_kl": "min", "recon_mse": "min",
+    "is_mean": "max", "is_std": "min", "frechet": "min", "classifier_acc": "max",
+    # GAN diagnostics: the discriminator's losses and its mean output on real and generated digits
+    "d_loss": "min", "g_loss": "min", "d_real": "max", "d_fake": "min"}

@@ -24,8 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.device import pick_device
 from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
+from trainables.device import pick_device
 from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
@@ -272,3 +272,11 @@ def train_language_model(config: dict, session: Session | None = None, data=None
         if diverged:
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_language_model.defaults = {**DEFAULTS, "val_fraction": 0.1, "test_fraction": 0.1}
+train_language_model.metrics = {
+    "train_loss": "min", "val_loss": "min", "val_perplexity": "min", "val_word_perplexity": "min",
+    "vocab_size": "max", "bleu_mean": "max", **{bleu_key(t): "max" for t in TEMPERATURES}}

@@ -363,3 +363,15 @@ def train_rl(config: dict, session: Session | None = None, data=None) -> Session
             break
     env.close()
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts, and the direction of every metric it reports.
+train_rl.defaults = dict(DEFAULTS)
+train_rl.metrics = {
+    "mean_return": "max", "greedy_return": "max", "success_rate": "max", "auc": "max",
+    "early_return": "max", "late_gain": "max", "threshold_reached": "max",
+    "episodes_to_threshold": "min", "roughness": "min", "td_loss": "min", "block_s": "min",
+    "episodes": "max", "episode_length": "max",
+    # the exploration schedule's value in that block, not a score
+    "epsilon": "min", "temperature": "min"}

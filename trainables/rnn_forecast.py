@@ -132,3 +132,10 @@ def forecast_json(model, z, window, scaler) -> str:
         pred = scaler.inverse(model(torch.from_numpy(x)).numpy())
     values = [None] * window + [round(float(v), 2) for v in pred]
     return json.dumps([None if v is None or not math.isfinite(v) else v for v in values])
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts, and the direction of every metric it reports.
+train_forecaster.defaults = dict(DEFAULTS)
+train_forecaster.metrics = {"train_loss": "min", "val_rmse": "min", "val_mae": "min",
+                            "test_rmse": "min", "test_mae": "min"}

@@ -17,8 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 from trainables.data.reviews import PAD, load_sentiment
+from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
 
 DEFAULTS = {
     "model": "lstm", "embed_dim": 300, "hidden": 64, "lr": 1e-3, "batch_size": 64, "epochs": 5,
@@ -154,3 +154,14 @@ def train_sentiment(config: dict, session: Session | None = None, data=None) -> 
         if diverged:
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_sentiment.defaults = {**DEFAULTS, "val_fraction": 0.1, "download": True, "imdb_root": None,
+                            "glove_file": None, "glove_dim": 300}
+train_sentiment.metrics = {
+    "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "epoch_s": "min",
+    "test_acc": "max", "train_acc_final_model": "max", "glove_vocab_coverage": "max",
+    # the report's two example sentences: their scores and how far apart they are
+    "example1": "max", "example2": "max", "example_gap": "max"}

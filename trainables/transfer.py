@@ -341,3 +341,17 @@ def train_transfer(config: dict, session: Session | None = None, data=None) -> S
         if diverged or early_stopped:  # a non-finite loss never recovers; patience ran out
             break
     return session
+
+
+# The study contract (checked before a study starts, studies/contract.py): every config key this
+# trainable accepts (its data loader's included), and the direction of every metric it reports.
+train_transfer.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "max_test": None,
+                           "data_root": None, "val_fraction": 0.1}
+train_transfer.metrics = {
+    "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "test_loss": "min",
+    "test_acc": "max", "epoch_s": "min", "ms_per_image": "min", "eval_s": "min", "mean_epoch_s": "min",
+    "mean_ms_per_image": "min", "train_acc_at_best": "max", "test_acc_at_best": "max",
+    "gap_at_best": "min",
+    # the same all along a trial: either direction gives the same best_ value
+    "images": "max", "best_epoch": "max", "chance_acc": "max", "trainable_params": "max",
+    "total_params": "max"}

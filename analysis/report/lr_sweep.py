@@ -2,7 +2,7 @@
 import numpy as np
 
 from analysis.figures import mean_band, plt, save
-from analysis.findings import Finding, INCONCLUSIVE, monotone
+from analysis.findings import INCONCLUSIVE, Finding, monotone
 from analysis.report import Column, ReportSpec
 
 LEARNED = 0.2  # final validation accuracy of twice chance (10 classes): below it a rate did not train

@@ -1,6 +1,6 @@
 """Report Table 3: test/train accuracy of three sentiment models and their scores of
 "the movie is boring and not good" (1) and "the movie is good and not boring" (2)."""
-from analysis.findings import Finding, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, all_of, at_most, higher
+from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, all_of, at_most, higher
 from analysis.report import Column, ReportSpec
 
 TEST = "final_test_acc"

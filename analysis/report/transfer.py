@@ -5,8 +5,7 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats as st
 
 from analysis.figures import mean_band, plt, save
-from analysis.findings import (ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, all_of,
-                               at_most, higher)
+from analysis.findings import ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, all_of, at_most, higher
 from analysis.report import Column, ReportSpec
 
 TEST = "final_test_acc_at_best"    # at the best validation epoch: the model early stopping keeps

@@ -101,7 +101,8 @@ def load_plays(plays: list[str], max_chars: int = 0, config: dict | None = None,
 def fetch(url: str, timeout: float = 30.0) -> tuple[Path, str]:
     """`url` (https only) downloaded once per node into the data cache, under a file lock, with
     its sha256 beside it; a cached copy that no longer matches that hash is refused."""
-    from trainables.data.download import fetch as download, hashes, require_https
+    from trainables.data.download import fetch as download
+    from trainables.data.download import hashes, require_https
     require_https(url, "--set corpus=URL")
     folder = cache_dir() / "text"
     folder.mkdir(parents=True, exist_ok=True)
