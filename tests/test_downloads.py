@@ -16,8 +16,7 @@ import threading
 import pytest
 
 from tests.conftest import ROOT
-from trainables import download
-from trainables.data import DataError
+from trainables.data import DataError, download
 from trainables.data.corpus import load_text
 
 TEXT = "".join(f"line {i}: to be, or not to be, that is the question of {i}.\n" for i in range(400))
