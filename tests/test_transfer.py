@@ -28,7 +28,7 @@ from trainables.transfer import (
     train_transfer,
 )
 
-TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}
+TINY = {"image_size": 32, "max_train": 16, "max_val": 10, "max_test": 10, "batch_size": 8, "device": "cpu"}
 # vgg16 / resnet50 without their (downloaded) weights: the same methods on their architectures
 ARCHITECTURES = [("efficientnet_lite0", "imagenet"), ("vgg16", "none"), ("resnet50", "none")]
 
