@@ -54,29 +54,6 @@ def load_state(folder: Path) -> dict:
     return torch.load(Path(folder) / STATE_FILE, map_location="cpu", weights_only=False)
 
 
-def resume(session: Session, model, optimizer, generator: torch.Generator | None = None):
-    """Load the session's last checkpoint (if any) into the model, optimizer and generator, and
-    torch's global RNG if it was saved (dropout masks). Returns (last finished epoch, the state),
-    (0, None) on a fresh start."""
-    state = session.restore()
-    if not state:
-        return 0, None
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if generator is not None:
-        generator.set_state(state["generator"])
-    if "torch_rng" in state:
-        torch.set_rng_state(state["torch_rng"])
-    return state["epoch"], state
-
-
-def training_state(model, optimizer, generator: torch.Generator, epoch: int, config: dict, **extra) -> dict:
-    """What `resume()` needs to continue exactly: weights, optimizer, both RNGs, epoch, config."""
-    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "epoch": epoch, "config": config, **extra}
-
-
 def apply_threads(session: Session) -> None:
     if session.threads:
         torch.set_num_threads(max(1, int(session.threads)))
@@ -90,5 +67,5 @@ def flatten_arm(config: dict) -> dict:
     """Trials carry their arm as a dict (`{"name": ..., settings}`); the loop sees it flat."""
     arm = config.get("arm")
     if isinstance(arm, dict):
-        return {**config, **arm, "arm": arm["name"]}
+        return {**config, **{k: v for k, v in arm.items() if k != "name"}, "arm": arm["name"]}
     return dict(config)
