@@ -32,8 +32,9 @@ from trainables.session import LocalSession, Session, apply_threads, is_finite
 # fail_always="arm[,arm]": the trials of these arms raise on every attempt, before any epoch.
 FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
 
-# keys every trainable accepts besides its own
-LOOP_DEFAULTS = {"seed": 0, "device": "auto", "arm": "", "checkpoint_every": 1, **FAULTS}
+# keys every trainable accepts besides its own (`arm` and `profile` are set by the runner,
+# `checkpoint_every` is read by the Tune session)
+LOOP_DEFAULTS = {"seed": 0, "device": "auto", "arm": "", "profile": "", "checkpoint_every": 1, **FAULTS}
 
 
 class ConfigError(ValueError):
