@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean report
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,8 +24,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The whole report: every study of PROFILE (complete ones skipped, interrupted ones resumed),
+# then report/index.html and report/REPORT.md. STUDY_OPTS go to every study, e.g. "--seeds 5".
+PROFILE    ?= local
+STUDY_OPTS ?=
+report: $(STAMP)
+	$(BIN)/python -m analysis.report_page --profile $(PROFILE) -- $(STUDY_OPTS)
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf results .pytest_cache
+	rm -rf results report .pytest_cache

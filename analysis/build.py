@@ -31,6 +31,16 @@ def from_experiment(out_dir: Path) -> Outputs:
     return from_parquet(out_dir)
 
 
+def all_errored(t: pd.DataFrame) -> str:
+    """A note when every trial errored: how many, and each distinct error with its count."""
+    if t.empty or not (t["status"] == "errored").all():
+        return ""
+    errors = t["error"].fillna("") if "error" in t else pd.Series([""] * len(t))
+    lines = [f"- {n} trial(s): `{e or 'no error message stored'}`" for e, n in errors.value_counts().items()]
+    return (f"**Every trial errored ({len(t)} of {len(t)}): this run has no result to compare.** "
+            f"The errors (the last line of each trial's error.txt):\n" + "\n".join(lines))
+
+
 def from_parquet(out_dir: Path) -> Outputs:
     """`python -m analysis DIR`: table, findings and figures from the stored Parquet."""
     out_dir = Path(out_dir)
@@ -44,6 +54,10 @@ def from_parquet(out_dir: Path) -> Outputs:
     table_path = table.write(spec, s, m, out_dir)
     findings_path = out_dir / "findings.md"
     findings_path.write_text(findings.markdown(spec.title, spec.findings(s)))
+    note = all_errored(t)
+    if note:  # say why every number is missing, in both files people read
+        for path in (table_path, findings_path):
+            path.write_text(note + "\n\n" + path.read_text())
     fig_dir = out_dir / "figures"
     made = [figures.curves_per_arm(s, fig_dir)] + [make(s, fig_dir) for make in spec.figures]
     return Outputs(out_dir, table_path, findings_path, [p for p in made if p])

@@ -40,6 +40,19 @@ def device_name() -> str:
     return f"CPU ({platform.processor() or platform.machine()})"
 
 
+def describe(dist) -> str:
+    """A Tune search domain as text, e.g. 'float loguniform(0.0001, 0.01)' (not its repr)."""
+    if dist is None:
+        return "none"
+    if hasattr(dist, "categories"):
+        return f"choice({list(dist.categories)!r})"
+    sampler = type(getattr(dist, "sampler", None)).__name__.strip("_").lower()
+    lower, upper = getattr(dist, "lower", None), getattr(dist, "upper", None)
+    if lower is None:
+        return repr(dist)
+    return f"{type(dist).__name__.lower()} {sampler or 'uniform'}({lower!r}, {upper!r})"
+
+
 def write(out_dir: Path, *, study, argv, args, space, data, metric, mode) -> Path:
     path = Path(out_dir) / "manifest.json"
     entry = {"command": " ".join(map(str, argv)), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -50,7 +63,7 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode) -> Pat
     else:
         manifest = {"study": study, **entry, "profile": args["profile"], "args": args,
                     "seeds": list(range(space.seeds)), "arms": space.arms, "fixed": space.fixed,
-                    "nuisance": {k: {"grid": n.grid, "dist": repr(n.dist)} for k, n in space.nuisance.items()},
+                    "nuisance": {k: {"grid": n.grid, "dist": describe(n.dist)} for k, n in space.nuisance.items()},
                     "max_epochs": space.max_epochs, "metric": metric, "mode": mode, "data": data,
                     "python": platform.python_version(), "packages": _versions(),
                     "driver_device": device_name()}

@@ -57,6 +57,13 @@ def _status(last: dict | None, max_epochs: int, folder: Path) -> str:
     return "stopped_early" if last else "not_started"
 
 
+def error_line(folder: Path) -> str:
+    """The exception line (`Type: message`) at the end of a trial's error.txt, "" if none."""
+    path = folder / "error.txt"
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return next((line.strip() for line in reversed(lines) if line.strip() and not line[:1].isspace()), "")[:300]
+
+
 def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     trials, history = [], []
     for params in sorted(Path(exp_dir).glob("*/params.json")):
@@ -75,7 +82,7 @@ def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                "epochs": int(last["epoch"]) if last else 0,
                "stopped_early": status == "stopped_early",
                "wall_s": float(last.get("time_total_s", np.nan)) if last else np.nan,
-               "folder": folder.name}
+               "folder": folder.name, "error": error_line(folder) if status == "errored" else ""}
         row.update({f"config/{k}": v for k, v in _flat("", config, {}).items()})
         metrics = [k for k, v in (last or {}).items()
                    if k not in SKIP and k != "epoch" and isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -87,7 +94,8 @@ def load(exp_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         for r in rows:
             history.append({"trial_id": trial_id, "arm": arm_name, "seed": config.get("seed"),
                             **{k: v for k, v in r.items() if k not in SKIP and not isinstance(v, dict)}})
-    return pd.DataFrame(trials), pd.DataFrame(history)
+    # columns even when no trial reported an epoch (every trial errored at once)
+    return pd.DataFrame(trials), pd.DataFrame(history, columns=None if history else ["trial_id", "arm", "seed", "epoch"])
 
 
 def export(exp_dir: Path, out_dir: Path, max_epochs: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,6 +1,7 @@
 """What a study's search space is made of, independent of any one study."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +40,15 @@ class Space:
         return keys
 
     def override(self, key: str, value: Any) -> None:
-        """Fix a setting for every trial (a nuisance setting set here is no longer tuned)."""
+        """Fix a setting for every trial (a nuisance setting set here is no longer tuned).
+        Fewer epochs than ASHA's first rung lower the rung to the last epoch (ASHA needs
+        grace <= max_t), and say so in one line."""
         self.nuisance.pop(key, None)
         self.fixed[key] = value
+        if key == "epochs" and 1 <= int(value) < self.grace_epochs:
+            print(f"--set epochs={value}: below ASHA's first rung ({self.grace_epochs} epochs), "
+                  f"so the first rung is lowered to epoch {value}", file=sys.stderr)
+            self.grace_epochs = int(value)
 
 
 def pick(profile: str, **by_profile):

@@ -77,7 +77,7 @@ class PerArmSearcher(Searcher):
     def __init__(self, base: dict, arms: list[dict], seeds: list[int], samples: int, make_inner):
         super().__init__()
         self._slots = [(arm, seed) for arm in arms for seed in seeds]
-        self._inner = [make_inner() for _ in self._slots]
+        self._inner = [make_inner(arm, seed) for arm, seed in self._slots]
         self._left = [samples] * len(self._slots)
         self._base, self._next, self._owner = base, 0, {}
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
+from studies import console
 from trainables.data.cache import DataError
 
 
@@ -71,9 +74,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _help_epilog(study: Study) -> str:
+    """Arms, --set keys with their default per profile, outputs and examples, for --help."""
+    try:
+        spaces = {prof: study.space(prof, "grid") for prof in PROFILES}
+    except Exception as err:  # a profile that cannot be built here still leaves a usable --help
+        return f"(search space unavailable: {err})"
+    local = spaces["local"]
+    lines = ["arms (what the study compares):"]
+    lines += [f"  {name:<22} {settings or '(the baseline settings)'}" for name, settings in local.arms.items()]
+    lines += ["", "--set keys (default per profile: smoke | local | full; nuisance settings are tuned "
+                  "per arm unless set):"]
+    keys = {k for sp in spaces.values() for k in sp.settable()}
+    for key in sorted(keys):
+        vals = []
+        for sp in spaces.values():
+            v = sp.nuisance[key].grid if key in sp.nuisance else sp.fixed.get(key, "-")
+            vals.append(str(v))
+        lines.append(f"  {key:<22} {' | '.join(vals)}{'  (tuned)' if key in local.nuisance else ''}")
+    lines += ["", f"outputs (under <storage-path>/<name>/): trials.parquet, history.parquet, table.md, "
+                  f"table.csv, findings.md, figures/*.png, manifest.json, TensorBoard events per trial"
+                  f"{', optuna.db with --search optuna'}", "",
+              "examples:", f"  python studies/{study.name}.py --profile smoke",
+              f"  python studies/{study.name}.py --seeds 5 --set epochs={2 * local.max_epochs} "
+              f"--name {study.name}_long    # local profile, 5 seeds, twice the epochs"]
+    return "\n".join(lines)
+
+
 def parse_args(study: Study, argv=None) -> argparse.Namespace:
-    p = _Parser(prog=f"studies/{study.name}.py",
-                description=f"Run the {study.name} study as a Ray Tune experiment.")
+    p = _Parser(prog=f"studies/{study.name}.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+                description=f"Run the {study.name} study as a Ray Tune experiment.", epilog=_help_epilog(study))
     p.add_argument("--profile", choices=PROFILES, default="local",
                    help="smoke: seconds (tests); local: minutes on a laptop CPU, embedded data; "
                         "full: the report's settings on a GPU cluster (default: local)")
@@ -95,8 +125,15 @@ def parse_args(study: Study, argv=None) -> argparse.Namespace:
     p.add_argument("--name", type=_name, default=study.name, help=f"experiment name (default {study.name})")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this name, errored trials included")
+    p.add_argument("--optuna-storage", metavar="URL",
+                   help="with --search optuna: where the per-arm Optuna studies are kept, any Optuna "
+                        "storage URL (default sqlite:///<results>/<name>/optuna.db)")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="override a search-space entry; repeatable")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="store_true",
+                      help="Ray's own trial tables, worker logs and warnings as well")
+    talk.add_argument("-q", "--quiet", action="store_true", help="print only the summary at the end")
     return p.parse_args(argv)
 
 
@@ -128,7 +165,10 @@ def build_space(study: Study, args) -> Space:
     for key, text in args.overrides:
         if key not in settable:
             raise UsageError(f"--set {key}: unknown key; known: {', '.join(sorted(settable))}")
-        space.override(key, _typed(key, text, settable[key]))
+        value = _typed(key, text, settable[key])
+        if key == "epochs" and value < 1:
+            raise UsageError(f"--set epochs={text}: must be at least 1")
+        space.override(key, value)
     if args.seeds:
         space.seeds = args.seeds
     if args.num_samples:
@@ -167,7 +207,7 @@ def param_space(space: Space, search: str) -> dict | None:
             **{k: tune.grid_search(list(n.grid)) for k, n in space.nuisance.items()}}
 
 
-def search_alg(study: Study, space: Space, search: str):
+def search_alg(study: Study, space: Space, search: str, storage_url: str | None = None):
     if search != "optuna":
         return None
     if not space.nuisance:
@@ -175,9 +215,19 @@ def search_alg(study: Study, space: Space, search: str):
     from ray.tune.search.optuna import OptunaSearch
     from studies.per_arm import PerArmSearcher
     dists = {k: n.dist for k, n in space.nuisance.items()}
-    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples,
-                          lambda: OptunaSearch(space=dict(dists), metric=study.metric, mode=study.mode,
-                                               seed=len(dists)))
+
+    def inner(arm: dict, seed: int):
+        # one Optuna study per (arm, seed), kept in an RDB so optuna-dashboard can open it and
+        # --resume continues it; the objective carries the study's metric name
+        rdb = None
+        if storage_url:
+            import optuna
+            rdb = optuna.storages.RDBStorage(storage_url)
+        searcher = OptunaSearch(space=dict(dists), metric=study.metric, mode=study.mode, seed=len(dists),
+                                study_name=f"{study.name}/{arm['name']}/seed{seed}", storage=rdb)
+        searcher._ot_study.set_metric_names([study.metric])
+        return searcher
+    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples, inner)
 
 
 def scheduler(space: Space, kind: str):
@@ -188,22 +238,27 @@ def scheduler(space: Space, kind: str):
     return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
 
 
-def trial_dirname(trial) -> str:
+def trial_dirname(trial, nuisance=()) -> str:
+    """The trial's folder, also its TensorBoard run name: arm, seed, nuisance setting, id."""
     from studies.per_arm import group_of
     arm, seed = group_of(trial.config)
-    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}_{trial.trial_id}")
+    setting = "".join(f"_{k}={trial.config[k]:.3g}" if isinstance(trial.config.get(k), float)
+                      else f"_{k}={trial.config[k]}" for k in nuisance if k in trial.config)
+    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}{setting}_{trial.trial_id}")[:200]
 
 
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
     from ray import tune
     from trainables.tune_session import as_tune_trainable
 
+    callbacks = list(callbacks or []) + console.callbacks(study, space, args)
+
     trainable = tune.with_resources(
         tune.with_parameters(as_tune_trainable(study.train), data=data),
         {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
-    searcher = search_alg(study, space, args.search)
+    searcher = search_alg(study, space, args.search, getattr(args, "optuna_storage", None))
     samples = (len(space.arms) * space.seeds * space.num_samples) if searcher else (args.num_samples or 1)
     return tune.Tuner(
         trainable,
@@ -211,18 +266,18 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
         tune_config=tune.TuneConfig(
             metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
-            trial_dirname_creator=trial_dirname,
+            trial_dirname_creator=functools.partial(trial_dirname, nuisance=tuple(space.nuisance)),
             # a new worker per trial costs seconds (process start, torch import): reuse them
             reuse_actors=True),
         run_config=tune.RunConfig(
-            name=args.name, storage_path=storage, verbose=1, callbacks=callbacks,
+            name=args.name, storage_path=storage, verbose=2 if args.verbose else 0, callbacks=callbacks,
             checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
             # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
             failure_config=tune.FailureConfig(max_failures=2)),
     )
 
 
-def connect(address: str | None) -> None:
+def connect(address: str | None, verbose: bool = False) -> None:
     import ray
     if ray.is_initialized():
         return
@@ -230,7 +285,10 @@ def connect(address: str | None) -> None:
     if not address:
         os.environ.pop("RAY_ADDRESS", None)  # an empty RAY_ADDRESS means a local Ray, as no variable
     try:
-        ray.init(address=address, logging_level="WARNING", include_dashboard=False)
+        # workers' own output (checkpoint chatter, tracebacks the console already summarises)
+        # reaches the terminal only with -v
+        ray.init(address=address, logging_level="WARNING" if verbose else "ERROR",
+                 include_dashboard=False, log_to_driver=verbose)
     except ConnectionError as err:
         raise UsageError(f"--address {address}: no Ray cluster there ({err})") from None
 
@@ -293,21 +351,24 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if local:
         writable(storage)
     data = study.load_data(space.fixed)
-    connect(args.address)
+    console.quiet_ray(args.verbose)
+    connect(args.address, args.verbose)
     check_resources(args)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.search == "optuna" and not args.optuna_storage:
+        args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
     tuner = make_tuner(study, space, args, data, storage, callbacks)
+    started = time.time()
     tuner.fit()
+    console.record_wall(out_dir, started, time.time(), args.resume)
     if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
         remote.pull(exp_path, out_dir)
     paths = build.from_experiment(out_dir)
     if not local:
         remote.push(out_dir, exp_path, paths.listing())
-    print(paths.table.read_text())
-    print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
-    print(f"tensorboard --logdir {out_dir}")
+    console.summary(paths, out_dir)
     return out_dir
 
 

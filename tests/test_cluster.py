@@ -83,7 +83,7 @@ def test_setup_commands_install_the_project_as_the_readme_does(config):
     assert installs == ["make -C ~/tunestudies install PY=python3.11"]
     # nothing else in the setup installs Python packages for the project: one source of truth
     assert not [cmd for cmd in setup if re.search(r"\bpip\b", cmd)]
-    assert c["file_mounts"] == {"~/tunestudies": "."}
+    assert c["file_mounts"] == {"~/tunestudies": ".", "~/.ray/auth_token": "~/.ray/auth_token"}
     assert not {"pyproject.toml", "Makefile", "studies", "trainables"} & set(c["rsync_exclude"])
     # `make install` is exactly the set-up that the README's `make demo` / `make test` run first
     install, test, demo = make_commands("install"), make_commands("test"), make_commands("demo")
@@ -109,6 +109,82 @@ def test_shared_storage_is_wired_through_to_the_studies(config, monkeypatch):
     assert parse_args(STUDY, ["--storage-path", "/elsewhere"]).storage_path == "/elsewhere"
     monkeypatch.delenv("TUNESTUDIES_STORAGE_PATH")
     assert parse_args(STUDY, []).storage_path == "./results"
+
+
+# ---------------------------------------------------------------- closed by default (issue 18)
+
+OPEN = {"0.0.0.0/0", "::/0"}
+
+
+def cidrs(rule: dict) -> set[str]:
+    return {r.get("CidrIp") for r in rule.get("IpRanges", [])} | \
+        {r.get("CidrIpv6") for r in rule.get("Ipv6Ranges", [])}
+
+
+def test_no_port_is_open_to_the_internet(config):
+    from ray.autoscaler._private.aws.config import _configure_security_group, _create_default_inbound_rules
+    c = prepared(config)
+    group = c["provider"]["security_group"]
+    rules = group["IpPermissions"]
+    assert rules and not any(cidrs(rule) & OPEN for rule in rules)
+    [ssh] = [rule for rule in rules if cidrs(rule)]  # the only rule with addresses: SSH from one CIDR
+    assert (ssh["IpProtocol"], ssh["FromPort"], ssh["ToPort"]) == ("tcp", 22, 22)
+    [cidr] = cidrs(ssh)
+    assert cidr == "203.0.113.0/32"  # a documentation address until the user edits it
+    lines = CLUSTER_YAML.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if cidr in line)
+    assert any("EDIT" in line for line in lines[at - 3:at + 1])  # marked for the user to change
+    # every other port (Ray's, NFS) only from members of the group itself
+    for rule in rules:
+        if rule is not ssh:
+            assert rule["UserIdGroupPairs"] == [{"GroupName": group["GroupName"]}], rule
+            assert not cidrs(rule) and not rule.get("PrefixListIds"), rule
+    # every node names its group, so Ray makes none of its own: Ray's security-group step leaves
+    # the config as it is (and asks AWS nothing) ...
+    assert all(t["node_config"].get("SecurityGroupIds") for t in c["available_node_types"].values())
+    assert _configure_security_group(copy.deepcopy(c)) == c
+    # ... because a group Ray makes gets SSH from anywhere besides the declared rules
+    assert any(cidrs(rule) & OPEN for rule in _create_default_inbound_rules({"sg-1"}, rules))
+
+
+def test_the_security_group_script_creates_exactly_the_declared_rules(config):
+    from cluster_security_group import ingress_rules
+    rules = ingress_rules(config, "sg-0123")
+    assert [p for rule in rules for p in rule.get("UserIdGroupPairs", [])] == [{"GroupId": "sg-0123"}]
+    assert len(rules) == len(config["provider"]["security_group"]["IpPermissions"])
+    opened = copy.deepcopy(config)
+    opened["provider"]["security_group"]["IpPermissions"].append(
+        {"IpProtocol": "tcp", "FromPort": 8265, "ToPort": 8265, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    with pytest.raises(ValueError, match="whole internet"):
+        ingress_rules(opened, "sg-0123")
+
+
+def test_dashboard_on_the_heads_localhost_and_token_auth_on_everywhere(config):
+    c = prepared(config)
+    [head] = [cmd for cmd in c["head_start_ray_commands"] if "ray start" in cmd]
+    assert re.search(r"--dashboard-host=127\.0\.0\.1(\s|$)", head)
+    commands = c["head_start_ray_commands"] + c["worker_start_ray_commands"]
+    assert not [cmd for cmd in commands + c["setup_commands"] if "0.0.0.0" in cmd]
+    # every Ray process of the cluster, and every shell that runs a study, in token mode
+    for cmd in commands:
+        if "ray start" in cmd:
+            assert "RAY_AUTH_MODE=token " in cmd, cmd
+    assert "'export RAY_AUTH_MODE=token'" in " ".join(c["setup_commands"])
+    # the token: the user's own file, copied to every node, readable by the cluster's user only
+    assert c["file_mounts"]["~/.ray/auth_token"] == "~/.ray/auth_token"
+    assert "chmod 0600 ~/.ray/auth_token" in c["setup_commands"]
+    assert "disabled" not in yaml.safe_dump(c).replace("RAY_AUTH_MODE=disabled on a cluster", "")
+    # Ray 2.60 reads the token from there (what the README tells a remote submitter)
+    from ray._private.authentication.authentication_token_setup import _get_default_token_path
+    assert _get_default_token_path() == Path.home() / ".ray" / "auth_token"
+
+
+def test_the_shared_mount_is_writable_by_the_clusters_user_only(config):
+    setup = " ".join(prepared(config)["setup_commands"])
+    modes = re.findall(r"chmod\s+(\S+)\s+/mnt/shared", setup)
+    assert modes == ["0750"]
+    assert 'chown "$(id -u):$(id -g)" /mnt/shared' in setup
+    assert not re.search(r"chmod\s+(\S*7{3}|\S*o\+w|a\+w)", setup)
 
 
 # ---------------------------------------------------------------- a multi-node cluster here

@@ -1,9 +1,7 @@
 """The text-generation temperature study (Figures 4, 5): the smoke profile through real Ray Tune,
 and the language models, their BLEU scoring and the corpus loaders without Ray."""
-import http.server
 import json
 import math
-import threading
 
 import pandas as pd
 import pytest
@@ -213,24 +211,18 @@ def test_a_local_text_file_is_split_without_overlap(text_file):
     assert len(data.info["sha256_16"]) == 16
 
 
-def test_a_url_is_downloaded_once_into_the_cache(text_file, tmp_path, monkeypatch):
+def test_a_plain_http_url_is_refused(tmp_path, monkeypatch):
+    # https downloads, their cache and their sha256: tests/test_downloads.py (a local https server)
     monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
-    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(text_file.parent))  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/input.txt"
-        data = load_corpus({"corpus": url})
-    finally:
-        server.shutdown()
-    assert data.source == url and "".join(texts(data).values()) == normalise(TEXT)
-    assert load_corpus({"corpus": url}).info["sha256_16"] == data.info["sha256_16"]  # from the cache
+    with pytest.raises(DataError, match="must be an https URL") as err:
+        load_corpus({"corpus": "http://127.0.0.1:9/input.txt"})
+    assert "\n" not in str(err.value)
 
 
 def test_an_unreachable_url_fails_with_one_line_naming_the_embedded_corpus(tmp_path, monkeypatch):
     monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
     with pytest.raises(DataError) as err:
-        load_corpus({"corpus": "http://127.0.0.1:9/input.txt"})
+        load_corpus({"corpus": "https://127.0.0.1:9/input.txt"})
     message = str(err.value)
     assert "\n" not in message and OFFLINE_HINT in message and "--profile local" in message
     with pytest.raises(DataError, match="no text file"):

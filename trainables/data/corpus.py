@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -99,37 +98,43 @@ def load_plays(plays: list[str], max_chars: int = 0, config: dict | None = None,
 
 # ---------------------------------------------------------------- any text file or URL
 
-def fetch(url: str, timeout: float = 30.0) -> Path:
-    """`url` downloaded once per node into the data cache, under a file lock."""
+def fetch(url: str, timeout: float = 30.0) -> tuple[Path, str]:
+    """`url` (https only) downloaded once per node into the data cache, under a file lock, with
+    its sha256 beside it; a cached copy that no longer matches that hash is refused."""
+    from trainables.data.download import fetch as download, hashes, require_https
+    require_https(url, "--set corpus=URL")
     folder = cache_dir() / "text"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".txt")
-    def fetch():
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            body = response.read()
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(body)
-        tmp.replace(target)
-    fetch_once(Path(str(target) + ".lock"), fetch,
+    sha_path = target.with_name(target.name + ".sha256")
+    fetch_once(Path(str(target) + ".lock"), lambda: sha_path.write_text(download(url, target, timeout)),
                lambda err: f"could not download {url} ({err}); {OFFLINE_HINT}", ready=target.exists)
-    return target
+    sha256 = hashes(target)["sha256"]
+    if not sha_path.exists() or sha_path.read_text().strip() != sha256:
+        raise DataError(f"cached copy {target} of {url} no longer matches its recorded sha256; "
+                        f"delete it and it is downloaded again")
+    return target, sha256
 
 
 def load_text(corpus: str, config: dict | None = None) -> Data:
-    """A text file (UTF-8; undecodable bytes replaced) at a local path or an http(s) URL."""
+    """A text file (UTF-8; undecodable bytes replaced) at a local path or an https URL; its
+    sha256 goes into the manifest (the data's `file_sha256`)."""
     config = config or {}
-    if re.match(r"^[a-z][a-z0-9+.-]*://", corpus):
-        file, source = fetch(corpus), corpus
+    if re.match(r"^[a-z][a-z0-9+.-]*://", corpus, re.IGNORECASE):
+        file, sha256 = fetch(corpus)
+        source = corpus
+        print(f"corpus {corpus}: sha256 {sha256} (recorded in manifest.json)")
     else:
         file = Path(corpus).expanduser()
         if not file.is_file():
             raise DataError(f"no text file at {file}; {OFFLINE_HINT}")
-        source = str(file.resolve())
+        from trainables.data.download import hashes
+        source, sha256 = str(file.resolve()), hashes(file)["sha256"]
     text = file.read_bytes().decode("utf-8", errors="replace")
     if config.get("max_chars"):
         text = text[:int(config["max_chars"])]
     name = "tiny-shakespeare" if corpus == TINY_SHAKESPEARE else f"text file {Path(source).name}"
-    return _as_data([text], name=name, source=source, config=config)
+    return _as_data([text], name=name, source=source, config=config, extra={"file_sha256": sha256})
 
 
 def load_corpus(config: dict) -> Data:

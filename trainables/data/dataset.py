@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainables.data.cache import digest
+from trainables.data.cache import DataError, digest
 
 
 @dataclass
@@ -37,11 +37,24 @@ def stratified_split(y: np.ndarray, val_fraction: float, seed: int = 0):
 
 
 def subsample(x: np.ndarray, y: np.ndarray, n: int | None, seed: int = 0):
-    """At most `n` examples, class-balanced where possible (smoke profiles use this)."""
+    """`n` examples (all if `n` is 0/None or too large), each class in proportion and every class
+    at least once; fewer than the number of classes is a DataError (one class missing from a
+    test set would make its accuracy mean something else)."""
     if not n or n >= len(y):
         return x, y
-    idx, _ = stratified_split(y, 1 - n / len(y), seed)
-    return x[idx[:n]], y[idx[:n]]
+    classes, counts = np.unique(y, return_counts=True)
+    if n < len(classes):
+        raise DataError(f"a subsample of {n} examples cannot hold one of each of the {len(classes)} "
+                        f"classes: ask for at least {len(classes)} (or 0 for all {len(y)})")
+    # one of each class, the rest shared in proportion to what each class has beyond that one,
+    # the rounding remainder going to the largest fractions
+    extra = (counts - 1) * (n - len(classes)) / (len(y) - len(classes))
+    take = 1 + np.floor(extra).astype(int)
+    take[np.argsort(-(extra - np.floor(extra)), kind="stable")[:n - take.sum()]] += 1
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:k]
+                                          for c, k in zip(classes, take)]))
+    return x[idx], y[idx]
 
 
 def subsample_splits(arrays: dict[str, np.ndarray], **limits: int | None) -> dict[str, np.ndarray]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import tarfile
-import urllib.request
 import zipfile
 from collections import Counter
 from functools import partial
@@ -126,11 +125,8 @@ GLOVE_HINT = ("GloVe {name} is not at {path} and could not be downloaded ({err})
 
 
 def _download(url: str, target: Path) -> None:
-    tmp = target.with_suffix(target.suffix + ".part")
-    with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-        while chunk := response.read(1 << 20):
-            out.write(chunk)
-    tmp.replace(target)
+    from trainables.data.download import fetch
+    fetch(url, target)  # kept only if it matches the archive's published hash
 
 
 def imdb_folder(root: str | None = None, download: bool = True) -> Path:

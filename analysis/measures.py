@@ -1,0 +1,161 @@
+"""Measures that measure what the report claims (issue 13, item 3), as pure functions of arrays.
+`STANDS_FOR` says which quoted claim of analysis/claims.py each one stands for.
+
+Why these: lr_sweep's jitter divided by the epoch's loss grows as the loss falls, whatever the
+rate; saturation alone says nothing of realism; BLEU near its floor cannot rank temperatures.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+# ---------------------------------------------------------------- oscillation and smoothness
+
+def trend(x, window: int) -> np.ndarray:
+    """Centred moving average over `window` points (the window shrinks at the ends). Not a running
+    median: on a loss that alternates up and down the median follows the zigzag itself."""
+    x = np.asarray(x, float)
+    half = max(1, int(window)) // 2
+    return np.array([x[max(0, i - half):i + half + 1].mean() for i in range(len(x))])
+
+
+def oscillation(losses, window: int = 9) -> float:
+    """Std of the per-batch loss around its moving-average trend: the loss's wobble in loss units,
+    not divided by the loss level (a falling loss no longer inflates it)."""
+    x = np.asarray(losses, float)
+    if len(x) < 3:
+        return 0.0
+    return float(np.std(x - trend(x, window)))
+
+
+def oscillation_at_loss(losses, level: float, window: int = 9, span: int = 50) -> float:
+    """`oscillation` over the `span` batches from where the trend first falls to `level`: rates
+    compared at matched loss. NaN if the trend never gets there."""
+    x = np.asarray(losses, float)
+    smooth = trend(x, window)
+    hit = np.flatnonzero(smooth <= level)
+    if not len(hit):
+        return float("nan")
+    part = x[hit[0]:hit[0] + span]
+    return float(np.std(part - smooth[hit[0]:hit[0] + span])) if len(part) >= 3 else float("nan")
+
+
+def detrended_std(curve) -> float:
+    """Std of a per-epoch curve (val. accuracy or loss) around its least-squares line."""
+    y = np.asarray(curve, float)
+    if len(y) < 3:
+        return 0.0
+    t = np.arange(len(y))
+    return float(np.std(y - np.polyval(np.polyfit(t, y, 1), t)))
+
+
+def gap_slope(train, val) -> float:
+    """Slope per epoch of the train - val. gap (> 0: widening, about 0: constant)."""
+    gap = np.asarray(train, float) - np.asarray(val, float)
+    if len(gap) < 2:
+        return 0.0
+    return float(np.polyfit(np.arange(len(gap)), gap, 1)[0])
+
+
+def roughness(forecasts) -> float:
+    """Std of the month-to-month change of a forecast series (lower: smoother)."""
+    return float(np.std(np.diff(np.asarray(forecasts, float))))
+
+
+def change_tracking(forecasts, actual) -> float:
+    """Correlation of the forecast's month-to-month change with the actual change: how well the
+    forecast follows short-term moves (1: every move, 0: none)."""
+    df, da = np.diff(np.asarray(forecasts, float)), np.diff(np.asarray(actual, float))
+    if np.ptp(df) < 1e-12 or np.ptp(da) < 1e-12:  # a straight line (or a flat truth) follows nothing
+        return 0.0
+    return float(np.corrcoef(df, da)[0, 1])
+
+
+def first_reach(curve, threshold: float, per_point: int = 1) -> float:
+    """Episodes (points x per_point) until `curve` (e.g. the greedy policy's return per block)
+    first reaches `threshold`; NaN if it never does (censored)."""
+    hit = np.flatnonzero(np.asarray(curve, float) >= threshold)
+    return float((hit[0] + 1) * per_point) if len(hit) else float("nan")
+
+
+# ---------------------------------------------------------------- colour against the truth
+
+def chroma(ab) -> np.ndarray:
+    """Per-pixel Lab chroma sqrt(a^2 + b^2) of ab arrays (..., 2) in Lab units."""
+    ab = np.asarray(ab, float)
+    return np.sqrt((ab ** 2).sum(-1))
+
+
+def chroma_error(pred_ab, true_ab) -> float:
+    """Mean |chroma(pred) - chroma(truth)| per pixel: 0 when every pixel is as colourful as the truth,
+    whatever the hue; a grey or a garish output both score badly."""
+    return float(np.mean(np.abs(chroma(pred_ab) - chroma(true_ab))))
+
+
+def ab_distance(pred_ab, true_ab) -> float:
+    """Colour-distribution distance: the 1-D Wasserstein distances of the a and of the b values of all
+    pixels, summed (Lab units). Compares the palettes, not pixel by pixel; blind to the a-b joint."""
+    from scipy.stats import wasserstein_distance
+    p, t = np.asarray(pred_ab, float).reshape(-1, 2), np.asarray(true_ab, float).reshape(-1, 2)
+    return float(sum(wasserstein_distance(p[:, k], t[:, k]) for k in range(2)))
+
+
+def edge_energy(ab) -> float:
+    """Mean absolute horizontal and vertical difference of a and b in (N, H, W, 2) images: how sharp
+    the colour edges are (compare an output's to the truth's)."""
+    ab = np.asarray(ab, float)
+    return float(np.abs(np.diff(ab, axis=1)).mean() + np.abs(np.diff(ab, axis=2)).mean())
+
+
+# ---------------------------------------------------------------- generated text
+
+def ngrams(tokens, n: int) -> list[tuple]:
+    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def distinct_n(samples, n: int = 2) -> float:
+    """Distinct n-grams / all n-grams over every sample (token lists): higher is more varied."""
+    grams = [g for s in samples for g in ngrams(list(s), n)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def copy_rate(samples, train_tokens, n: int = 4) -> float:
+    """Share of the samples' n-grams that occur in the training tokens: how close to the training
+    text the output is."""
+    seen = set(ngrams(list(train_tokens), n))
+    grams = [g for s in samples for g in ngrams(list(s), n)]
+    return sum(g in seen for g in grams) / len(grams) if grams else 0.0
+
+
+def novel_word_rate(samples, train_vocabulary) -> float:
+    """Share of generated words never seen in training."""
+    words = [w for s in samples for w in s]
+    vocab = set(train_vocabulary)
+    return sum(w not in vocab for w in words) / len(words) if words else 0.0
+
+
+# ---------------------------------------------------------------- which claim each stands for
+
+STANDS_FOR = {   # measure -> (study, the claim's quote in analysis/claims.py)
+    "oscillation": ("lr_sweep", "but also introduce more oscillations"),
+    "oscillation_at_loss": ("lr_sweep", "but also introduce more oscillations"),
+    "detrended_std": ("regularization", "The validation curve is oscillating and the gap between train and "
+                                        "validation stays roughly constant rather than widening."),
+    "gap_slope": ("regularization", "The validation curve is oscillating and the gap between train and "
+                                    "validation stays roughly constant rather than widening."),
+    "roughness": ("window_size", "For a window size of 12, as expected, the model produced the smoothest "
+                                 "predictions"),
+    "change_tracking": ("window_size", "using a window size of 1 and 3, the model reacted more quickly to "
+                                       "short-term changes and achieved the similar best performance in my tests"),
+    "first_reach": ("exploration", "slightly slower convergence compared to a purely ϵ -greedy approach"),
+    "chroma_error": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
+                                     "with sharper details and more realistic colors to misguide discriminator."),
+    "ab_distance": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
+                                    "with sharper details and more realistic colors to misguide discriminator."),
+    "edge_energy": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
+                                    "with sharper details and more realistic colors to misguide discriminator."),
+    "distinct_n": ("textgen_temperature", "This produces more creative text"),
+    "copy_rate": ("textgen_temperature", "As a result, the generated text is highly predictable and close to "
+                                         "the training data."),
+    "novel_word_rate": ("textgen_temperature", "it can generate words that were never seen during training"),
+}

@@ -1,0 +1,347 @@
+"""The whole report, rebuilt: run every study of a profile (skipping complete ones, resuming
+interrupted ones), then write report/index.html (one self-contained file, figures inlined) and
+report/REPORT.md: the scorecard of every finding first, then each study, the cost of each arm,
+and the manifest.
+
+    python -m analysis.report_page --profile smoke [--storage-path P] [--out report]
+                                   [--studies a,b] [--no-run] [-- STUDY OPTIONS]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import pandas as pd
+
+from studies.console import WALL_FILE, wall_seconds
+from studies.registry import STUDIES
+
+ROOT = Path(__file__).resolve().parent.parent
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+
+
+# ---------------------------------------------------------------- running the studies
+
+def state(folder: Path) -> str:
+    """complete (its outputs are built), interrupted (Tune state, no outputs) or new."""
+    if (folder / "findings.md").exists() and (folder / "trials.parquet").exists() \
+            and (folder / WALL_FILE).exists():
+        return "complete"
+    return "interrupted" if (folder / "tuner.pkl").exists() else "new"
+
+
+def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) -> dict:
+    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> outcome."""
+    outcome = {}
+    for name in studies:
+        folder = storage / name
+        now = state(folder)
+        if now == "complete":
+            log(f"{name}: complete under {folder}, skipped")
+            outcome[name] = "skipped (complete)"
+            continue
+        cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
+               "--storage-path", str(storage), "-q", *(["--resume"] if now == "interrupted" else []),
+               *study_opts]
+        log(f"{name}: {'resuming' if now == 'interrupted' else 'running'} ({profile}) ...")
+        start = time.monotonic()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        took = time.monotonic() - start
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            log(f"{name}: FAILED after {took:.0f} s (exit {done.returncode}): {reason}")
+            outcome[name] = f"failed: {reason}"
+        else:
+            log(f"{name}: done in {took:.0f} s")
+            outcome[name] = f"ran in {took:.0f} s"
+    return outcome
+
+
+# ---------------------------------------------------------------- what one study left
+
+@dataclass
+class Row:
+    """One finding as the scorecard shows it; fields a finding lacks stay None."""
+    study: str
+    claim: str
+    verdict: str
+    effect: str | None = None
+    report: str | None = None
+    seeds: int | None = None
+    evidence: str = ""
+
+
+@dataclass
+class StudyPart:
+    name: str
+    folder: Path
+    manifest: dict
+    title: str = ""
+    table_md: str = ""
+    findings: list[Row] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    cost: pd.DataFrame | None = None
+    wall_s: float | None = None
+
+
+def _fmt(x, digits=".4g") -> str:
+    return format(x, digits) if isinstance(x, (int, float)) else str(x)
+
+
+def _effect_text(f) -> str | None:
+    """Effect and interval from a structured finding (read defensively: older findings have neither)."""
+    effect = getattr(f, "effect", None)
+    if effect is None:
+        return None
+    interval = getattr(f, "interval", None)
+    text = _fmt(effect)
+    if isinstance(interval, (tuple, list)) and len(interval) == 2:
+        text += f" [{_fmt(interval[0])}, {_fmt(interval[1])}]"
+    sesoi = getattr(f, "smallest_effect", None) or getattr(f, "sesoi", None)
+    return text + (f" (smallest of interest {_fmt(sesoi)})" if sesoi is not None else "")
+
+
+def _findings_from_spec(name: str, folder: Path, m: dict) -> list[Row]:
+    from analysis.report import spec_for
+    from analysis.summary import Summary
+    t = pd.read_parquet(folder / "trials.parquet")
+    h = pd.read_parquet(folder / "history.parquet")
+    s = Summary(t, h, m["metric"], m["mode"], list(m["arms"]))
+    rows = []
+    for f in spec_for(name).findings(s):
+        report = getattr(f, "report", None) or getattr(f, "reported", None)
+        seeds = getattr(f, "n_seeds", None) or getattr(f, "seeds", None)
+        rows.append(Row(name, str(getattr(f, "claim", f)), str(getattr(f, "verdict", "?")), _effect_text(f),
+                        None if report is None else str(report),
+                        int(seeds) if isinstance(seeds, (int, float)) else len(m.get("seeds", [])),
+                        str(getattr(f, "evidence", ""))))
+    return rows
+
+
+def _findings_from_markdown(name: str, folder: Path, m: dict) -> list[Row]:
+    """Fallback: the rows of findings.md (claim | verdict | ... | evidence)."""
+    rows = []
+    for line in (folder / "findings.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 3 and cells[1].strip("*") in VERDICTS:
+            rows.append(Row(name, cells[0], cells[1].strip("*"), seeds=len(m.get("seeds", [])),
+                            evidence=cells[-1]))
+    return rows
+
+
+def cost_table(trials: pd.DataFrame, m: dict) -> pd.DataFrame:
+    """Per arm: trials, epochs run, CPU/GPU-seconds and what stopping early saved against every
+    trial running the full budget (saved seconds: saved epochs x the arm's seconds per epoch)."""
+    args = m.get("args", {})
+    cpus, gpus = float(args.get("cpus_per_trial") or 1), float(args.get("gpus_per_trial") or 0)
+    budget = int(m.get("max_epochs") or 0)
+    rows = []
+    for arm, t in trials.groupby("arm", sort=False):
+        epochs, wall = float(t["epochs"].sum()), float(t["wall_s"].fillna(0).sum())
+        full = len(t) * budget
+        per_epoch = wall / epochs if epochs else 0.0
+        rows.append({"arm": arm, "trials": len(t), "epochs": int(epochs), "full budget epochs": full,
+                     "trial seconds": round(wall, 1), "CPU-seconds": round(wall * cpus, 1),
+                     "GPU-seconds": round(wall * gpus, 1),
+                     "epochs saved by early stopping": int(full - epochs),
+                     "seconds saved (est.)": round(max(0.0, full - epochs) * per_epoch, 1)})
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        total = frame.drop(columns="arm").sum(numeric_only=True)
+        frame = pd.concat([frame, pd.DataFrame([{"arm": "all arms", **total.round(1).to_dict()}])],
+                          ignore_index=True)
+    return frame
+
+
+def collect(name: str, folder: Path) -> StudyPart | None:
+    if state(folder) != "complete" and not (folder / "findings.md").exists():
+        return None
+    m = json.loads((folder / "manifest.json").read_text())
+    part = StudyPart(name, folder, m)
+    part.table_md = (folder / "table.md").read_text() if (folder / "table.md").exists() else ""
+    part.title = (part.table_md.splitlines() or [name])[0].lstrip("# ").strip() or name
+    try:
+        part.findings = _findings_from_spec(name, folder, m)
+    except Exception as err:  # a spec that cannot judge these results: what findings.md says
+        print(f"{name}: findings from findings.md ({type(err).__name__}: {err})", file=sys.stderr)
+        part.findings = _findings_from_markdown(name, folder, m)
+    part.figures = sorted((folder / "figures").glob("*.png"))
+    part.cost = cost_table(pd.read_parquet(folder / "trials.parquet"), m)
+    part.wall_s = wall_seconds(folder)
+    return part
+
+
+# ---------------------------------------------------------------- the two documents
+
+def _anchor(name: str) -> str:
+    return "study-" + re.sub(r"[^a-z0-9]+", "-", name.lower())
+
+
+def _md_table(frame: pd.DataFrame) -> str:
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
+    lines += ["| " + " | ".join(_fmt(v, ".1f") if isinstance(v, float) else str(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def totals(parts: list[StudyPart]) -> dict:
+    rows = [r for p in parts for r in p.findings]
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {"findings": len(rows)}
+
+
+def scorecard_md(parts: list[StudyPart], link) -> str:
+    lines = ["| study | finding | verdict | effect [95% interval] | report | seeds | evidence |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for p in parts:
+        for r in p.findings:
+            lines.append(f"| {link(p)} | {r.claim} | **{r.verdict}** | {r.effect or '—'} | "
+                         f"{r.report or '—'} | {r.seeds if r.seeds is not None else '—'} | {r.evidence} |")
+    t = totals(parts)
+    lines += ["", f"Totals: {t['findings']} findings — {t['reproduced']} reproduced, "
+                  f"{t['not reproduced']} not reproduced, {t['inconclusive']} inconclusive."]
+    return "\n".join(lines)
+
+
+def manifest_md(parts: list[StudyPart]) -> str:
+    lines = ["| study | commit | profile | seeds | data | stand-in for | data sha256 | started |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    packages = {}
+    for p in parts:
+        m, d = p.manifest, p.manifest.get("data", {}) or {}
+        packages.update(m.get("packages", {}))
+        lines.append(f"| {p.name} | {str(m.get('git_commit', '?'))[:12]} | {m.get('profile')} | "
+                     f"{len(m.get('seeds', []))} | {d.get('name', '?')} | {d.get('stand_in_for') or '—'} | "
+                     f"{d.get('sha256_16', '?')} | {m.get('started', '?')} |")
+    lines += ["", "Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(packages.items())),
+              f"Python {parts[0].manifest.get('python', '?')}; driver device: "
+              f"{parts[0].manifest.get('driver_device', '?')}." if parts else ""]
+    return "\n".join(lines)
+
+
+def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
+    d = p.manifest.get("data", {}) or {}
+    wall = f"{p.wall_s:.0f} s wall time" if p.wall_s is not None else "wall time not recorded"
+    body = p.table_md.split("\n", 1)[1].strip() if "\n" in p.table_md else p.table_md
+    stand_in = f" — a stand-in for {d['stand_in_for']}" if d.get("stand_in_for") else ""
+    out = [f"## {p.title} (`{p.name}`)", "",
+           f"Results: `{p.folder}`; {wall}{f'; this build: {outcome}' if outcome else ''}. "
+           f"Data used: {d.get('name', '?')}{stand_in}.", "", body, "", "### Findings", "",
+           "| finding | verdict | evidence |", "| --- | --- | --- |",
+           *[f"| {r.claim} | **{r.verdict}** | {r.evidence} |" for r in p.findings], "",
+           "### Figures", "", *[figure_ref(f) for f in p.figures], "",
+           "### Cost", "", _md_table(p.cost) if p.cost is not None and len(p.cost) else "no trials", ""]
+    return "\n".join(out)
+
+
+def study_totals_md(parts: list[StudyPart]) -> str:
+    rows = []
+    for p in parts:
+        all_arms = p.cost.iloc[-1] if p.cost is not None and len(p.cost) else {}
+        rows.append({"study": p.name, "trials": all_arms.get("trials", 0), "epochs": all_arms.get("epochs", 0),
+                     "CPU-seconds": all_arms.get("CPU-seconds", 0), "GPU-seconds": all_arms.get("GPU-seconds", 0),
+                     "wall seconds": round(p.wall_s, 1) if p.wall_s is not None else "n/a",
+                     "epochs saved by early stopping": all_arms.get("epochs saved by early stopping", 0),
+                     "seconds saved (est.)": all_arms.get("seconds saved (est.)", 0)})
+    return _md_table(pd.DataFrame(rows)) if rows else "no study"
+
+
+def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: dict, missing: list) -> str:
+    out = [f"# The report, reproduced ({profile} profile)", "",
+           f"Built {time.strftime('%Y-%m-%d %H:%M')} from {len(parts)} studies"
+           + (f"; missing (not run or failed): {', '.join(missing)}" if missing else "") + ".", "",
+           "## Scorecard", "", scorecard_md(parts, link), "",
+           "Verdicts as each study's findings define them (arm comparisons over seeds; fewer than two "
+           "seeds is inconclusive).", ""]
+    out += [study_md(p, figure_ref, outcomes.get(p.name)) for p in parts]
+    out += ["## Cost per study", "", study_totals_md(parts), "",
+            "Trial seconds are the trainables' own time; CPU/GPU-seconds = trial seconds x the resources "
+            "each trial held; saved = (trials x full epochs - epochs run) x the arm's seconds per epoch.", "",
+            "## Manifest", "", manifest_md(parts), ""]
+    return "\n".join(out)
+
+
+CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;
+vertical-align:top}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd;margin:.4em 0}
+strong{white-space:nowrap}.v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
+.v-inconclusive{background:#fff6d6}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}"""
+
+# Marks each figure loaded or broken once the page is up (and outlines a broken one in red).
+CHECK = """<script>window.addEventListener('load',function(){var ok=0,imgs=document.images;
+for(var i=0;i<imgs.length;i++){var good=imgs[i].complete&&imgs[i].naturalWidth>0;
+imgs[i].setAttribute('data-loaded',good?'yes':'no');if(good)ok++;else imgs[i].className='broken';}
+document.body.setAttribute('data-figures-loaded',ok+'/'+imgs.length);});</script>"""
+
+
+def to_html(md_text: str, profile: str) -> str:
+    body = markdown.markdown(md_text, extensions=["tables"])
+    for v in VERDICTS:  # colour each verdict's cell
+        body = body.replace(f"<td><strong>{v}</strong></td>",
+                            f'<td class="v-{v.replace(" ", "-")}"><strong>{v}</strong></td>')
+    body = re.sub(r"<h2>(.*?)\(<code>([a-z_]+)</code>\)</h2>",
+                  lambda m: f'<h2 id="{_anchor(m.group(2))}">{m.group(1)}(<code>{m.group(2)}</code>)</h2>', body)
+    return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>Report reproduced "
+            f"({html.escape(profile)})</title><style>{CSS}</style></head><body>\n{body}\n{CHECK}</body></html>\n")
+
+
+def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="report", run: bool = True,
+                 study_opts=(), log=print) -> tuple[Path, Path]:
+    """Run (unless run=False) and collect `studies` under `storage`; write index.html and REPORT.md."""
+    storage, out_dir = Path(storage).resolve(), Path(out_dir)
+    outcomes = run_studies(storage, profile, studies, study_opts, log) if run else {}
+    parts, missing = [], []
+    for name in studies:
+        part = collect(name, storage / name)
+        (parts.append(part) if part else missing.append(name))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})", lambda p: f"[{p.name}](#{_anchor(p.name)})",
+                  outcomes, missing)
+    (out_dir / "REPORT.md").write_text(md)
+
+    def inline(f: Path) -> str:
+        return f"![{f.stem}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
+    page = to_html(document(parts, profile, inline, lambda p: f"[{p.name}](#{_anchor(p.name)})",
+                            outcomes, missing), profile)
+    (out_dir / "index.html").write_text(page)
+    t = totals(parts)
+    log(f"scorecard: {t['reproduced']} reproduced, {t['not reproduced']} not reproduced, "
+        f"{t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
+    log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
+    if missing:
+        raise SystemExit(f"report built without: {', '.join(missing)}")
+    return out_dir / "index.html", out_dir / "REPORT.md"
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    study_opts = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    p = argparse.ArgumentParser(prog="python -m analysis.report_page", description=__doc__.split("\n\n")[0])
+    p.add_argument("--profile", choices=("smoke", "local", "full"), default="local")
+    p.add_argument("--storage-path", help="where the studies' results live (default results/<profile>)")
+    p.add_argument("--out", default="report", help="folder for index.html and REPORT.md (default report)")
+    p.add_argument("--studies", help=f"comma-separated subset (default: all {len(STUDIES)})")
+    p.add_argument("--no-run", action="store_true", help="build from stored results only")
+    args = p.parse_args(argv)
+    chosen = tuple(args.studies.split(",")) if args.studies else STUDIES
+    unknown = [s for s in chosen if s not in STUDIES]
+    if unknown:
+        p.exit(2, f"{p.prog}: error: unknown study {', '.join(unknown)}; known: {', '.join(STUDIES)}\n")
+    storage = args.storage_path or f"results/{args.profile}"
+    build_report(storage, args.profile, chosen, args.out, not args.no_run, study_opts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Tune callback for what a study prints while it runs: one line per (arm, seed) group as it finishes, one line per
+trial that errors, diverges or is retried, each led by the progress (trials done, time left).
+
+Ray's own trial boxes and tables are off by default (`-v` brings them back); this callback
+replaces them with lines a reader can follow (arm, seed, nuisance setting, epoch, study metric)."""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from ray.tune import Callback
+
+from studies.per_arm import group_of
+
+FINISHED = ("TERMINATED", "ERROR")
+
+
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _value(v) -> str:
+    return format(v, ".4g") if isinstance(v, float) else str(v)
+
+
+def _error_reason(trial) -> str:
+    """The last line of the trial's error file (the exception), else Ray's short message."""
+    try:
+        lines = [ln.strip() for ln in open(trial.error_file).read().splitlines() if ln.strip()]
+        return lines[-1][:160] if lines else "unknown error"
+    except (OSError, TypeError):
+        return str(getattr(trial, "error_msg", None) or "unknown error")[:160]
+
+
+class Console(Callback):
+    def __init__(self, metric: str, mode: str, max_epochs: int, nuisance: list[str], total: int,
+                 group_size: int, out=None):
+        self.metric, self.mode, self.max_epochs = metric, mode, max_epochs
+        self.nuisance, self.total, self.group_size = list(nuisance), total, max(1, group_size)
+        self.out = out or sys.stdout
+        self.best: dict[str, tuple] = {}     # trial id -> (best metric, its epoch)
+        self.last: dict[str, dict] = {}      # trial id -> last result
+        self.printed: set = set()            # groups already reported
+        self.finished: set = set()           # trial ids seen ending in this run
+        self.errored: set = set()
+        self.start = time.monotonic()
+        self.done_at_start: int | None = None  # trials already finished by an earlier (resumed) run
+
+    # ------------------------------------------------------------ what a trial did
+    def _better(self, a, b) -> bool:
+        return b is None or (a > b if self.mode == "max" else a < b)
+
+    def _setting(self, trial) -> str:
+        return ", ".join(f"{k}={_value(trial.config.get(k))}" for k in self.nuisance if k in trial.config)
+
+    def _epoch(self, trial) -> int:
+        last = self.last.get(trial.trial_id) or trial.last_result or {}
+        return int(last.get("epoch", last.get("training_iteration", 0)) or 0)
+
+    def _progress(self, trials, current=None) -> str:
+        # Tune calls back before it marks `current` finished: count it as finished
+        done = sum(t.status in FINISHED or t is current for t in trials)
+        total = max(self.total, len(trials))
+        if self.done_at_start is None:
+            self.done_at_start = done - 1
+        elapsed = time.monotonic() - self.start
+        fresh = done - self.done_at_start
+        left = elapsed / fresh * (total - done) if fresh > 0 else float("nan")
+        return f"[{done:>{len(str(total))}}/{total} trials {_clock(elapsed)}, ~{_clock(left)} left]"
+
+    def _say(self, trials, text: str, current=None) -> None:
+        print(f"{self._progress(trials, current)} {text}", file=self.out, flush=True)
+
+    # ------------------------------------------------------------ Tune's hooks
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.last[trial.trial_id] = result
+        value = result.get(self.metric)
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            if self._better(value, self.best.get(trial.trial_id, (None,))[0]):
+                self.best[trial.trial_id] = (value, result.get("epoch"))
+
+    def on_trial_recover(self, iteration, trials, trial, **info):
+        arm, seed = group_of(trial.config)
+        self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: failed at epoch {self._epoch(trial)} "
+                          f"({_error_reason(trial)}); restarting from its last checkpoint")
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        arm, seed = group_of(trial.config)
+        self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: ERRORED at epoch {self._epoch(trial)}: "
+                          f"{_error_reason(trial)}", trial)
+        self.errored.add(trial.trial_id)
+        self._group_done(trials, trial)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        last = self.last.get(trial.trial_id) or {}
+        if last.get("diverged"):
+            arm, seed = group_of(trial.config)
+            self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: DIVERGED at epoch "
+                              f"{self._epoch(trial)} (non-finite loss); stopped, not retried", trial)
+        self._group_done(trials, trial)
+
+    def on_experiment_end(self, trials, **info):
+        for t in trials:  # groups smaller than expected (e.g. a resumed run): report them now
+            if t.trial_id in self.last:
+                self._group_done(trials, t, force=True)
+
+    # ------------------------------------------------------------ one line per (arm, seed)
+    def _ended(self, t) -> bool:
+        return t.status in FINISHED or t.trial_id in self.finished
+
+    def _group_done(self, trials, trial, force: bool = False) -> None:
+        self.finished.add(trial.trial_id)
+        key = group_of(trial.config)
+        members = [t for t in trials if group_of(t.config) == key]
+        if key in self.printed or not all(self._ended(t) for t in members):
+            return
+        if len(members) < self.group_size and not force:
+            return  # the searcher has not created the group's other trials yet
+        self.printed.add(key)
+        self._say(trials, self._group_line(key, members), trial)
+
+    def _group_line(self, key, members) -> str:
+        arm, seed = key
+        full, others = None, []
+        for t in members:
+            last = self.last.get(t.trial_id) or t.last_result or {}
+            epoch = self._epoch(t)
+            if t.status == "ERROR" or t.trial_id in self.errored or last.get("diverged"):
+                continue  # already said on a line of its own
+            if epoch >= self.max_epochs or last.get("early_stopped"):
+                best = self.best.get(t.trial_id) or (last.get(self.metric), epoch)
+                if best[0] is not None and (full is None or self._better(best[0], full[0])):
+                    full = (best[0], best[1], t)
+            else:
+                others.append(f"{self._setting(t) or 'trial'} stopped early at epoch {epoch}")
+        if full is None:
+            head = f"{arm:<18} seed {seed}: no trial ran the full {self.max_epochs} epochs"
+        else:
+            value, epoch, t = full
+            setting = self._setting(t)
+            head = (f"{arm:<18} seed {seed}: best {self.metric} {_value(value)} at epoch {epoch}"
+                    f"{f' ({setting})' if setting else ''}")
+        if len(others) > 2:
+            others = [f"{len(others)} other settings stopped early"]
+        return "; ".join([head, *others])

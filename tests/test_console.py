@@ -1,0 +1,65 @@
+"""What a user sees: a smoke study's whole console output, and the TensorBoard files it leaves,
+read back with TensorBoard's own reader."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_script
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    storage = tmp_path_factory.mktemp("console")
+    done = run_script("regularization", "--profile", "smoke", "--storage-path", str(storage))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done, storage / "regularization"
+
+
+def test_console_is_short_and_ends_with_the_findings(smoke_run):
+    done, folder = smoke_run
+    lines = done.stdout.rstrip("\n").splitlines()
+    assert len(lines) < 60, f"{len(lines)} lines:\n{done.stdout}"
+    assert not any(marker in done.stdout for marker in ("╭", "Trial status:", "Checkpoint successfully",
+                                                        "snapshotting", "tensorboard --logdir /tmp/ray"))
+    # one progress line per (arm, seed) group, the last one with every trial done
+    progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+ trials", ln)]
+    assert len(progress) == 7 and progress[-1].startswith("[14/14 trials"), progress
+    assert all("best val_acc" in ln and "lr=" in ln for ln in progress)
+    # table first, then the outputs, and the findings are the very last thing printed
+    findings = (folder / "findings.md").read_text().rstrip("\n").splitlines()
+    assert lines[-len(findings):] == findings
+    assert done.stdout.index("# Table 1") < done.stdout.index("outputs in") < done.stdout.index("# Findings")
+    assert done.stderr.strip() == "", done.stderr
+
+
+def test_tensorboard_shows_the_study(smoke_run):
+    from tensorboard.backend.event_processing import event_accumulator as ea
+    from tensorboard.plugins.hparams import plugin_data_pb2
+    _, folder = smoke_run
+    runs = sorted(p.parent for p in folder.glob("*/events.out.tfevents.*"))
+    assert len(runs) == 14
+    # run names say arm, seed and nuisance setting
+    assert all(re.match(r"[a-z_]+_seed0_lr=[0-9.e-]+_", r.name) for r in runs), [r.name for r in runs]
+    statuses = set()
+    for run in runs:
+        acc = ea.EventAccumulator(str(run), size_guidance={ea.SCALARS: 0})
+        acc.Reload()
+        tags = acc.Tags()["scalars"]
+        assert tags and "1_study/val_acc" in tags and "1_study/best_val_acc" in tags
+        assert not any(t.endswith(("/done", "/should_checkpoint", "/iterations_since_restore")) for t in tags)
+        assert sorted(tags)[0].startswith("1_study/")  # the study's metric sorts first
+        steps = [e.step for e in acc.Scalars("1_study/val_acc")]
+        assert steps == list(range(1, len(steps) + 1))  # step = epoch
+        best = acc.Scalars("hparams/best_val_acc")[-1].value
+        assert best == pytest.approx(max(e.value for e in acc.Scalars("1_study/val_acc")), abs=1e-6)
+        start = acc.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+        info = plugin_data_pb2.HParamsPluginData.FromString(start).session_start_info
+        hp = {k: (v.string_value or v.number_value or v.bool_value) for k, v in info.hparams.items()}
+        # the same names in every trial: arm, each arm setting, seed, the nuisance setting, status
+        assert {"arm", "seed", "lr", "status", "augment", "dropout", "batch_norm", "zero_init"} <= set(hp)
+        assert hp["arm"] in run.name
+        statuses.add(hp["status"])
+    assert "completed" in statuses and "stopped_early" in statuses

@@ -1,0 +1,101 @@
+"""The whole-report builder on two smoke studies, and its page opened in a real browser."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.report_page import build_report, cost_table
+
+STUDIES = ("regularization", "lr_sweep")
+BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+
+
+def test_cost_table_counts_what_early_stopping_saved():
+    trials = pd.DataFrame({"arm": ["a", "a", "b"], "epochs": [4, 1, 4], "wall_s": [8.0, 2.0, 4.0]})
+    m = {"max_epochs": 4, "args": {"cpus_per_trial": 2, "gpus_per_trial": 0.5}}
+    c = cost_table(trials, m).set_index("arm")
+    assert c.loc["a", "epochs saved by early stopping"] == 3      # 2 trials x 4 epochs - 5 run
+    assert c.loc["a", "seconds saved (est.)"] == pytest.approx(6.0)  # 3 epochs x 2 s/epoch
+    assert c.loc["a", "CPU-seconds"] == 20 and c.loc["a", "GPU-seconds"] == 5
+    assert c.loc["all arms", "trials"] == 3 and c.loc["all arms", "epochs"] == 9
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    storage, out = tmp_path_factory.mktemp("results"), tmp_path_factory.mktemp("report")
+    said = []
+    build_report(storage, "smoke", STUDIES, out, log=said.append)
+    assert all(re.match(rf"{s}: (running|done in)", ln) for s in STUDIES for ln in said if ln.startswith(s))
+    return storage, out, said
+
+
+def _findings_rows(folder: Path) -> int:
+    return sum(bool(re.match(r"\| .+ \| \*\*(reproduced|not reproduced|inconclusive)\*\* \|", ln))
+               for ln in (folder / "findings.md").read_text().splitlines())
+
+
+def test_report_skips_complete_studies_and_writes_both_documents(report):
+    storage, out, _ = report
+    said = []
+    build_report(storage, "smoke", STUDIES, out, log=said.append)  # everything is complete now
+    assert [ln for ln in said if "skipped" in ln] == [f"{s}: complete under {storage / s}, skipped" for s in STUDIES]
+    md = (out / "REPORT.md").read_text()
+    assert md.index("## Scorecard") < md.index("(`regularization`)") < md.index("## Cost per study") \
+        < md.index("## Manifest")
+    assert "stand-in for CIFAR-10" in md
+    for s in STUDIES:  # each figure of each study is referenced, by a path that resolves from report/
+        for fig in (storage / s / "figures").glob("*.png"):
+            ref = re.search(rf"\]\(([^)]*/{s}/figures/{re.escape(fig.name)})\)", md).group(1)
+            assert (out / ref).resolve() == fig.resolve()
+    page = (out / "index.html").read_text()
+    assert "http://" not in page and "https://" not in page and 'src="data:image/png;base64,' in page
+
+
+class _Scorecard(HTMLParser):
+    """Rows of the first table after the 'Scorecard' heading."""
+    def __init__(self):
+        super().__init__()
+        self.seen, self.depth, self.rows, self.done = False, 0, 0, False
+
+    def handle_starttag(self, tag, attrs):
+        if self.seen and not self.done and tag == "tbody":
+            self.depth = 1
+        elif self.depth and tag == "tr":
+            self.rows += 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == "tbody":
+            self.depth, self.done = 0, True
+
+    def handle_data(self, data):
+        self.seen = self.seen or data.strip() == "Scorecard"
+
+
+@pytest.mark.skipif(BROWSER is None, reason="no Chromium here: .ci/run installs Debian's `chromium`")
+def test_page_renders_in_a_real_browser(report, tmp_path):
+    storage, out, _ = report
+    url = (out / "index.html").resolve().as_uri()
+    flags = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = subprocess.run([*flags, "--virtual-time-budget=5000", "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120).stdout
+    figures = sum(len(list((storage / s / "figures").glob("*.png"))) for s in STUDIES)
+    assert figures >= 2
+    # every figure decoded (naturalWidth > 0), checked by the page's own script in the browser
+    assert f'data-figures-loaded="{figures}/{figures}"' in dom, re.findall(r"data-figures-loaded=\"[^\"]*\"", dom)
+    card = _Scorecard()
+    card.feed(dom)
+    assert card.rows == sum(_findings_rows(storage / s) for s in STUDIES) > 0
+    shot = tmp_path / "page.png"
+    subprocess.run([*flags, "--window-size=1200,1600", f"--screenshot={shot}", url],
+                   capture_output=True, timeout=120, check=True)
+    from PIL import Image
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.shape == (1600, 1200) and pixels.std() > 10  # not a blank page
+    assert (pixels < 100).mean() > 0.005  # dark text and lines are there
