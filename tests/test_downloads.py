@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from trainables import download
+from trainables.data import download
 from trainables.data import DataError
 from trainables.data.corpus import load_text
 
