@@ -189,8 +189,9 @@ def train_autoencoder(run: Run) -> None:
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
     run.track(model=model, optimizer=opt)
     loss_fn = LOSSES[config["loss"]]
-    xt, yt = torch.tensor(arrays["x_train"]), np.asarray(arrays["y_train"])
-    xv, yv = torch.tensor(arrays["x_val"]), np.asarray(arrays["y_val"])
+    # the digits go to the device once, as uint8 (copies: object-store arrays are read-only)
+    xt, yt = torch.tensor(arrays["x_train"], device=device), np.asarray(arrays["y_train"])
+    xv, yv = torch.tensor(arrays["x_val"], device=device), np.asarray(arrays["y_val"])
     noise, batch = float(config["noise"]), int(config["batch_size"])
     noisy_t = _fixed_noisy(xt, noise, config["eval_seed"] + 1)
     noisy_v = _fixed_noisy(xv, noise, config["eval_seed"])
@@ -232,13 +233,14 @@ def train_autoencoder(run: Run) -> None:
 
 def _samples(model, xv, yv, noisy_v, k, device) -> dict:
     """Inputs, outputs and clean targets of the same k held-out digits, for the figures."""
-    idx = torch.as_tensor(sample_indices(yv, k))
+    idx = torch.as_tensor(sample_indices(yv, k), device=xv.device)
     clean = to_float(xv[idx])
     inp = noisy_v[idx] if noisy_v is not None else clean
     model.eval()
     with torch.no_grad():
         out = model(inp.to(device)).cpu()
-    return {"index": idx.numpy(), "input": inp.numpy(), "output": out.numpy(), "target": clean.numpy()}
+    return {"index": idx.cpu().numpy(), "input": inp.cpu().numpy(), "output": out.numpy(),
+            "target": clean.cpu().numpy()}
 
 
 # ---------------------------------------------------------------- PCA

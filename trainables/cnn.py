@@ -103,9 +103,8 @@ def train_cnn(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     model, opt = build(config, arrays)
     run.track(model=model.to(device), optimizer=opt)
-    # copies: arrays from Ray's object store are read-only
-    xt, yt = torch.tensor(arrays["x_train"]), torch.tensor(arrays["y_train"])
-    xv, yv = torch.tensor(arrays["x_val"]), torch.tensor(arrays["y_val"])
+    # the data goes to the device once, as uint8 (copies: object-store arrays are read-only)
+    xt, yt, xv, yv = (torch.tensor(arrays[k], device=device) for k in ("x_train", "y_train", "x_val", "y_val"))
     for _ in run.epochs():
         tr_loss, tr_acc, seconds, jitter = run_epoch(
             model, opt, xt, yt, config["batch_size"], device, config["augment"], run.generator)

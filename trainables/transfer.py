@@ -296,8 +296,10 @@ def train_transfer(run: Run) -> None:
     norm = tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
     size, batch, eval_batch = int(config["image_size"]), config["batch_size"], config["eval_batch_size"]
     # copies: arrays from Ray's object store are read-only
-    split = {s: (torch.tensor(arrays[f"x_{s}"]), torch.tensor(arrays[f"y_{s}"])) for s in ("train", "val", "test")}
-    yt = split["test"][1].numpy()
+    # the images go to the device once, as uint8; each batch is resized and normalised there
+    split = {s: (torch.tensor(arrays[f"x_{s}"], device=device), torch.tensor(arrays[f"y_{s}"], device=device))
+             for s in ("train", "val", "test")}
+    yt = np.asarray(arrays["y_test"])
     chance = float(np.bincount(yt, minlength=classes).max() / len(yt))  # majority-class rate
     trainable_params = count(p for g in opt.param_groups for p in g["params"])
     es = run.saved("early_stopping") or {"best_val": -1.0, "best_epoch": 0, "bad": 0, "at_best": {},
