@@ -68,7 +68,8 @@ class WhereSession(LocalSession):
 
     def report(self, metrics, state=None):
         super().report(metrics, state)
-        self.devices |= {t.device.type for t in tensors(state["objects"])}
+        # 0-d tensors left out: Adam keeps its step counter on the CPU by design
+        self.devices |= {t.device.type for t in tensors(state["objects"]) if t.dim() > 0}
 
 
 def tensors(obj):

@@ -19,7 +19,7 @@ from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backb
                                  efficientnet_lite0, efficientnet_lite0_file,
                                  prepare, run_pass, train_transfer)
 
-TINY = {"image_size": 32, "max_train": 16, "max_val": 8, "max_test": 8, "batch_size": 8, "device": "cpu"}
+TINY = {"image_size": 32, "max_train": 16, "max_val": 10, "max_test": 10, "batch_size": 8, "device": "cpu"}
 # vgg16 / resnet50 without their (downloaded) weights: the same methods on their architectures
 ARCHITECTURES = [("efficientnet_lite0", "imagenet"), ("vgg16", "none"), ("resnet50", "none")]
 
@@ -123,7 +123,7 @@ def test_early_stopping_on_validation_accuracy_with_a_patience():
             "chance_acc", "trainable_params", "total_params"} <= set(r)
     assert r["images"] == 16 and r["ms_per_image"] == pytest.approx(1000 * r["epoch_s"] / 16)
     assert h[-1]["mean_epoch_s"] == pytest.approx(np.mean([x["epoch_s"] for x in h]))
-    assert r["device"].startswith("CPU") and r["chance_acc"] == pytest.approx(0.125)
+    assert r["device"].startswith("CPU") and r["chance_acc"] == pytest.approx(0.1)  # one test digit of each class
     assert r["trainable_params"] == 1280 * 1025 + 1025 + 1025 * 512 + 512 + 512 * 10 + 10
 
 

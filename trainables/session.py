@@ -6,8 +6,10 @@ Model code takes a `Session`, so the same `train_x(config, session)` runs under 
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -43,15 +45,58 @@ class LocalSession(Session):
 STATE_FILE = "state.pt"
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint that holds more than tensors and plain values: refused, never unpickled."""
+
+
 def save_state(state: dict, folder: Path) -> None:
+    """`state` as tensors and plain values only (numpy arrays become tensors), so that
+    `load_state` can read it with `weights_only=True`."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / (STATE_FILE + ".tmp")
-    torch.save(state, tmp)
+    torch.save(_plain(state), tmp)
     tmp.replace(folder / STATE_FILE)  # atomic: a crash never leaves half a checkpoint
 
 
 def load_state(folder: Path) -> dict:
-    return torch.load(Path(folder) / STATE_FILE, map_location="cpu", weights_only=False)
+    """A checkpoint read with `weights_only=True`: torch's restricted unpickler builds tensors and
+    plain containers only, so a planted file (the shared storage may be writable by others) cannot
+    run code; anything else is a CheckpointError of one line."""
+    path = Path(folder) / STATE_FILE
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise CheckpointError(f"{path}: refused, it holds more than tensors and plain values "
+                              f"({first})") from None
+    return _numpy_back(state)
+
+
+NDARRAY = "__ndarray__"  # marks a numpy array stored as a tensor, so it loads as numpy again
+
+
+def _plain(obj):
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object or obj.dtype.kind in "USV":
+            raise TypeError(f"a checkpoint holds no {obj.dtype} arrays")
+        return {NDARRAY: torch.from_numpy(np.ascontiguousarray(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v) for v in obj)
+    return obj
+
+
+def _numpy_back(obj):
+    if isinstance(obj, dict):
+        if set(obj) == {NDARRAY}:
+            return obj[NDARRAY].numpy()
+        return {k: _numpy_back(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_numpy_back(v) for v in obj)
+    return obj
 
 
 def apply_threads(session: Session) -> None:
