@@ -14,7 +14,7 @@ from tests.conftest import run_script, run_study
 from trainables.data import tiny_imagenet
 from trainables.data.cache import DataError, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
-from trainables.session import LocalSession
+from trainables.session import LocalSession, load_state
 from trainables.transfer import (BACKBONES, DEFAULTS, EFFNET_LITE0_SHA256, backbone, build,
                                  efficientnet_lite0, efficientnet_lite0_file,
                                  prepare, run_pass, train_transfer)
@@ -136,6 +136,10 @@ def test_a_resumed_trial_continues_where_its_checkpoint_left_off(tmp_path):
     assert [r["epoch"] for r in resumed] == [2]
     for key in ("train_loss", "val_acc", "test_acc", "best_epoch"):
         assert resumed[0][key] == pytest.approx(unbroken[1][key])
+    # the frozen base is rebuilt from its weights, not stored: the checkpoint holds the head alone
+    kept = load_state(tmp_path)["objects"]["model"]
+    assert kept and all(not k.startswith("base") for k in kept)
+    assert sum(v.numel() for v in kept.values()) == unbroken[0]["trainable_params"]
 
 
 def test_the_digits_stand_in_is_three_disjoint_splits():

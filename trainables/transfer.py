@@ -215,6 +215,21 @@ class TransferNet(nn.Module):
         return self.head(features)
 
 
+class HeadOnly:
+    """What a checkpoint keeps of a network whose base is frozen: the head alone. The base never
+    changes (no gradients, BatchNorm statistics fixed), and a resumed trial rebuilds it from the
+    same ImageNet weights, so its 15-60 MB (VGG16, ResNet50) need not be written every epoch."""
+
+    def __init__(self, model: TransferNet):
+        self.model = model
+
+    def state_dict(self) -> dict:
+        return self.model.head.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.head.load_state_dict(state)
+
+
 def build(config: dict, classes: int) -> tuple[TransferNet, torch.optim.Optimizer]:
     """The network and optimizer of `config["method"]` on `config["backbone"]`."""
     method = config["method"]
@@ -291,7 +306,8 @@ def train_transfer(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     classes = int(max(arrays[f"y_{s}"].max() for s in ("train", "val", "test")) + 1)
     model, opt = build(config, classes)
-    run.track(model=model.to(device), optimizer=opt)
+    model.to(device)
+    run.track(model=HeadOnly(model) if model.frozen else model, optimizer=opt)
     bb = backbone(config["backbone"])
     norm = tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
     size, batch, eval_batch = int(config["image_size"]), config["batch_size"], config["eval_batch_size"]
