@@ -42,7 +42,7 @@ class Console(Callback):
                  group_size: int, out=None):
         self.metric, self.mode, self.max_epochs = metric, mode, max_epochs
         self.nuisance, self.total, self.group_size = list(nuisance), total, max(1, group_size)
-        self.out = out or sys.stdout
+        self.out = out  # None: sys.stdout at print time (the Tuner pickles its callbacks; a stream does not pickle)
         self.best: dict[str, tuple] = {}     # trial id -> (best metric, its epoch)
         self.last: dict[str, dict] = {}      # trial id -> last result
         self.printed: set = set()            # groups already reported
@@ -74,7 +74,7 @@ class Console(Callback):
         return f"[{done:>{len(str(total))}}/{total} trials {_clock(elapsed)}, ~{_clock(left)} left]"
 
     def _say(self, trials, text: str, current=None) -> None:
-        print(f"{self._progress(trials, current)} {text}", file=self.out, flush=True)
+        print(f"{self._progress(trials, current)} {text}", file=self.out or sys.stdout, flush=True)
 
     # ------------------------------------------------------------ Tune's hooks
     def on_trial_result(self, iteration, trials, trial, result, **info):

@@ -73,7 +73,7 @@ def test_a_study_whose_every_trial_errors_writes_its_table_and_findings_saying_s
     out = run_study("lr_sweep", tmp_path, "--scheduler", "fifo", "--set", "fail_always=lr=0.03,lr=0.3")
     trials = pd.read_parquet(out / "trials.parquet")
     assert (trials["status"] == "errored").all() and len(trials) == 2
-    assert sorted(trials["error"]) == [f"trainables.cnn.InjectedFault: fail_always: arm lr={r} fails at "
+    assert sorted(trials["error"]) == [f"trainables.loop.InjectedFault: fail_always: arm lr={r} fails at "
                                        f"every attempt" for r in ("0.03", "0.3")]
     assert pd.read_parquet(out / "history.parquet").empty
     for name in ("table.md", "findings.md"):

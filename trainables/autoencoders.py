@@ -2,7 +2,7 @@
 (Table 4), and a convolutional denoising autoencoder trained with MSE, MAE, SSIM or MS-SSIM
 (Table 5). Images are 1x32x32 digits in [0, 1] (trainables.data.digits).
 
-`train_autoencoder(config, session, data)` runs without Ray; `config["model"]` picks the model:
+`train_autoencoder(config, session, data)` runs without Ray (trainables.loop); `config["model"]` picks the model:
 mlp | cnn | denoiser (trained by gradient descent, one report per epoch) or pca (fitted once).
 """
 from __future__ import annotations
@@ -15,14 +15,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.digits import load_digits32
-from trainables.device import pick_device, to_float
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.device import synchronize, to_float
+from trainables.loop import Run, trainable
+from trainables.session import is_finite
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
 DEFAULTS = {
     "model": "cnn", "loss": "mse", "noise": 0.0, "bottleneck": 10, "width": 16,
     "mlp_widths": [512, 256, 128, 64], "dropout": 0.2, "lr": 1e-3, "batch_size": 128,
-    "epochs": 10, "seed": 0, "dataset": "digits", "device": "auto", "samples": 10,
+    "epochs": 10, "dataset": "digits", "data_root": "", "max_train": 0, "max_val": 0, "samples": 10,
     "code_classifier": True, "eval_seed": 1234,
 }
 
@@ -179,41 +180,37 @@ def _fixed_noisy(x: torch.Tensor, level: float, seed: int) -> torch.Tensor | Non
     return add_noise(to_float(x), level, torch.Generator().manual_seed(seed))
 
 
-def train_autoencoder(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    if config["model"] == "pca":
-        return train_pca(config, session, data)
-    session = session or LocalSession()
-    apply_threads(session)
-    arrays = (data if data is not None else load_digits32(config)).arrays
-    torch.manual_seed(config["seed"])
-    device = pick_device(config["device"])
+@trainable(DEFAULTS, load_digits32)
+def train_autoencoder(run: Run) -> None:
+    if run.config["model"] == "pca":
+        return fit_pca(run)
+    config, arrays, device = run.config, run.data.arrays, run.device
     model = build_model(config).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    run.track(model=model, optimizer=opt)
     loss_fn = LOSSES[config["loss"]]
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch, _ = resume(session, model, opt, generator)
-    xt, yt = torch.tensor(arrays["x_train"]), np.asarray(arrays["y_train"])
-    xv, yv = torch.tensor(arrays["x_val"]), np.asarray(arrays["y_val"])
+    # the digits go to the device once, as uint8 (copies: object-store arrays are read-only)
+    xt, yt = torch.tensor(arrays["x_train"], device=device), np.asarray(arrays["y_train"])
+    xv, yv = torch.tensor(arrays["x_val"], device=device), np.asarray(arrays["y_val"])
     noise, batch = float(config["noise"]), int(config["batch_size"])
     noisy_t = _fixed_noisy(xt, noise, config["eval_seed"] + 1)
     noisy_v = _fixed_noisy(xv, noise, config["eval_seed"])
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    for _ in run.epochs():
         model.train()
         start, total = time.perf_counter(), 0.0
-        order = torch.randperm(len(xt), generator=generator)
+        order = torch.randperm(len(xt), generator=run.generator)
         for i in range(0, len(xt), batch):
             clean = to_float(xt[order[i:i + batch]])
-            inp = add_noise(clean, noise, generator).to(device)
+            inp = add_noise(clean, noise, run.generator).to(device)
             clean = clean.to(device)
             loss = loss_fn(model(inp), clean)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.item() * len(clean)
+        synchronize(device)
         seconds = time.perf_counter() - start
-        last = epoch == config["epochs"]
-        codes = last and config["code_classifier"] and hasattr(model, "encode")
+        codes = run.last and config["code_classifier"] and hasattr(model, "encode")
         tr_mse, tr_ssim, c_tr = _evaluate(model, xt, noisy_t, 512, device, codes)
         va_mse, va_ssim, c_va = _evaluate(model, xv, noisy_v, 512, device, codes)
         with torch.no_grad():
@@ -223,36 +220,32 @@ def train_autoencoder(config: dict, session: Session | None = None, data=None) -
                                              to_float(xv[i:i + 512]).to(device)).item()
                                      for i in range(0, len(xv), 512)]))
         train_loss = total / len(xt)
-        diverged = not is_finite(train_loss, va_mse)
-        metrics = {"epoch": epoch, "train_loss": train_loss, "val_loss": va_loss,
+        ok = is_finite(train_loss, va_mse)
+        metrics = {"train_loss": train_loss, "val_loss": va_loss,
                    "train_mse": tr_mse, "val_mse": va_mse, "ssim_train": tr_ssim, "ssim_val": va_ssim,
-                   "epoch_s": seconds, "images_per_s": len(xt) / seconds,
-                   "diverged": diverged, "done_training": last}
-        if codes and not diverged:
+                   "epoch_s": seconds, "images_per_s": len(xt) / seconds}
+        if codes and ok:
             metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
-        state = training_state(model, opt, generator, epoch, config)
-        if last or diverged:
-            state["samples"] = _samples(model, xv, yv, noisy_v, config["samples"], device)
-        session.report(metrics, state)
-        if diverged:
-            break
-    return session
+        extra = ({"samples": _samples(model, xv, yv, noisy_v, config["samples"], device)}
+                 if run.last or not ok else None)
+        run.report(metrics, diverged=not ok, extra=extra)
 
 
 def _samples(model, xv, yv, noisy_v, k, device) -> dict:
     """Inputs, outputs and clean targets of the same k held-out digits, for the figures."""
-    idx = torch.as_tensor(sample_indices(yv, k))
+    idx = torch.as_tensor(sample_indices(yv, k), device=xv.device)
     clean = to_float(xv[idx])
     inp = noisy_v[idx] if noisy_v is not None else clean
     model.eval()
     with torch.no_grad():
         out = model(inp.to(device)).cpu()
-    return {"index": idx.numpy(), "input": inp.numpy(), "output": out.numpy(), "target": clean.numpy()}
+    return {"index": idx.cpu().numpy(), "input": inp.cpu().numpy(), "output": out.numpy(),
+            "target": clean.cpu().numpy()}
 
 
 # ---------------------------------------------------------------- PCA
 
-def train_pca(config: dict, session: Session | None = None, data=None) -> Session:
+def fit_pca(run: Run) -> None:
     """PCA with `bottleneck` components: fitted once on the training images, so it reports once.
 
     That single report carries `epoch` = config["epochs"], the budget the gradient-trained arms
@@ -260,13 +253,10 @@ def train_pca(config: dict, session: Session | None = None, data=None) -> Sessio
     study's epoch budget (analysis/trials.py `_status`), and ASHA stops a trial whose time
     attribute reaches max_t, which is what PCA wants. A fitted PCA *is* the full budget."""
     from sklearn.decomposition import PCA
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    state = session.restore()
-    if state and state.get("epoch", 0) >= config["epochs"]:
-        return session  # already fitted and reported
-    arrays = (data if data is not None else load_digits32(config)).arrays
+    config, arrays = run.config, run.data.arrays
+    if run.first_epoch >= run.total:
+        return  # already fitted and reported
+    run.start()
     start = time.perf_counter()
     xt = arrays["x_train"].reshape(len(arrays["x_train"]), -1).astype(np.float64) / 255.0
     xv = arrays["x_val"].reshape(len(arrays["x_val"]), -1).astype(np.float64) / 255.0
@@ -276,27 +266,21 @@ def train_pca(config: dict, session: Session | None = None, data=None) -> Sessio
     seconds = time.perf_counter() - start
     tv, vv = (torch.tensor(r, dtype=torch.float32).view(-1, 1, 32, 32) for r in (r_tr, r_va))
     tc, vc = (torch.tensor(x, dtype=torch.float32).view(-1, 1, 32, 32) for x in (xt, xv))
-    metrics = {"epoch": int(config["epochs"]),
-               "train_mse": float(((r_tr - xt) ** 2).mean()), "val_mse": float(((r_va - xv) ** 2).mean()),
+    metrics = {"train_mse": float(((r_tr - xt) ** 2).mean()), "val_mse": float(((r_va - xv) ** 2).mean()),
                "ssim_train": float(ssim(tv, tc).mean()), "ssim_val": float(ssim(vv, vc).mean()),
                "explained_variance": float(pca.explained_variance_ratio_.sum()),
-               "epoch_s": seconds, "images_per_s": len(xt) / seconds,
-               "diverged": False, "done_training": True}
+               "epoch_s": seconds, "images_per_s": len(xt) / seconds}
     if config["code_classifier"]:
         yt, yv = np.asarray(arrays["y_train"]), np.asarray(arrays["y_val"])
         metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
     idx = sample_indices(np.asarray(arrays["y_val"]), config["samples"])
     samples = {"index": idx, "input": vc[idx].numpy(), "output": vv[idx].numpy(), "target": vc[idx].numpy()}
-    state = {"components": pca.components_, "mean": pca.mean_,
-             "explained_variance_ratio": pca.explained_variance_ratio_,
-             "epoch": int(config["epochs"]), "config": config, "samples": samples}
-    session.report(metrics, state)
-    return session
+    run.epoch = run.total
+    run.report(metrics, extra={"samples": samples, "components": pca.components_, "mean": pca.mean_,
+                               "explained_variance_ratio": pca.explained_variance_ratio_})
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_autoencoder.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_autoencoder.metrics = {
     "train_loss": "min", "val_loss": "min", "train_mse": "min", "val_mse": "min", "ssim_train": "max",
     "ssim_val": "max", "epoch_s": "min", "images_per_s": "max", "train_code_acc": "max",

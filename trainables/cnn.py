@@ -1,6 +1,6 @@
 """The report's Section 1 CNN classifier and its training loop (Table 1, Figure 1).
 
-`train_cnn(config, session, data)` runs without Ray; under Tune, `session` is a TuneSession.
+`train_cnn(config, session, data)` runs without Ray (trainables.loop); under Tune, `session` is a TuneSession.
 """
 from __future__ import annotations
 
@@ -13,25 +13,14 @@ import torch.nn.functional as F
 
 from trainables.augment import augment
 from trainables.data.cifar10 import load_images
-from trainables.device import pick_device, to_float
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.device import to_float
+from trainables.loop import Run, trainable
 
 DEFAULTS = {
     "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
     "augment": "none", "dropout": 0.0, "batch_norm": False, "zero_init": False,
-    "width": 16, "seed": 0, "dataset": "digits", "device": "auto",
+    "width": 16, "dataset": "digits", "data_root": "", "max_train": 0, "max_val": 0,
 }
-
-# Fault injection for the fault-tolerance tests; off unless set (`--set fail_at_epoch=2`).
-# fail_at_epoch=k: every trial raises once, right after reporting (and checkpointing) epoch k;
-#   retried from that checkpoint, it goes on from epoch k+1 and does not fail again.
-# fail_always="arm[,arm]": the trials of these arms raise on every attempt, before any epoch.
-FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
-
-
-class InjectedFault(RuntimeError):
-    """Raised by the fault-injection settings above, never otherwise."""
-
 
 class CNN(nn.Module):
     """Two conv blocks, then FC 128 -> FC 64 -> classes. BN (if on) sits before each activation;
@@ -109,45 +98,22 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
     return sum(losses) / len(y), correct / len(y), seconds, jitter
 
 
-def train_cnn(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **FAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    arrays = (data if data is not None else load_images(config)).arrays
-    torch.manual_seed(config["seed"])
-    device = pick_device(config["device"])
+@trainable(DEFAULTS, load_images)
+def train_cnn(run: Run) -> None:
+    config, arrays, device = run.config, run.data.arrays, run.device
     model, opt = build(config, arrays)
-    model.to(device)
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch, _ = resume(session, model, opt, generator)
-    # copies: arrays from Ray's object store are read-only
-    xt, yt = torch.tensor(arrays["x_train"]), torch.tensor(arrays["y_train"])
-    xv, yv = torch.tensor(arrays["x_val"]), torch.tensor(arrays["y_val"])
-    if config["fail_always"] and config.get("arm") in config["fail_always"].split(","):
-        raise InjectedFault(f"fail_always: arm {config['arm']} fails at every attempt")
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    run.track(model=model.to(device), optimizer=opt)
+    # the data goes to the device once, as uint8 (copies: object-store arrays are read-only)
+    xt, yt, xv, yv = (torch.tensor(arrays[k], device=device) for k in ("x_train", "y_train", "x_val", "y_val"))
+    for _ in run.epochs():
         tr_loss, tr_acc, seconds, jitter = run_epoch(
-            model, opt, xt, yt, config["batch_size"], device, config["augment"], generator)
+            model, opt, xt, yt, config["batch_size"], device, config["augment"], run.generator)
         va_loss, va_acc, _, _ = run_epoch(model, None, xv, yv, 512, device)
-        diverged = not is_finite(tr_loss, va_loss)
-        metrics = {"epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
-                   "val_acc": va_acc, "loss_jitter": jitter, "epoch_s": seconds,
-                   "images_per_s": len(yt) / seconds, "diverged": diverged,
-                   "done_training": epoch == config["epochs"]}
-        state = training_state(model, opt, generator, epoch, config)
-        session.report(metrics, state)
-        if epoch == config["fail_at_epoch"]:
-            raise InjectedFault(f"fail_at_epoch: failing once after epoch {epoch}")
-        if diverged:  # a non-finite loss never recovers: stop this trial, say why
-            break
-    return session
+        run.report({"train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss, "val_acc": va_acc,
+                    "loss_jitter": jitter, "epoch_s": seconds, "images_per_s": len(yt) / seconds},
+                   finite=(tr_loss, va_loss))
 
 
-train_cnn.faults = FAULTS  # the runner lets `--set` reach these keys too
-
-
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_cnn.defaults = {**DEFAULTS, **FAULTS, "max_train": None, "max_val": None, "data_root": None}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_cnn.metrics = {"train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max",
                      "loss_jitter": "min", "epoch_s": "min", "images_per_s": "max"}

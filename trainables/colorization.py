@@ -19,24 +19,33 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.photos import load_colorization_data
-from trainables.device import pick_device
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.loop import Run, trainable
+from trainables.session import is_finite
 
 DEFAULTS = {
     "model": "unet", "lr": 1e-3, "l1_weight": 100.0, "width": 16, "batch_size": 32, "epochs": 10,
-    "seed": 0, "dataset": "photos", "device": "auto", "preview": 8,
+    "dataset": "photos", "data_root": "", "max_train": 0, "max_val": 0, "preview": 8,
 }
 AB_SCALE = 110.0
 
 
 # ---------------------------------------------------------------- data
 
-def to_lab(x_uint8: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """(N, 3, H, W) uint8 RGB -> L in [-1, 1] (N, 1, H, W) and ab / 110 (N, 2, H, W), float32."""
+def to_lab(x_uint8: np.ndarray, chunk: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, 3, H, W) uint8 RGB -> L in [-1, 1] (N, 1, H, W) and ab / 110 (N, 2, H, W), float32.
+    Converted `chunk` images at a time into preallocated outputs, so that skimage's float64
+    temporaries stay small (all of CIFAR-10 at once took ~6 GB; now the outputs, 0.6 GB, and a
+    few MB besides)."""
     from skimage.color import rgb2lab
-    lab = rgb2lab(np.asarray(x_uint8).transpose(0, 2, 3, 1) / 255.0).astype(np.float32)
-    lab = torch.from_numpy(lab).permute(0, 3, 1, 2).contiguous()
-    return lab[:, :1] / 50.0 - 1.0, lab[:, 1:] / AB_SCALE
+    x = np.asarray(x_uint8)
+    grey = torch.empty((len(x), 1, *x.shape[2:]), dtype=torch.float32)
+    ab = torch.empty((len(x), 2, *x.shape[2:]), dtype=torch.float32)
+    for i in range(0, len(x), chunk):
+        lab = rgb2lab(x[i:i + chunk].transpose(0, 2, 3, 1) / 255.0).astype(np.float32)
+        lab = torch.from_numpy(lab).permute(0, 3, 1, 2)
+        grey[i:i + chunk] = lab[:, :1] / 50.0 - 1.0
+        ab[i:i + chunk] = lab[:, 1:] / AB_SCALE
+    return grey, ab
 
 
 def to_rgb(grey: torch.Tensor, ab: torch.Tensor) -> np.ndarray:
@@ -111,7 +120,7 @@ def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
         g = torch.where(flip[:, None, None, None], g.flip(3), g)
         t = torch.where(flip[:, None, None, None], t.flip(3), t)
         fake = unet(g)
-        d_loss = adv = torch.zeros(())
+        d_loss = adv = torch.zeros((), device=device)
         if disc is not None:
             real_out, fake_out = disc(g, t), disc(g, fake.detach())
             d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
@@ -167,59 +176,34 @@ def build(config: dict):
     raise ValueError(f"model must be unet or cgan, not {config['model']!r}")
 
 
-def train_colorization(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    arrays = (data if data is not None else load_colorization_data(config)).arrays
-    torch.manual_seed(config["seed"])
-    device = pick_device(config["device"])
+@trainable(DEFAULTS, load_colorization_data)
+def train_colorization(run: Run) -> None:
+    config, arrays, device = run.config, run.data.arrays, run.device
     unet, disc, opt_g, opt_d = build(config)
-    unet.to(device)
+    run.track(unet=unet.to(device), opt_g=opt_g)
     if disc is not None:
-        disc.to(device)
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        unet.load_state_dict(state["unet"])
-        opt_g.load_state_dict(state["opt_g"])
-        if disc is not None:
-            disc.load_state_dict(state["disc"])
-            opt_d.load_state_dict(state["opt_d"])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
-    grey_tr, ab_tr = to_lab(arrays["x_train"])
-    grey_te, ab_te = to_lab(arrays["x_val"])
+        run.track(disc=disc.to(device), opt_d=opt_d)
+    grey_tr, ab_tr = (t.to(device) for t in to_lab(arrays["x_train"]))  # on the device once
+    grey_te, ab_te = to_lab(arrays["x_val"])  # scored on the CPU (lab2rgb): moved per batch
     rgb_te = np.asarray(arrays["x_val"]).transpose(0, 2, 3, 1) / 255.0
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
-        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, generator)
+    for _ in run.epochs():
+        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator)
         extra = {}
         diverged = not is_finite(*metrics.values())
         if not diverged:
             scores, pred = evaluate(unet, grey_te, ab_te, rgb_te, device)
             metrics.update(scores)
             diverged = not is_finite(*scores.values())
-            if epoch == config["epochs"]:  # what the figure shows: grey, output, truth
+            if run.last:  # what the figure shows: grey, output, truth
                 k = config["preview"]
                 extra["preview"] = {
                     "grey": np.round((grey_te[:k, 0].numpy() + 1) * 127.5).astype(np.uint8),
                     "output": np.round(to_rgb(grey_te[:k], pred[:k]) * 255).astype(np.uint8),
                     "truth": np.asarray(arrays["x_val"][:k]).transpose(0, 2, 3, 1).copy()}
-        metrics.update({"epoch": epoch, "diverged": diverged, "done_training": epoch == config["epochs"]})
-        state = {"unet": unet.state_dict(), "opt_g": opt_g.state_dict(), "generator": generator.get_state(),
-                 "epoch": epoch, "config": config, **extra}
-        if disc is not None:
-            state.update({"disc": disc.state_dict(), "opt_d": opt_d.state_dict()})
-        session.report(metrics, state)
-        if diverged:
-            break
-    return session
+        run.report(metrics, diverged=diverged, extra=extra)
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_colorization.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_colorization.metrics = {
     "train_l1": "min", "test_mae": "min", "test_ab_l1": "min", "d_loss": "min", "g_adv_loss": "min",
     # saturation: the report's point is that L1 alone gives greyish, unsaturated colours

@@ -16,14 +16,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.digits import load_generative_data
-from trainables.device import pick_device
+from trainables.loop import Run, trainable
 from trainables.sample_quality import classifier_from, sample_scores
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.session import is_finite
 
 DEFAULTS = {
     "model": "vae", "kl_weight": 1.0, "latent": 16, "width": 32, "base_lr": 1e-3, "lr_scale": 1.0,
     "batch_size": 64, "epochs": 10, "n_samples": 1000, "is_splits": 10, "collapse_d_loss": 1e-3,
-    "seed": 0, "dataset": "digits", "device": "auto",
+    "dataset": "digits", "data_root": "", "download": True, "max_train": 0, "max_val": 0,
+    "classifier_epochs": 3,
 }
 GRID = 64  # samples and reconstructions kept in the last checkpoint for the figures
 
@@ -206,38 +207,26 @@ def build(config: dict):
     raise ValueError(f"model must be vae or gan, not {config['model']!r}")
 
 
-def train_vae_gan(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    data = data if data is not None else load_generative_data(config)
-    arrays = data.arrays
-    torch.manual_seed(config["seed"])
-    device = pick_device(config["device"])
+@trainable(DEFAULTS, load_generative_data)
+def train_vae_gan(run: Run) -> None:
+    config, arrays, device = run.config, run.data.arrays, run.device
     models, opts = build(config)
     for m in models.values():
         m.to(device)
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch = 0
-    state = session.restore()
-    if state:
-        for k in models:
-            models[k].load_state_dict(state["models"][k])
-            opts[k].load_state_dict(state["optimizers"][k])
-        generator.set_state(state["generator"])
-        first_epoch = state["epoch"]
+    run.track(**{f"model_{k}": m for k, m in models.items()}, **{f"optimizer_{k}": o for k, o in opts.items()})
     clf = classifier_from(arrays).to(device)
-    xt = torch.tensor(arrays["x_train"]).float() / 255  # copies: object-store arrays are read-only
-    xv = torch.tensor(arrays["x_val"]).float() / 255
+    # the digits go to the device once (copies: object-store arrays are read-only)
+    xt = (torch.tensor(arrays["x_train"]).float() / 255).to(device)
+    xv = (torch.tensor(arrays["x_val"]).float() / 255).to(device)
     _, real_features = clf.probs_and_features(xv)
     n_samples = max(config["n_samples"], config["is_splits"])
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    for _ in run.epochs():
         if config["model"] == "vae":
             metrics = vae_epoch(models["vae"], opts["vae"], xt, config["batch_size"], config["kl_weight"],
-                                device, generator)
+                                device, run.generator)
         else:
             metrics = gan_epoch(models["gen"], models["disc"], opts["gen"], opts["disc"], xt,
-                                config["batch_size"], device, generator)
+                                config["batch_size"], device, run.generator)
         reason = divergence(config, metrics)
         extra = {}
         if not reason:
@@ -249,28 +238,18 @@ def train_vae_gan(config: dict, session: Session | None = None, data=None) -> Se
                 metrics["recon_mse"], metrics["val_kl"] = vae_eval(models["vae"], xv, device)
             if not is_finite(*[v for v in metrics.values()]):
                 reason = "non-finite score"
-            if epoch == config["epochs"]:  # what the figures show
+            if run.last:  # what the figures show
                 extra["samples"] = (samples[:GRID] * 255).round().byte().numpy()
                 if config["model"] == "vae":
                     with torch.no_grad():
-                        recon = models["vae"].decode(models["vae"].encode(xv[:16].to(device))[0]).cpu()
-                    extra["originals"] = (xv[:16] * 255).round().byte().numpy()
+                        recon = models["vae"].decode(models["vae"].encode(xv[:16])[0]).cpu()
+                    extra["originals"] = (xv[:16].cpu() * 255).round().byte().numpy()
                     extra["reconstructions"] = (recon * 255).round().byte().numpy()
-        metrics.update({"epoch": epoch, "diverged": bool(reason), "diverged_reason": reason,
-                        "done_training": epoch == config["epochs"]})
-        state = {"models": {k: m.state_dict() for k, m in models.items()},
-                 "optimizers": {k: o.state_dict() for k, o in opts.items()},
-                 "generator": generator.get_state(), "epoch": epoch, "config": config, **extra}
-        session.report(metrics, state)
-        if reason:  # a diverged GAN does not come back: stop this trial, say why
-            break
-    return session
+        metrics["diverged_reason"] = reason  # a diverged GAN does not come back: stop, say why
+        run.report(metrics, diverged=bool(reason), extra=extra)
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_vae_gan.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "data_root": None,
-                          "download": True, "classifier_epochs": 3}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_vae_gan.metrics = {
     "train_loss": "min", "train_recon": "min", "train_kl": "min", "val_kl": "min", "recon_mse": "min",
     "is_mean": "max", "is_std": "min", "frechet": "min", "classifier_acc": "max",

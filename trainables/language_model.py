@@ -25,8 +25,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
-from trainables.device import pick_device
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.loop import Run, trainable
+from trainables.session import is_finite
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
 UNK = "<unk>"
@@ -35,8 +35,8 @@ DEFAULTS = {
     "level": "word", "lr": 3e-3, "batch_size": 64, "epochs": 5, "embed": 64, "hidden": 128,
     "layers": 1, "dropout": 0.0, "word_vocab": 2000, "word_seq_len": 32, "char_seq_len": 128,
     "clip": 1.0, "temperatures": TEMPERATURES, "prompts": 40, "samples_per_prompt": 4,
-    "prompt_words": 10, "continuation_words": 20, "bleu_order": 4, "seed": 0, "device": "auto",
-    "corpus": "shakespeare", "plays": ["hamlet"], "max_chars": 0,
+    "prompt_words": 10, "continuation_words": 20, "bleu_order": 4,
+    "corpus": "shakespeare", "plays": ["hamlet"], "max_chars": 0, "val_fraction": 0.1, "test_fraction": 0.1,
 }
 
 
@@ -238,45 +238,33 @@ def prepare(config: dict, data) -> dict:
             "chars_per_word": len(t["train"]) / max(1, train_words)}
 
 
-def train_language_model(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    data = data if data is not None else load_corpus(config)
-    torch.manual_seed(config["seed"])
-    device = pick_device(config["device"])
-    p = prepare(config, data)
+@trainable(DEFAULTS, load_corpus)
+def train_language_model(run: Run) -> None:
+    config, device = run.config, run.device
+    p = prepare(config, run.data)
     level = config["level"]
     seq_len = int(config["word_seq_len"] if level == "word" else config["char_seq_len"])
     model = LanguageModel(len(p["vocab"]), config["embed"], config["hidden"], config["layers"],
                           config["dropout"]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch, _ = resume(session, model, opt, generator)
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
-        tr_loss = train_epoch(model, opt, p["train"], seq_len, config["batch_size"], config["clip"], generator, device)
+    run.track(model=model, optimizer=opt)
+    for _ in run.epochs():
+        tr_loss = train_epoch(model, opt, p["train"], seq_len, config["batch_size"], config["clip"],
+                              run.generator, device)
         va_loss = evaluate(model, p["val"], seq_len, device)
-        diverged = not is_finite(tr_loss, va_loss)
-        done = epoch == config["epochs"]
-        metrics = {"epoch": epoch, "train_loss": tr_loss, "val_loss": va_loss,
+        metrics = {"train_loss": tr_loss, "val_loss": va_loss,
                    "val_perplexity": math.exp(min(va_loss, 50.0)),
                    "val_word_perplexity": math.exp(min(va_loss * p["val_units_per_word"], 50.0)),
-                   "vocab_size": len(p["vocab"]), "diverged": diverged, "done_training": done}
-        if done and not diverged:
+                   "vocab_size": len(p["vocab"])}
+        if run.last and is_finite(tr_loss, va_loss):
             scores, shown = score_temperatures(model, p["vocab"], level, p["texts"]["test"], config,
                                                p["chars_per_word"], device)
             metrics.update(scores)
             metrics["samples"] = json.dumps(shown)
-        state = training_state(model, opt, generator, epoch, config)
-        session.report(metrics, state)
-        if diverged:
-            break
-    return session
+        run.report(metrics, finite=(tr_loss, va_loss))
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_language_model.defaults = {**DEFAULTS, "val_fraction": 0.1, "test_fraction": 0.1}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_language_model.metrics = {
     "train_loss": "min", "val_loss": "min", "val_perplexity": "min", "val_word_perplexity": "min",
     "vocab_size": "max", "bleu_mean": "max", **{bleu_key(t): "max" for t in TEMPERATURES}}

@@ -17,8 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.data.envs import ENVS, make_env
-from trainables.session import LocalSession, Session, apply_threads, is_finite
+from trainables.data.envs import ENVS, load_envs, make_env
+from trainables.loop import Run, trainable
 
 DEFAULTS = {
     "agent": "q",                  # "q": tabular Q-learning; "dqn": the DQN agent
@@ -44,7 +44,6 @@ DEFAULTS = {
     "eval_episodes": 0, "dqn_eval_episodes": 0,   # greedy episodes after each block (0: none)
     "dqn_lr": 1e-3, "dqn_hidden": 64, "dqn_batch": 64, "dqn_buffer": 10_000, "dqn_warmup": 200,
     "dqn_train_every": 2, "dqn_target_every": 100,   # steps per update; updates per target sync
-    "seed": 0,
 }
 
 # ---------------------------------------------------------------- action selection
@@ -132,36 +131,39 @@ class QNet(nn.Module):
 
 
 class Replay:
-    """A ring buffer of transitions (s, a, r, s', terminated)."""
+    """A ring buffer of transitions (s, a, r, s', terminated), held as tensors on the agent's
+    device, so a sampled batch needs no copy to the GPU."""
 
-    def __init__(self, capacity: int, obs_dim: int):
-        self.s = np.zeros((capacity, obs_dim), np.float32)
-        self.s2 = np.zeros((capacity, obs_dim), np.float32)
-        self.a = np.zeros(capacity, np.int64)
-        self.r = np.zeros(capacity, np.float32)
-        self.done = np.zeros(capacity, np.float32)
+    FIELDS = ("s", "s2", "a", "r", "done")
+
+    def __init__(self, capacity: int, obs_dim: int, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.s = torch.zeros((capacity, obs_dim), dtype=torch.float32, device=device)
+        self.s2 = torch.zeros((capacity, obs_dim), dtype=torch.float32, device=device)
+        self.a = torch.zeros(capacity, dtype=torch.int64, device=device)
+        self.r = torch.zeros(capacity, dtype=torch.float32, device=device)
+        self.done = torch.zeros(capacity, dtype=torch.float32, device=device)
         self.size = self.pos = 0
 
     def add(self, s, a, r, s2, terminated) -> None:
         i = self.pos
-        self.s[i], self.a[i], self.r[i], self.s2[i], self.done[i] = s, a, r, s2, float(terminated)
+        self.s[i] = torch.as_tensor(np.asarray(s, np.float32))
+        self.s2[i] = torch.as_tensor(np.asarray(s2, np.float32))
+        self.a[i], self.r[i], self.done[i] = int(a), float(r), float(terminated)
         self.pos = (i + 1) % len(self.a)
         self.size = min(self.size + 1, len(self.a))
 
     def sample(self, n: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-        idx = rng.integers(self.size, size=n)
-        return {"s": torch.from_numpy(self.s[idx]), "a": torch.from_numpy(self.a[idx]),
-                "r": torch.from_numpy(self.r[idx]), "s2": torch.from_numpy(self.s2[idx]),
-                "done": torch.from_numpy(self.done[idx])}
+        idx = torch.from_numpy(rng.integers(self.size, size=n)).to(self.device)
+        return {k: getattr(self, k)[idx] for k in self.FIELDS}
 
     def state_dict(self) -> dict:
-        return {k: getattr(self, k).copy() for k in ("s", "s2", "a", "r", "done")} | \
-               {"size": self.size, "pos": self.pos}
+        return {**{k: getattr(self, k).clone() for k in self.FIELDS}, "size": self.size, "pos": self.pos}
 
     def load_state_dict(self, state: dict) -> None:
-        for k in ("s", "s2", "a", "r", "done"):
-            setattr(self, k, np.array(state[k]))
-        self.size, self.pos = state["size"], state["pos"]
+        for k in self.FIELDS:
+            getattr(self, k).copy_(state[k])
+        self.size, self.pos = int(state["size"]), int(state["pos"])
 
 
 class DQN:
@@ -169,8 +171,10 @@ class DQN:
     (appendix 7.6: the target is the maximum Q-value predicted for next_state), with a target
     network that is a copy of the online one, synced every `target_every` updates."""
 
-    def __init__(self, obs_dim: int, n_actions: int, hidden: int, lr: float, gamma: float):
-        self.online = QNet(obs_dim, n_actions, hidden)
+    def __init__(self, obs_dim: int, n_actions: int, hidden: int, lr: float, gamma: float,
+                 device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.online = QNet(obs_dim, n_actions, hidden).to(device)
         self.target = copy.deepcopy(self.online)
         self.target.requires_grad_(False)
         self.opt = torch.optim.Adam(self.online.parameters(), lr=lr)
@@ -178,7 +182,8 @@ class DQN:
 
     def values(self, obs) -> np.ndarray:
         with torch.no_grad():
-            return self.online(torch.as_tensor(obs, dtype=torch.float32).unsqueeze(0))[0].numpy()
+            obs = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)
+            return self.online(obs.unsqueeze(0))[0].cpu().numpy()
 
     def td_target(self, batch: dict) -> torch.Tensor:
         with torch.no_grad():
@@ -282,14 +287,14 @@ def run_episode(env, agent, config, policy, explore, rng, reset_seed, learn, cou
     return ret, steps, success, (float(np.mean(losses)) if losses else math.nan)
 
 
-def build_agent(config: dict, env):
+def build_agent(config: dict, env, device: torch.device | str = "cpu"):
     if config["agent"] == "q":
         return QTable(env.observation_space.n, env.action_space.n,
                       config["alpha"] * config["lr_scale"], config["gamma"])
     if config["agent"] == "dqn":
         torch.manual_seed(config["seed"])
         return DQN(int(np.prod(env.observation_space.shape)), env.action_space.n, config["dqn_hidden"],
-                   config["dqn_lr"] * config["lr_scale"], config["gamma"])
+                   config["dqn_lr"] * config["lr_scale"], config["gamma"], device)
     raise ValueError(f"agent {config['agent']!r}: use q or dqn")
 
 
@@ -303,30 +308,22 @@ def exploration(config: dict, episode: int) -> float:
                       config["eps_decay_episodes"])
 
 
-def train_rl(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
+@trainable(DEFAULTS, load_envs)
+def train_rl(run: Run) -> None:
+    config, rng = run.config, run.rng
     dqn = config["agent"] == "dqn"
     env_name = config["dqn_env" if dqn else "env"]
     per_block = int(config["dqn_episodes_per_block" if dqn else "episodes_per_block"])
     threshold = threshold_for(env_name, config["dqn_threshold" if dqn else "threshold"])
     env = make_env(env_name, config["dqn_max_steps" if dqn else "max_steps"])
-    agent = build_agent(config, env)
-    rng = np.random.default_rng(config["seed"])
-    counters = {"env": env_name, "steps": 0, "updates": 0,
-                "buffer": Replay(config["dqn_buffer"], int(np.prod(env.observation_space.shape))) if dqn else None}
-    returns, first_epoch = [], 0
-    state = session.restore()
-    if state:
-        agent.load_state_dict(state["agent"])
-        rng.bit_generator.state = state["rng"]
-        returns = list(state["returns"])
-        counters["steps"], counters["updates"] = state["steps"], state["updates"]
-        if dqn:
-            counters["buffer"].load_state_dict(state["buffer"])
-        first_epoch = state["epoch"]
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    agent = build_agent(config, env, run.device)
+    run.track(agent=agent)
+    counters = {"env": env_name, "steps": run.saved("steps", 0), "updates": run.saved("updates", 0), "buffer": None}
+    if dqn:
+        counters["buffer"] = Replay(config["dqn_buffer"], int(np.prod(env.observation_space.shape)), run.device)
+        run.track(buffer=counters["buffer"])
+    returns = list(run.saved("returns", []))
+    for epoch in run.epochs():
         start = time.perf_counter()
         rets, succ, lens, losses = [], [], [], []
         for i in range(per_block):
@@ -339,10 +336,10 @@ def train_rl(config: dict, session: Session | None = None, data=None) -> Session
             lens.append(steps)
             losses.append(loss)
         returns.append(float(np.mean(rets)))
-        metrics = {"epoch": epoch, "episodes": epoch * per_block, "mean_return": returns[-1],
+        metrics = {"episodes": epoch * per_block, "mean_return": returns[-1],
                    "success_rate": float(np.mean(succ)), "episode_length": float(np.mean(lens)),
                    ("temperature" if config["policy"] == "softmax" else "epsilon"): explore,
-                   **curve_stats(returns, threshold, per_block, final=epoch == config["epochs"])}
+                   **curve_stats(returns, threshold, per_block, final=run.last)}
         if not np.isnan(losses).all():  # mean squared TD error (tabular) or Huber loss (DQN);
             metrics["td_loss"] = float(np.nanmean(losses))  # none while the replay buffer warms up
         n_eval = int(config["dqn_eval_episodes" if dqn else "eval_episodes"])
@@ -352,22 +349,12 @@ def train_rl(config: dict, session: Session | None = None, data=None) -> Session
                 run_episode(env, agent, config, "eps_greedy", 0.0, eval_rng, 2**31 - 1 - k, False, counters)[0]
                 for k in range(n_eval)]))
         metrics["block_s"] = time.perf_counter() - start
-        diverged = not is_finite(metrics["mean_return"], metrics.get("td_loss", 0.0))
-        metrics.update({"diverged": diverged, "done_training": epoch == config["epochs"]})
-        state = {"agent": agent.state_dict(), "rng": rng.bit_generator.state, "returns": returns,
-                 "steps": counters["steps"], "updates": counters["updates"], "epoch": epoch, "config": config}
-        if dqn:
-            state["buffer"] = counters["buffer"].state_dict()
-        session.report(metrics, state)
-        if diverged:
-            break
+        run.report(metrics, finite=(metrics["mean_return"], metrics.get("td_loss", 0.0)),
+                   keep={"returns": returns, "steps": counters["steps"], "updates": counters["updates"]})
     env.close()
-    return session
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts, and the direction of every metric it reports.
-train_rl.defaults = dict(DEFAULTS)
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_rl.metrics = {
     "mean_return": "max", "greedy_return": "max", "success_rate": "max", "auc": "max",
     "early_return": "max", "late_gain": "max", "threshold_reached": "max",

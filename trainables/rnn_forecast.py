@@ -17,11 +17,12 @@ import torch
 import torch.nn as nn
 
 from trainables.data.airline import load_airline
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.loop import Run, trainable
+from trainables.session import is_finite
 
 DEFAULTS = {
     "window": 3, "hidden": 32, "lr": 3e-3, "batch_size": 16, "epochs": 100,
-    "val_months": 12, "test_months": 24, "max_months": 0, "seed": 0,
+    "val_months": 12, "test_months": 24, "max_months": 0,
 }
 
 
@@ -70,35 +71,31 @@ class RNNForecaster(nn.Module):
 
 def _errors(model, x, y_true_units, scaler) -> tuple[float, float, np.ndarray]:
     with torch.no_grad():
-        pred = scaler.inverse(model(torch.from_numpy(x)).numpy())
+        pred = scaler.inverse(model(x).cpu().numpy())
     err = pred - y_true_units
     return float(np.sqrt(np.mean(err ** 2))), float(np.mean(np.abs(err))), pred
 
 
-def train_forecaster(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    series = np.asarray((data if data is not None else load_airline(config)).arrays["series"], np.float32)
+@trainable(DEFAULTS, load_airline)
+def train_forecaster(run: Run) -> None:
+    config, device = run.config, run.device
+    series = np.asarray(run.data.arrays["series"], np.float32)
     w = int(config["window"])
     n_train, n_val_end = split_points(len(series), int(config["val_months"]), int(config["test_months"]))
     scaler = MinMax(series[:n_train])
     z = scaler(series)
-    x_tr, y_tr = windows(z, w, 0, n_train)
-    x_va, _ = windows(z, w, n_train, n_val_end)
-    x_te, _ = windows(z, w, n_val_end, len(series))
+    # the whole series is a few kB: every window goes to the device once
+    xt, yt = (torch.from_numpy(a).to(device) for a in windows(z, w, 0, n_train))
+    x_va = torch.from_numpy(windows(z, w, n_train, n_val_end)[0]).to(device)
+    x_te = torch.from_numpy(windows(z, w, n_val_end, len(series))[0]).to(device)
     y_va_units, y_te_units = series[n_train:n_val_end], series[n_val_end:]
-
-    torch.manual_seed(config["seed"])
-    model = RNNForecaster(int(config["hidden"]))
+    model = RNNForecaster(int(config["hidden"])).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch, _ = resume(session, model, opt, generator)
-    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    run.track(model=model, optimizer=opt)
     bs = int(config["batch_size"])
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    for _ in run.epochs():
         model.train()
-        order, total = torch.randperm(len(yt), generator=generator), 0.0
+        order, total = torch.randperm(len(yt), generator=run.generator).to(device), 0.0
         for i in range(0, len(yt), bs):
             idx = order[i:i + bs]
             loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
@@ -110,32 +107,22 @@ def train_forecaster(config: dict, session: Session | None = None, data=None) ->
         model.eval()
         val_rmse, val_mae, _ = _errors(model, x_va, y_va_units, scaler)
         test_rmse, test_mae, _ = _errors(model, x_te, y_te_units, scaler)
-        diverged = not is_finite(train_loss, val_rmse)
-        last = epoch == config["epochs"]
-        metrics = {"epoch": epoch, "train_loss": train_loss, "val_rmse": val_rmse, "val_mae": val_mae,
-                   "test_rmse": test_rmse, "test_mae": test_mae, "diverged": diverged,
-                   "done_training": last}
-        if last and not diverged:
-            metrics["predictions"] = forecast_json(model, z, w, scaler)
-        state = training_state(model, opt, generator, epoch, config)
-        session.report(metrics, state)
-        if diverged:
-            break
-    return session
+        metrics = {"train_loss": train_loss, "val_rmse": val_rmse, "val_mae": val_mae,
+                   "test_rmse": test_rmse, "test_mae": test_mae}
+        if run.last and is_finite(train_loss, val_rmse):
+            metrics["predictions"] = forecast_json(model, z, w, scaler, device)
+        run.report(metrics, finite=(train_loss, val_rmse))
 
 
-def forecast_json(model, z, window, scaler) -> str:
+def forecast_json(model, z, window, scaler, device) -> str:
     """One-step-ahead forecasts of every month (null for the first `window`), as a JSON list in
     the series' units: the last epoch's metrics carry it, so the figure needs no other file."""
     x, _ = windows(z, window, 0, len(z))
     with torch.no_grad():
-        pred = scaler.inverse(model(torch.from_numpy(x)).numpy())
+        pred = scaler.inverse(model(torch.from_numpy(x).to(device)).cpu().numpy())
     values = [None] * window + [round(float(v), 2) for v in pred]
     return json.dumps([None if v is None or not math.isfinite(v) else v for v in values])
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts, and the direction of every metric it reports.
-train_forecaster.defaults = dict(DEFAULTS)
 train_forecaster.metrics = {"train_loss": "min", "val_rmse": "min", "val_mae": "min",
                             "test_rmse": "min", "test_mae": "min"}

@@ -18,12 +18,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.reviews import PAD, load_sentiment
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.device import synchronize
+from trainables.loop import Run, trainable
+from trainables.session import is_finite
 
 DEFAULTS = {
     "model": "lstm", "embed_dim": 300, "hidden": 64, "lr": 1e-3, "batch_size": 64, "epochs": 5,
-    "freeze_embedding": False, "seed": 0, "dataset": "rotten_tomatoes", "vocab_size": 10000,
-    "max_len": 50, "max_texts": 0, "lr_scale": 1.0,
+    "freeze_embedding": False, "dataset": "rotten_tomatoes", "vocab_size": 10000,
+    "max_len": 50, "max_texts": 0, "lr_scale": 1.0, "val_fraction": 0.1,
+    # full: where the aclImdb folder and glove.6B.<dim>d.txt are ("": downloaded to the cache)
+    "imdb_root": "", "glove_file": "", "glove_dim": 300, "download": True,
 }
 
 
@@ -92,6 +96,7 @@ def run_epoch(model, opt, x, y, batch_size, generator=None):
     """One pass; trains if `opt` is given. Returns mean loss and accuracy."""
     model.train(opt is not None)
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
+    order = order.to(y.device)
     total, correct = 0.0, 0
     with torch.set_grad_enabled(opt is not None):
         for i in range(0, len(y), batch_size):
@@ -107,59 +112,47 @@ def run_epoch(model, opt, x, y, batch_size, generator=None):
     return total / len(y), correct / len(y)
 
 
-def scores(model, ids) -> list[float]:
+def scores(model, ids, device: torch.device | str = "cpu") -> list[float]:
     """P(positive) of each row of token ids."""
     model.eval()
     with torch.no_grad():
-        return torch.sigmoid(model(torch.tensor(ids))).tolist()
+        return torch.sigmoid(model(torch.tensor(ids, device=device))).tolist()
 
 
-def train_sentiment(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    data = data if data is not None else load_sentiment(config)
-    a = data.arrays
-    torch.manual_seed(config["seed"])
-    model = build(config, a)
+@trainable(DEFAULTS, load_sentiment)
+def train_sentiment(run: Run) -> None:
+    config, a, device = run.config, run.data.arrays, run.device
+    model = build(config, a).to(device)
     # lr_scale: an arm's own multiplier of the tuned rate (the 1-d embedding model learns slowly)
     lr = config["lr"] * float(config["lr_scale"])
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    generator = torch.Generator().manual_seed(config["seed"])
-    first_epoch, _ = resume(session, model, opt, generator)
-    # copies: arrays from Ray's object store are read-only
-    xt, yt = torch.tensor(a["x_train"]), torch.tensor(a["y_train"], dtype=torch.float32)
-    xv, yv = torch.tensor(a["x_val"]), torch.tensor(a["y_val"], dtype=torch.float32)
+    run.track(model=model, optimizer=opt)
+
+    def tensors(split):  # copies on the device: arrays from Ray's object store are read-only
+        return (torch.tensor(a[f"x_{split}"], device=device),
+                torch.tensor(a[f"y_{split}"], dtype=torch.float32, device=device))
+    (xt, yt), (xv, yv) = tensors("train"), tensors("val")
     bs = int(config["batch_size"])
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    for _ in run.epochs():
         start = time.perf_counter()
-        tr_loss, tr_acc = run_epoch(model, opt, xt, yt, bs, generator)
+        tr_loss, tr_acc = run_epoch(model, opt, xt, yt, bs, run.generator)
+        synchronize(device)
         seconds = time.perf_counter() - start
         va_loss, va_acc = run_epoch(model, None, xv, yv, 512)
-        diverged = not is_finite(tr_loss, va_loss)
-        last = epoch == config["epochs"]
-        metrics = {"epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
-                   "val_acc": va_acc, "epoch_s": seconds, "diverged": diverged, "done_training": last}
-        if last and not diverged:  # measured once, on the final model
-            xs, ys = torch.tensor(a["x_test"]), torch.tensor(a["y_test"], dtype=torch.float32)
-            _, metrics["test_acc"] = run_epoch(model, None, xs, ys, 512)
+        metrics = {"train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
+                   "val_acc": va_acc, "epoch_s": seconds}
+        if run.last and is_finite(tr_loss, va_loss):  # measured once, on the final model
+            _, metrics["test_acc"] = run_epoch(model, None, *tensors("test"), 512)
             # the training set's accuracy of the final model, without dropout or updates
             _, metrics["train_acc_final_model"] = run_epoch(model, None, xt, yt, 512)
-            s1, s2 = scores(model, a["x_examples"])
+            s1, s2 = scores(model, a["x_examples"], device)
             metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2)})
             if config["model"] == "lstm_glove":
                 metrics["glove_vocab_coverage"] = float(a["glove_found"][2:].mean())
-        state = training_state(model, opt, generator, epoch, config)
-        session.report(metrics, state)
-        if diverged:
-            break
-    return session
+        run.report(metrics, finite=(tr_loss, va_loss))
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_sentiment.defaults = {**DEFAULTS, "val_fraction": 0.1, "download": True, "imdb_root": None,
-                            "glove_file": None, "glove_dim": 300}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_sentiment.metrics = {
     "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "epoch_s": "min",
     "test_acc": "max", "train_acc_final_model": "max", "glove_vocab_coverage": "max",

@@ -6,8 +6,10 @@ Model code takes a `Session`, so the same `train_x(config, session)` runs under 
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -43,38 +45,58 @@ class LocalSession(Session):
 STATE_FILE = "state.pt"
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint that holds more than tensors and plain values: refused, never unpickled."""
+
+
 def save_state(state: dict, folder: Path) -> None:
+    """`state` as tensors and plain values only (numpy arrays become tensors), so that
+    `load_state` can read it with `weights_only=True`."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / (STATE_FILE + ".tmp")
-    torch.save(state, tmp)
+    torch.save(_plain(state), tmp)
     tmp.replace(folder / STATE_FILE)  # atomic: a crash never leaves half a checkpoint
 
 
 def load_state(folder: Path) -> dict:
-    return torch.load(Path(folder) / STATE_FILE, map_location="cpu", weights_only=False)
+    """A checkpoint read with `weights_only=True`: torch's restricted unpickler builds tensors and
+    plain containers only, so a planted file (the shared storage may be writable by others) cannot
+    run code; anything else is a CheckpointError of one line."""
+    path = Path(folder) / STATE_FILE
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise CheckpointError(f"{path}: refused, it holds more than tensors and plain values "
+                              f"({first})") from None
+    return _numpy_back(state)
 
 
-def resume(session: Session, model, optimizer, generator: torch.Generator | None = None):
-    """Load the session's last checkpoint (if any) into the model, optimizer and generator, and
-    torch's global RNG if it was saved (dropout masks). Returns (last finished epoch, the state),
-    (0, None) on a fresh start."""
-    state = session.restore()
-    if not state:
-        return 0, None
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if generator is not None:
-        generator.set_state(state["generator"])
-    if "torch_rng" in state:
-        torch.set_rng_state(state["torch_rng"])
-    return state["epoch"], state
+NDARRAY = "__ndarray__"  # marks a numpy array stored as a tensor, so it loads as numpy again
 
 
-def training_state(model, optimizer, generator: torch.Generator, epoch: int, config: dict, **extra) -> dict:
-    """What `resume()` needs to continue exactly: weights, optimizer, both RNGs, epoch, config."""
-    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "epoch": epoch, "config": config, **extra}
+def _plain(obj):
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object or obj.dtype.kind in "USV":
+            raise TypeError(f"a checkpoint holds no {obj.dtype} arrays")
+        return {NDARRAY: torch.from_numpy(np.ascontiguousarray(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v) for v in obj)
+    return obj
+
+
+def _numpy_back(obj):
+    if isinstance(obj, dict):
+        if set(obj) == {NDARRAY}:
+            return obj[NDARRAY].numpy()
+        return {k: _numpy_back(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_numpy_back(v) for v in obj)
+    return obj
 
 
 def apply_threads(session: Session) -> None:
@@ -90,5 +112,5 @@ def flatten_arm(config: dict) -> dict:
     """Trials carry their arm as a dict (`{"name": ..., settings}`); the loop sees it flat."""
     arm = config.get("arm")
     if isinstance(arm, dict):
-        return {**config, **arm, "arm": arm["name"]}
+        return {**config, **{k: v for k, v in arm.items() if k != "name"}, "arm": arm["name"]}
     return dict(config)

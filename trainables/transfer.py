@@ -45,8 +45,8 @@ import torch.nn.functional as F
 
 from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
-from trainables.device import device_label, pick_device, synchronize
-from trainables.session import LocalSession, Session, apply_threads, is_finite, resume, training_state
+from trainables.device import synchronize
+from trainables.loop import Run, trainable
 
 METHODS = ("scratch", "transfer", "finetune")
 HEAD = (1025, 512)  # the report's new fully connected layers
@@ -55,7 +55,8 @@ DEFAULTS = {
     "backbone": "efficientnet_lite0", "method": "finetune", "weights": "imagenet",
     "head": list(HEAD), "image_size": 32, "lr": 1e-3, "optimizer": "adam", "momentum": 0.9,
     "batch_size": 32, "eval_batch_size": 256, "epochs": 10, "patience": 3, "seed": 0,
-    "device": "auto", "dataset": "digits", "bn_momentum": 0.1,
+    "dataset": "digits", "bn_momentum": 0.1, "data_root": "", "val_fraction": 0.1,
+    "max_train": 0, "max_val": 0, "max_test": 0,
 }
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -214,6 +215,21 @@ class TransferNet(nn.Module):
         return self.head(features)
 
 
+class HeadOnly:
+    """What a checkpoint keeps of a network whose base is frozen: the head alone. The base never
+    changes (no gradients, BatchNorm statistics fixed), and a resumed trial rebuilds it from the
+    same ImageNet weights, so its 15-60 MB (VGG16, ResNet50) need not be written every epoch."""
+
+    def __init__(self, model: TransferNet):
+        self.model = model
+
+    def state_dict(self) -> dict:
+        return self.model.head.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.head.load_state_dict(state)
+
+
 def build(config: dict, classes: int) -> tuple[TransferNet, torch.optim.Optimizer]:
     """The network and optimizer of `config["method"]` on `config["backbone"]`."""
     method = config["method"]
@@ -285,36 +301,31 @@ def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
     return total_loss / len(y), correct / len(y), time.perf_counter() - start
 
 
-def train_transfer(config: dict, session: Session | None = None, data=None) -> Session:
-    config = {**DEFAULTS, **config}
-    session = session or LocalSession()
-    apply_threads(session)
-    arrays = (data if data is not None else load_transfer_data(config)).arrays
+@trainable(DEFAULTS, load_transfer_data)
+def train_transfer(run: Run) -> None:
+    config, arrays, device = run.config, run.data.arrays, run.device
     classes = int(max(arrays[f"y_{s}"].max() for s in ("train", "val", "test")) + 1)
-    device = pick_device(config["device"])
     model, opt = build(config, classes)
     model.to(device)
+    run.track(model=HeadOnly(model) if model.frozen else model, optimizer=opt)
     bb = backbone(config["backbone"])
     norm = tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
-    size = int(config["image_size"])
-    generator = torch.Generator().manual_seed(config["seed"])
+    size, batch, eval_batch = int(config["image_size"]), config["batch_size"], config["eval_batch_size"]
     # copies: arrays from Ray's object store are read-only
-    split = {s: (torch.tensor(arrays[f"x_{s}"]), torch.tensor(arrays[f"y_{s}"])) for s in ("train", "val", "test")}
-    yt = split["test"][1].numpy()
+    # the images go to the device once, as uint8; each batch is resized and normalised there
+    split = {s: (torch.tensor(arrays[f"x_{s}"], device=device), torch.tensor(arrays[f"y_{s}"], device=device))
+             for s in ("train", "val", "test")}
+    yt = np.asarray(arrays["y_test"])
     chance = float(np.bincount(yt, minlength=classes).max() / len(yt))  # majority-class rate
-    trainable = count(p for g in opt.param_groups for p in g["params"])
-    es = {"best_val": -1.0, "best_epoch": 0, "bad": 0, "at_best": {}, "train_s": 0.0, "images": 0}
-    first_epoch, state = resume(session, model, opt, generator)
-    if state:
-        es = state["early_stopping"]
-    label = device_label(device)
-    for epoch in range(first_epoch + 1, config["epochs"] + 1):
+    trainable_params = count(p for g in opt.param_groups for p in g["params"])
+    es = run.saved("early_stopping") or {"best_val": -1.0, "best_epoch": 0, "bad": 0, "at_best": {},
+                                         "train_s": 0.0, "images": 0}
+    for epoch in run.epochs():
         xt, ytr = split["train"]
-        tr_loss, tr_acc, train_s = run_pass(model, opt, xt, ytr, config["batch_size"], device, norm, size,
-                                            generator)
+        tr_loss, tr_acc, train_s = run_pass(model, opt, xt, ytr, batch, device, norm, size, run.generator)
         eval_start = time.perf_counter()
-        va_loss, va_acc, _ = run_pass(model, None, *split["val"], config["eval_batch_size"], device, norm, size)
-        te_loss, te_acc, _ = run_pass(model, None, *split["test"], config["eval_batch_size"], device, norm, size)
+        va_loss, va_acc, _ = run_pass(model, None, *split["val"], eval_batch, device, norm, size)
+        te_loss, te_acc, _ = run_pass(model, None, *split["test"], eval_batch, device, norm, size)
         eval_s = time.perf_counter() - eval_start
         es["train_s"] += train_s
         es["images"] += len(ytr)
@@ -324,29 +335,18 @@ def train_transfer(config: dict, session: Session | None = None, data=None) -> S
                                "gap_at_best": tr_acc - te_acc})
         else:
             es["bad"] += 1
-        diverged = not is_finite(tr_loss, va_loss)
-        early_stopped = es["bad"] >= config["patience"] and epoch < config["epochs"]
-        metrics = {
-            "epoch": epoch, "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
+        run.report({
+            "train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
             "val_acc": va_acc, "test_loss": te_loss, "test_acc": te_acc,
             "epoch_s": train_s, "ms_per_image": 1000.0 * train_s / len(ytr), "eval_s": eval_s,
             "mean_epoch_s": es["train_s"] / epoch, "mean_ms_per_image": 1000.0 * es["train_s"] / es["images"],
             "images": len(ytr), "best_epoch": es["best_epoch"], **es["at_best"],
-            "chance_acc": chance, "trainable_params": trainable, "total_params": count(model.parameters()),
-            "device": label, "early_stopped": early_stopped, "diverged": diverged,
-            "done_training": epoch == config["epochs"] or early_stopped,
-        }
-        state = training_state(model, opt, generator, epoch, config, early_stopping=es)
-        session.report(metrics, state)
-        if diverged or early_stopped:  # a non-finite loss never recovers; patience ran out
-            break
-    return session
+            "chance_acc": chance, "trainable_params": trainable_params, "total_params": count(model.parameters()),
+        }, finite=(tr_loss, va_loss), early_stopped=es["bad"] >= config["patience"] and not run.last,
+            keep={"early_stopping": es})
 
 
-# The study contract (checked before a study starts, studies/contract.py): every config key this
-# trainable accepts (its data loader's included), and the direction of every metric it reports.
-train_transfer.defaults = {**DEFAULTS, "max_train": None, "max_val": None, "max_test": None,
-                           "data_root": None, "val_fraction": 0.1}
+# The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_transfer.metrics = {
     "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "test_loss": "min",
     "test_acc": "max", "epoch_s": "min", "ms_per_image": "min", "eval_s": "min", "mean_epoch_s": "min",

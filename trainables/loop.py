@@ -1,0 +1,179 @@
+"""The one training loop every trainable runs; a study writes only its model and its epoch body.
+
+    @trainable(DEFAULTS, load_images)
+    def train_cnn(run: Run) -> None:
+        model, opt = build(run.config, run.data.arrays)
+        run.track(model=model.to(run.device), optimizer=opt)   # restored here on a resume
+        for epoch in run.epochs():                               # from the epoch after the checkpoint
+            ...
+            run.report({"train_loss": loss, ...}, finite=(loss,))
+
+The loop owns what every study must do the same way: the config (defaults merged, an unknown key
+refused), threads, seeding (torch, numpy, random and `run.generator`), the device, the data, resume
+of every tracked object and of every RNG, the reserved report keys (`epoch`, `device`, `diverged`,
+`done_training`, `early_stopped`), a checkpoint with each report, stopping on divergence or early
+stopping, and fault injection (`fail_at_epoch`, `fail_always`) for every study.
+"""
+from __future__ import annotations
+
+import functools
+import random
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+
+from trainables.device import device_label, pick_device
+from trainables.session import LocalSession, Session, apply_threads, is_finite
+
+# Fault injection, off unless set (`--set fail_at_epoch=2`):
+# fail_at_epoch=k: every trial raises once, right after reporting (and checkpointing) epoch k;
+#   retried from that checkpoint, it goes on from epoch k+1 and does not fail again.
+# fail_always="arm[,arm]": the trials of these arms raise on every attempt, before any epoch.
+FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
+
+# keys every trainable accepts besides its own (`arm` and `profile` are set by the runner,
+# `checkpoint_every` is read by the Tune session)
+LOOP_DEFAULTS = {"seed": 0, "device": "auto", "arm": "", "profile": "", "checkpoint_every": 1, **FAULTS}
+
+
+class ConfigError(ValueError):
+    """A config key the trainable does not know (a misspelt arm setting would otherwise be
+    dropped silently, making that arm the baseline)."""
+
+
+class InjectedFault(RuntimeError):
+    """Raised by the fault-injection settings above, never otherwise."""
+
+
+def merge_config(defaults: dict, config: dict) -> dict:
+    known = {**LOOP_DEFAULTS, **defaults}
+    unknown = sorted(set(config) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {', '.join(unknown)}; this trainable accepts: "
+                          f"{', '.join(sorted(known))}")
+    return {**known, **config}
+
+
+class Run:
+    """One trial of one trainable: its config, session, data, device and RNGs, and the loop."""
+
+    def __init__(self, config: dict, session: Session | None, data, defaults: dict,
+                 load: Callable[[dict], Any]):
+        self.config = merge_config(defaults, config)
+        self.session = session or LocalSession()
+        apply_threads(self.session)
+        self.data = data if data is not None else load(self.config)
+        seed = int(self.config["seed"])
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)
+        random.seed(seed)
+        self.generator = torch.Generator().manual_seed(seed)  # batches' order, noise: on the CPU
+        self.rng = np.random.default_rng(seed)                 # numpy-side draws (RL actions)
+        self.device = pick_device(self.config["device"])
+        self.device_label = device_label(self.device)
+        self.total = int(self.config["epochs"])
+        self.restored = self.session.restore()
+        self.first_epoch = int(self.restored["epoch"]) if self.restored else 0
+        self.epoch = self.first_epoch
+        self.objects: dict[str, Any] = {}
+        self.stopped = False
+
+    # ------------------------------------------------------------ what the study calls
+
+    def track(self, **objects) -> None:
+        """Named objects with `state_dict()` / `load_state_dict()` (models, optimizers, agents,
+        replay buffers) that every checkpoint keeps; restored now if the trial resumes."""
+        for name, obj in objects.items():
+            if self.restored:
+                obj.load_state_dict(self.restored["objects"][name])
+            self.objects[name] = obj
+
+    def saved(self, key: str, default=None):
+        """A plain value the last checkpoint kept (`report(keep=...)`), or `default`."""
+        return (self.restored or {}).get("keep", {}).get(key, default)
+
+    @property
+    def last(self) -> bool:
+        return self.epoch == self.total
+
+    def start(self) -> None:
+        """Before the first epoch (`epochs()` calls it): the checkpoint's RNG states back, after
+        the study has built (and drawn its initial weights); `fail_always` raises here."""
+        if self.restored:
+            set_rng_state(self.restored["rng"], self.generator, self.rng)
+        arm = str(self.config.get("arm") or "")
+        if self.config["fail_always"] and arm in str(self.config["fail_always"]).split(","):
+            raise InjectedFault(f"fail_always: arm {arm} fails at every attempt")
+
+    def epochs(self) -> Iterator[int]:
+        """The epochs left: after the checkpoint's up to `epochs`; stops after a report that
+        diverged or stopped early."""
+        self.start()
+        for epoch in range(self.first_epoch + 1, self.total + 1):
+            self.epoch = epoch
+            yield epoch
+            if self.stopped:
+                break
+
+    def report(self, metrics: dict, *, finite=(), diverged: bool = False, early_stopped: bool | None = None,
+               keep: dict | None = None, extra: dict | None = None) -> None:
+        """Report this epoch with the reserved keys and checkpoint it. `finite`: values that must
+        be finite (else the trial has diverged); `keep`: plain values resume needs (`saved()`);
+        `extra`: what the figures read from the last checkpoint."""
+        diverged = bool(diverged) or not is_finite(*finite)
+        stop = diverged or bool(early_stopped)
+        out = {"epoch": self.epoch, **metrics, "device": self.device_label, "diverged": diverged,
+               "done_training": self.last or bool(early_stopped)}
+        if early_stopped is not None:
+            out["early_stopped"] = bool(early_stopped)
+        state = {"objects": {k: o.state_dict() for k, o in self.objects.items()},
+                 "rng": rng_state(self.generator, self.rng), "epoch": self.epoch, "config": self.config,
+                 "keep": keep or {}, **(extra or {})}
+        self.session.report(out, state)
+        if self.epoch == self.config["fail_at_epoch"]:
+            raise InjectedFault(f"fail_at_epoch: failing once after epoch {self.epoch}")
+        self.stopped = stop
+
+
+def trainable(defaults: dict, load: Callable[[dict], Any]):
+    """`@trainable(DEFAULTS, load_data)` over `def train_x(run)`: the result is the usual
+    `train_x(config, session=None, data=None) -> session`, with `.defaults` (every key it accepts)
+    and `.faults` (the fault-injection keys, which the runner lets `--set` reach)."""
+    def wrap(body: Callable[[Run], None]):
+        @functools.wraps(body)
+        def train(config: dict, session: Session | None = None, data=None) -> Session:
+            run = Run(config, session, data, defaults, load)
+            body(run)
+            return run.session
+        train.defaults = {**LOOP_DEFAULTS, **defaults}
+        train.faults = dict(FAULTS)
+        return train
+    return wrap
+
+
+# ---------------------------------------------------------------- RNG states as plain values
+
+def rng_state(generator: torch.Generator, rng: np.random.Generator) -> dict:
+    """Every RNG a trial draws from, as tensors and plain values (a checkpoint loads without
+    unpickling any object)."""
+    key, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, py_gauss = random.getstate()
+    return {"torch": torch.get_rng_state(), "generator": generator.get_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "numpy": {"key": key, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                      "has_gauss": int(has_gauss), "gauss": float(gauss)},
+            "python": {"version": version, "internal": list(internal), "gauss": py_gauss},
+            "rng": rng.bit_generator.state}
+
+
+def set_rng_state(state: dict, generator: torch.Generator, rng: np.random.Generator) -> None:
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["generator"])
+    if state["cuda"] and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    n = state["numpy"]
+    np.random.set_state((n["key"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss"]))
+    rng.bit_generator.state = state["rng"]
