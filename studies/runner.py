@@ -185,7 +185,7 @@ def scheduler(space: Space, kind: str):
     from studies.per_arm import PerArmASHA
     if kind == "fifo":
         return FIFOScheduler()
-    return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
+    return PerArmASHA("epoch", space.grace_epochs)
 
 
 def trial_dirname(trial) -> str:
@@ -306,6 +306,7 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if not local:
         remote.push(out_dir, exp_path, paths.listing())
     print(paths.table.read_text())
+    print(paths.findings.read_text())
     print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
     print(f"tensorboard --logdir {out_dir}")
     return out_dir
