@@ -49,6 +49,7 @@ class Comparison:
     verdict: str = INCONCLUSIVE  # the FIXED kind's verdict, else set by judge()
     p_yes: float = np.nan       # Holm-adjusted, set by judge()
     p_no: float = np.nan
+    arms: tuple = ()            # the arms it compares (none: it rests on every arm, e.g. a trend)
 
     @property
     def testable(self) -> bool:
@@ -128,7 +129,7 @@ class Comparison:
             return f"{self.label}: {self.detail or 'not estimable'}"
         body = f"{self.label}: {what} {f(self.estimate)}"
         body += f" [{f(lo)}, {f(hi)}]" if self.testable else " (no interval)"
-        body += f", {self.method}"
+        body += f", {self.method}" if self.method else ""
         if np.isfinite(self.p_yes):
             body += f", Holm p(for)={self.p_yes:.3g}, p(against)={self.p_no:.3g}"
         return body + (f"; {self.detail}" if self.detail else "")
@@ -228,8 +229,9 @@ def _arms_text(s, arms, column, scale):
 
 
 def _with_arms(c: Comparison, s, arms, column, scale) -> Comparison:
-    """The comparison with each arm's mean [interval] (per-seed values) as its detail."""
-    return replace(c, detail=_arms_text(s, arms, column, scale) + (f"; {c.detail}" if c.detail else ""))
+    """The comparison with its arms, and each arm's mean and per-seed values as its detail."""
+    return replace(c, arms=tuple(arms),
+                   detail=_arms_text(s, arms, column, scale) + (f"; {c.detail}" if c.detail else ""))
 
 
 def higher(claim: str, s, a: str, b: str, column: str, sesoi: float, why: str, scale: float = 1.0,
@@ -374,3 +376,31 @@ def markdown(title: str, findings: list[Finding]) -> str:
     lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items()),
               "", f"Method (Holm over m={m} comparisons): {METHOD}"]
     return "\n".join(lines) + "\n"
+
+
+def load(out_dir) -> list[Finding]:
+    """The judged findings of a study's stored results (what findings.md and the report page show)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from analysis import manifest
+    from analysis.report import spec_for
+    from analysis.summary import Summary
+    m = manifest.read(Path(out_dir))
+    s = Summary.from_manifest(pd.read_parquet(Path(out_dir) / "trials.parquet"),
+                              pd.read_parquet(Path(out_dir) / "history.parquet"), m)
+    return spec_for(m["study"]).findings(s)
+
+
+def unsettled_arms(found: list[Finding], all_arms: list[str]) -> set[str]:
+    """The arms whose extra seeds could settle an inconclusive finding (every arm for a finding
+    whose comparisons do not name theirs; none for a stated one, which seeds cannot change)."""
+    arms = set()
+    for f in found:
+        if f.verdict != INCONCLUSIVE:
+            continue
+        for c in f.comparisons:
+            if c.kind != FIXED and c.verdict == INCONCLUSIVE:
+                arms |= set(c.arms) if c.arms else set(all_arms)
+    return arms

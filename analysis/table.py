@@ -16,8 +16,8 @@ def data_line(data: dict, device: str | None = None) -> str:
     return line + (f". Device: {device}." if device else ".")
 
 
-def _bound_text(bounds) -> str:
-    lo, hi = bounds
+def _bound_text(bounds, scale: float) -> str:
+    lo, hi = (b * scale for b in bounds)
     return f"[{lo:g}, {hi:g}]".replace("inf", "∞")
 
 
@@ -48,7 +48,7 @@ def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFra
     h = s.history
     stopped = "early_stopped" in h and bool(h["early_stopped"].fillna(False).astype(bool).any())
     devices = sorted(h["device"].dropna().astype(str).unique()) if "device" in h else []
-    bounded = [f"{c.label} {_bound_text(c.bounds)}" for c in spec.columns if c.bounds != (float("-inf"), float("inf"))]
+    bounded = [f"{c.label} {_bound_text(c.bounds, c.scale)}" for c in spec.columns if c.bounds != (float("-inf"), float("inf"))]
     select = (f"chosen in each (arm, seed) group by {manifest.get('metric')} at epoch "
               f"{s.select_epoch} (the first rung, which every trial reaches; ties: the first setting of "
               f"the grid) and compared at the full budget" if s.select_epoch is not None else

@@ -39,3 +39,21 @@ def run_script(name: str, *args: str, timeout: int = 300, env: dict | None = Non
 def regularization_run(ray_local, tmp_path_factory) -> Path:
     """The regularization study in the smoke profile, run once and read by several tests."""
     return run_study("regularization", tmp_path_factory.mktemp("results"), "--max-concurrent", "2")
+
+
+def check_findings(folder: Path, seeds: int) -> dict:
+    """A study's judged findings (claim -> Finding), each checked for what a verdict must carry:
+    a SESOI and its reason where a test decides it, an interval behind every settled verdict, no
+    settled verdict on fewer than 2 seeds, and findings.md showing the same verdicts."""
+    from analysis.findings import FIXED, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, load
+    found = load(folder)
+    text = (folder / "findings.md").read_text()
+    for f in found:
+        assert f.verdict in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+        assert f"| {f.claim} | **{f.verdict}** |" in text
+        tested = [c for c in f.comparisons if c.kind != FIXED]
+        if tested:
+            assert f.sesoi is not None and f.why and f.n_seeds <= seeds
+            if f.verdict != INCONCLUSIVE:
+                assert f.interval is not None and f.n_seeds >= 2
+    return {f.claim: f for f in found}

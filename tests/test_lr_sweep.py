@@ -1,7 +1,7 @@
 """The learning-rate study (Figure 1): its grid of rates with full curves, and Optuna + ASHA."""
 import pandas as pd
 
-from tests.conftest import run_study
+from tests.conftest import check_findings, run_study
 
 
 def test_grid_gives_a_full_curve_per_rate(ray_local, tmp_path):
@@ -10,9 +10,9 @@ def test_grid_gives_a_full_curve_per_rate(ray_local, tmp_path):
     assert sorted(trials["config/lr"]) == [0.03, 0.3]
     assert (trials["status"] == "completed").all() and (trials["epochs"] == 2).all()
     assert (out / "figures" / "loss_per_learning_rate.png").exists()
-    findings = (out / "findings.md").read_text()
-    assert "Larger learning rates converge faster" in findings
-    assert "Larger learning rates oscillate more" in findings
+    found = check_findings(out, seeds=1)
+    assert len(found) == 2  # two rates, one seed: too few points for a rank interval
+    assert {f.verdict for f in found.values()} == {"inconclusive"}
     assert "| lr=0.3 |" in (out / "table.md").read_text()
 
 

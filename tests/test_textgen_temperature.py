@@ -17,7 +17,7 @@ from trainables.language_model import (TEMPERATURES, LanguageModel, Vocab, bleu,
                                        prompts, sample, score_temperatures, train_language_model,
                                        word_vocab)
 from trainables.session import LocalSession, load_state
-from tests.conftest import run_study
+from tests.conftest import check_findings, run_study
 
 BLEU_COLUMNS = {f"final_{bleu_key(t)}" for t in TEMPERATURES}
 
@@ -84,15 +84,14 @@ def test_parquet_asha_and_per_epoch_perplexity(textgen_run):
 
 
 def test_findings_and_figures(textgen_run):
-    findings = (textgen_run / "findings.md").read_text()
-    for claim in ("BLEU falls as the sampling temperature rises (word level)",
-                  "BLEU falls as the sampling temperature rises (char level)",
-                  "Word-level BLEU is above character-level BLEU"):
-        assert claim in findings
-    assert "Spearman rho=" in findings and "T=0.2: «" in findings and "T=1.5: «" in findings
-    # one seed in smoke: no test over seeds
-    line = next(l for l in findings.splitlines() if l.startswith("| Word-level BLEU"))
-    assert "**inconclusive**" in line and "fewer than 2 seeds" in line
+    found = list(check_findings(textgen_run, seeds=1).values())
+    assert len(found) == 3
+    # the trends: a rank correlation with an interval over the temperatures; samples shown
+    for trend in found[:2]:
+        assert trend.unit == "rho" and trend.comparisons[0].fisher
+        assert "T=0.2: «" in trend.evidence and "T=1.5: «" in trend.evidence
+    # one seed in smoke: the word vs char comparison has no interval
+    assert found[2].verdict == "inconclusive" and found[2].interval is None
     assert (textgen_run / "figures" / "bleu_vs_temperature.png").stat().st_size > 10_000
     assert (textgen_run / "figures" / "curves_per_arm.png").exists()
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from search_spaces.window_size import ARMS
-from tests.conftest import run_study
+from tests.conftest import check_findings, run_study
 from trainables.rnn_forecast import (AIRLINE_PASSENGERS, MinMax, load_airline, split_points,
                                      train_forecaster, windows)
 from trainables.session import LocalSession
@@ -46,10 +46,10 @@ def test_parquet_holds_errors_and_the_forecasts(window_run):
 
 
 def test_findings_and_the_forecast_figure(window_run):
-    findings = (window_run / "findings.md").read_text()
-    assert "| Windows of 1 and 3 months give the lowest test RMSE |" in findings
-    assert "| A window of 12 months gives the highest test RMSE |" in findings
-    assert "window_12" in findings and "Welch p=" in findings
+    found = list(check_findings(window_run, seeds=2).values())
+    # 4 + 3 pairs of windows, each paired over the two seeds
+    assert [len(f.comparisons) for f in found] == [4, 3]
+    assert all(c.method == "paired t, 2 shared seeds" for f in found for c in f.comparisons)
     assert (window_run / "figures" / "forecasts_per_window.png").stat().st_size > 20_000
 
 
