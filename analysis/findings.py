@@ -50,6 +50,8 @@ class Comparison:
     p_yes: float = np.nan       # Holm-adjusted, set by judge()
     p_no: float = np.nan
     arms: tuple = ()            # the arms it compares (none: it rests on every arm, e.g. a trend)
+    unit: str = ""
+    why: str = ""               # why its SESOI
 
     @property
     def testable(self) -> bool:
@@ -112,7 +114,7 @@ class Comparison:
             gap = abs(abs(e) - d)
         else:
             gap = max(e, d - e)
-        sd = self.se * np.sqrt(self.n)
+        sd = 1.06 if self.fisher else self.se * np.sqrt(self.n)
         z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
         if gap <= 0 or sd == 0:
             return None
@@ -153,6 +155,7 @@ class Finding:
 
 def finding(claim: str, comps: list, sesoi, why: str, unit: str) -> Finding:
     """An unjudged finding resting on `comps` (judge() sets its verdict and evidence)."""
+    comps = [replace(c, unit=c.unit or unit, why=c.why or why) for c in comps]
     return Finding(claim, INCONCLUSIVE, None, None, sesoi, 0, "", why, unit, None, tuple(comps))
 
 
@@ -339,7 +342,8 @@ def _combine(f: Finding, comps: list[Comparison], family: int) -> Finding:
         evidence += (f" | about {needed} seeds per arm would settle it (power {POWER:.0%})" if needed
                      else " | seeds needed: unknown (no spread measured yet: run at least 2-3 seeds)")
     return replace(f, verdict=verdict, comparisons=tuple(comps), evidence=evidence,
-                   effect=lead.estimate if lead else None,
+                   effect=lead.estimate if lead else None, unit=lead.unit if lead else f.unit,
+                   sesoi=lead.sesoi if lead else f.sesoi, why=lead.why if lead else f.why,
                    interval=lead.interval() if lead and lead.testable else None,
                    n_seeds=n_seeds, seeds_needed=needed if verdict == INCONCLUSIVE else None)
 

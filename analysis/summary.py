@@ -91,8 +91,11 @@ class Summary:
                 return full.head(0)
             order = full.sort_values(key, ascending=(self.mode == "min"), na_position="last", kind="stable")
             return order.groupby(["arm", "seed"], sort=False).head(1)
-        h = self.history[self.history["epoch"] <= self.select_epoch].sort_values("epoch", kind="stable")
-        rung = h.groupby("trial_id")[self.metric].last()  # a trial that ended earlier: its last value
+        h = self.history.sort_values("epoch", kind="stable")
+        # the value at the selection epoch (a trial that ended earlier: its last); a trial whose
+        # first result comes later (PCA reports once, at the budget): that first result
+        rung = h[h["epoch"] <= self.select_epoch].groupby("trial_id")[self.metric].last()
+        rung = rung.combine_first(h.groupby("trial_id")[self.metric].first())
         t = t.assign(_rung=t["trial_id"].map(rung).astype(float))
         t = t.assign(_rung=t["_rung"].where(np.isfinite(t["_rung"]), np.nan))
         keys = [f"config/{k}" for k in self.nuisance]

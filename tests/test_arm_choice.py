@@ -3,7 +3,7 @@ nuisance setting is chosen at a rung every trial reaches, and pruning never stop
 will be chosen (studies/per_arm.py, analysis/summary.py). Real Ray Tune, smoke profile."""
 import pandas as pd
 
-from tests.conftest import run_study
+from tests.conftest import check_findings, run_study
 
 TIMING = ("wall_s", "epoch_s", "ms_per", "images_per_s")
 
@@ -20,3 +20,22 @@ def test_concurrency_one_and_two_give_the_same_table_and_findings(ray_local, tmp
         trials = pd.read_parquet(folder / "trials.parquet")
         assert a["setting"].notna().all() and (a["best_val_acc_n"] == 1).all()
         assert set(trials.loc[trials["status"] == "completed", "arm"]) == set(a["arm"])
+
+
+def test_until_settled_adds_seeds_in_rounds_and_resumes(ray_local, tmp_path):
+    """Smoke window_size: two seeds leave both findings inconclusive (a tiny RNN, 4 epochs), so a
+    round adds a third seed to the arms they compare; --resume with a higher limit goes on."""
+    import json
+    out = run_study("window_size", tmp_path, "--until-settled", "3")
+    m = json.loads((out / "manifest.json").read_text())
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert m["initial_seeds"] == [0, 1] and m["seeds"] == [0, 1, 2]
+    assert m["rounds"][0]["seeds"] == [2]
+    assert set(trials.loc[trials["seed"] == 2, "arm"]) == set(m["rounds"][0]["arms"])
+    again = run_study("window_size", tmp_path, "--resume", "--until-settled", "4")
+    m = json.loads((again / "manifest.json").read_text())
+    trials = pd.read_parquet(again / "trials.parquet")
+    assert m["seeds"] == [0, 1, 2, 3] and len(m["rounds"]) == 2 and len(m["resumes"]) == 1
+    assert trials.groupby(["arm", "seed"]).size().max() == 1   # no seed ran twice
+    found = check_findings(again, seeds=4)
+    assert {f.n_seeds for f in found.values()} == {4}          # the verdicts rest on 4 seeds

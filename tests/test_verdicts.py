@@ -196,3 +196,23 @@ def test_the_choice_is_made_at_the_selection_epoch_and_ignores_row_order():
         assert s.chosen["trial_id"].tolist() == ["t1", "t4"]
         assert s.unfinished["trial_id"].tolist() == ["t5"]
         assert s.setting("a") == "lr=0.001"
+
+
+# ---------------------------------------------------------------- --until-settled rounds
+
+def test_rounds_add_seeds_only_to_the_arms_of_inconclusive_findings():
+    from studies.settle import next_round
+    s = summary({"a": [0.90, 0.85, 0.95], "b": [0.89, 0.92, 0.86], "c": [0.5, 0.51, 0.52],
+                 "d": [0.90, 0.91, 0.92]})
+    found = judged(higher(s),                                        # a vs b: inconclusive
+                   F.higher("d beats c", s, "d", "c", COLUMN, PTS, "test", 100),   # settled
+                   F.stated("not run here", F.INCONCLUSIVE, "no weights offline"))  # seeds can't help
+    assert [f.verdict for f in found] == [F.INCONCLUSIVE, F.REPRODUCED, F.INCONCLUSIVE]
+    assert next_round(found, ["a", "b", "c", "d"], have=3, max_seeds=10) == (["a", "b"], 6)
+    assert next_round(found, ["a", "b", "c", "d"], have=6, max_seeds=8) == (["a", "b"], 8)
+    assert next_round(found, ["a", "b", "c", "d"], have=8, max_seeds=8) is None
+    assert next_round(found[1:], ["a", "b", "c", "d"], have=3, max_seeds=10) is None
+    # a trend names no arms: every arm gets the seeds
+    xs = np.repeat([1.0, 2.0, 3.0], 2)
+    trend = judged(F.trend("falls", xs, np.array([1, 3, 2, 2, 1, 3.0]), -1, "x", 0.5, "test"))
+    assert next_round(trend, ["a", "b"], have=2, max_seeds=10) == (["a", "b"], 4)

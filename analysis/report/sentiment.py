@@ -1,5 +1,7 @@
 """Report Table 3: test/train accuracy of three sentiment models and their scores of
 "the movie is boring and not good" (1) and "the movie is good and not boring" (2)."""
+from dataclasses import replace
+
 from analysis.findings import all_of, at_least, at_most, difference, finding, higher
 from analysis.report import ACCURACY, Column, ReportSpec
 
@@ -19,7 +21,7 @@ def lstms_rank_the_sentences_as_the_report(s):
     parts = []
     for arm in LSTMS:
         one, two = (s.stat(arm, f"final_example{i}").by_seed() for i in (1, 2))
-        parts.append(difference(f"{arm} score 2 − score 1", two, one, +1, RANK))
+        parts.append(replace(difference(f"{arm} score 2 − score 1", two, one, +1, RANK), arms=(arm,)))
     return finding(claim, parts, RANK, RANK_WHY, "probability")
 
 

@@ -51,15 +51,16 @@ def converge_fast(s) -> Finding:
     scratch_learned = s.stat("scratch", TEST).mean * 100 > bound
     parts = []
     for arm in ("transfer", "finetune"):
-        parts += at_least("", s, arm, TEST, bound, "", 100, PTS).comparisons
+        parts += at_least("", s, arm, TEST, bound, f"bound {bound:.3g}%: 1.5 x the majority-class rate; "
+                          "above it the model learned", 100, PTS).comparisons
         if not scratch:
             parts.append(fixed(f"{arm} vs scratch", INCONCLUSIVE, "scratch: no completed trial"))
         elif not scratch_learned:
             parts.append(fixed(f"{arm} vs scratch", REPRODUCED, "scratch never learned (test accuracy near "
                                "chance): it has not converged at all"))
         else:
-            c = difference(f"scratch − {arm} (epochs to within 5% of the best)", scratch,
-                           epochs_to_converge(s, arm), +1, 1.0)
+            c = replace(difference(f"scratch − {arm} (epochs to within 5% of the best)", scratch,
+                                   epochs_to_converge(s, arm), +1, 1.0), arms=("scratch", arm))
             parts.append(replace(c, detail=f"per seed: scratch {scratch}, {arm} {epochs_to_converge(s, arm)}"))
     return finding(claim, parts, 1.0, "1 epoch: the smallest difference epochs can show", "epochs")
 
