@@ -52,6 +52,7 @@ class Comparison:
     arms: tuple = ()            # the arms it compares (none: it rests on every arm, e.g. a trend)
     unit: str = ""
     why: str = ""               # why its SESOI
+    seeds: int | None = None    # seeds behind it where n counts something else (a trend's points)
 
     @property
     def testable(self) -> bool:
@@ -207,12 +208,14 @@ def rank_trend(label: str, xs, ys, sign: int, sesoi: float) -> Comparison:
     ok = np.isfinite(xs) & np.isfinite(ys)
     xs, ys = xs[ok], ys[ok]
     n = len(xs)
+    seeds = int(np.unique(xs, return_counts=True)[1].max()) if n else 0  # points per setting
     if n < 4 or np.std(ys) == 0 or np.std(xs) == 0:
         return Comparison(label, DIRECTION, np.nan, np.nan, np.nan, sesoi, n, "",
-                          f"{n} points, too few (or no spread) for a rank correlation with an interval")
+                          f"{n} points, too few (or no spread) for a rank correlation with an interval",
+                          seeds=seeds)
     rho = float(np.clip(sign * st.spearmanr(xs, ys).statistic, -0.999, 0.999))
     return Comparison(label, DIRECTION, float(np.arctanh(rho)), 1.06 / np.sqrt(n - 3), np.inf, sesoi, n,
-                      f"Spearman rho, Fisher z, {n} points", fisher=True)
+                      f"Spearman rho, Fisher z, {n} points", fisher=True, seeds=seeds)
 
 
 def fixed(label: str, verdict: str, detail: str) -> Comparison:
@@ -336,7 +339,7 @@ def _combine(f: Finding, comps: list[Comparison], family: int) -> Finding:
     lead = min(tested, key=key) if tested else None
     needed = [c.seeds_needed(family) for c in comps if c.verdict == INCONCLUSIVE]
     needed = max((n for n in needed if n is not None), default=None)
-    n_seeds = min((c.n for c in comps if c.kind != FIXED), default=0)
+    n_seeds = min((c.n if c.seeds is None else c.seeds for c in comps if c.kind != FIXED), default=0)
     evidence = " | ".join(("" if len(comps) == 1 else f"[{c.verdict}] ") + c.text() for c in comps)
     if verdict == INCONCLUSIVE and any(c.kind != FIXED for c in comps):
         evidence += (f" | about {needed} seeds per arm would settle it (power {POWER:.0%})" if needed

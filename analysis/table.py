@@ -18,7 +18,7 @@ def data_line(data: dict, device: str | None = None) -> str:
 
 def _bound_text(bounds, scale: float) -> str:
     lo, hi = (b * scale for b in bounds)
-    return f"[{lo:g}, {hi:g}]".replace("inf", "∞")
+    return ("(-∞" if lo == float("-inf") else f"[{lo:g}") + (", ∞)" if hi == float("inf") else f", {hi:g}]")
 
 
 def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFrame]:
