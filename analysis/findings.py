@@ -119,12 +119,14 @@ class Comparison:
         z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
         if gap <= 0 or sd == 0:
             return None
-        need = (z * sd / gap) ** 2 + (3 if self.fisher else 0)
+        need = (z * sd / gap) ** 2
+        if self.fisher:  # points, then seeds: each seed adds one point per setting
+            need = (need + 3) * (self.seeds or 1) / self.n
         return int(min(np.ceil(need), MAX_SEEDS_SHOWN))
 
-    def text(self, scale_fmt: str = FMT) -> str:
+    def text(self, fmt: str = FMT) -> str:
         lo, hi = self.interval()
-        f = lambda v: format(v, "+" + scale_fmt)
+        f = lambda v: format(v, "+" + fmt)
         what = "rho" if self.fisher else "effect"
         if self.kind == FIXED:
             return f"{self.label}: {self.detail}"

@@ -23,8 +23,7 @@ class Space:
     seeds: int = 1                        # replicates of each arm: seeds first_seed .. seeds - 1
     first_seed: int = 0                   # > 0 in a round of --until-settled (the seeds it adds)
     num_samples: int = 1                  # Optuna samples per arm and seed
-    grace_epochs: int = 1                 # ASHA's first rung
-    reduction_factor: int = 2
+    grace_epochs: int = 1                 # the rung where each (arm, seed) group chooses its setting
 
     @property
     def max_epochs(self) -> int:

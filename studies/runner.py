@@ -321,9 +321,9 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     if not local:
         remote.push(out_dir, exp_path, paths.listing())
     print(paths.table.read_text())
-    print(paths.findings.read_text())
     print("outputs:", *(f"  {p}" for p in paths.listing()), sep="\n")
-    print(f"tensorboard --logdir {out_dir}")
+    print(f"tensorboard --logdir {out_dir}\n")
+    print(paths.findings.read_text())  # the console ends with the verdicts
     return out_dir
 
 
