@@ -76,7 +76,7 @@ class Summary:
         self.chosen = self._choose()
 
     @classmethod
-    def from_manifest(cls, trials: pd.DataFrame, history: pd.DataFrame, m: dict) -> "Summary":
+    def from_manifest(cls, trials: pd.DataFrame, history: pd.DataFrame, m: dict) -> Summary:
         return cls(trials, history, m["metric"], m["mode"], list(m["arms"]),
                    select_epoch=m.get("select_epoch"), nuisance=list(m.get("nuisance") or {}))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.figures import plt, save
-from analysis.findings import lower, higher
+from analysis.findings import higher, lower
 from analysis.report import ACCURACY, NON_NEGATIVE, Column, ReportSpec
 from trainables.session import STATE_FILE, load_state
 
