@@ -106,8 +106,7 @@ class Comparison:
 
     def seeds_needed(self, family: int = 1) -> int | None:
         """Seeds per arm (pairs) for an interval that settles this comparison, if the observed
-        effect and spread are the truth: normal approximation, 80% power, the strictest Holm
-        level of the family."""
+        effect and spread are the truth: 80% power at the strictest Holm level of the family."""
         if not self.testable:
             return None
         d, e = self._sesoi_z(), self.effect
@@ -115,14 +114,17 @@ class Comparison:
             gap = abs(abs(e) - d)
         else:
             gap = max(e, d - e)
-        sd = 1.06 if self.fisher else self.se * np.sqrt(self.n)
-        z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
-        if gap <= 0 or sd == 0:
+        if gap <= 0 or self.se == 0:
             return None
-        need = (z * sd / gap) ** 2
-        if self.fisher:  # points, then seeds: each seed adds one point per setting
-            need = (need + 3) * (self.seeds or 1) / self.n
-        return int(min(np.ceil(need), MAX_SEEDS_SHOWN))
+        if self.fisher:  # normal in z: points, then seeds (each seed adds one point per setting)
+            z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
+            return int(min(np.ceil(((z * 1.06 / gap) ** 2 + 3) * (self.seeds or 1) / self.n), MAX_SEEDS_SHOWN))
+        sd = self.se * np.sqrt(self.n)
+        for n in range(self.n + 1, MAX_SEEDS_SHOWN):  # t quantiles: small n needs more than z says
+            t = st.t.ppf(1 - ALPHA / 2 / family, n - 1) + st.t.ppf(POWER, n - 1)
+            if t * sd / np.sqrt(n) < gap:
+                return n
+        return MAX_SEEDS_SHOWN
 
     def text(self, fmt: str = FMT) -> str:
         lo, hi = self.interval()
@@ -362,8 +364,8 @@ METHOD = ("Effects are in the metric's units (x100 for accuracies: points), posi
           "the smallest effect of interest (SESOI); not reproduced: it lies below the SESOI (opposite "
           "direction, or equivalence within the margin: two one-sided tests); else inconclusive. "
           "For a claim of similarity the roles swap (TOST within +-SESOI). Each one-sided decision is "
-          "at 2.5% after Holm's correction over all comparisons of the study. Seeds needed: a normal "
-          "approximation at 80% power, taking the observed effect and spread as true.")
+          "at 2.5% after Holm's correction over all comparisons of the study. Seeds needed: 80% power "
+          "at the strictest Holm level (t quantiles), taking the observed effect and spread as true.")
 
 
 def _num(v) -> str:
