@@ -50,7 +50,7 @@ def from_parquet(out_dir: Path) -> Outputs:
     t = pd.read_parquet(out_dir / "trials.parquet")
     h = pd.read_parquet(out_dir / "history.parquet")
     spec = spec_for(m["study"])
-    s = Summary(t, h, m["metric"], m["mode"], list(m["arms"]))
+    s = Summary.from_manifest(t, h, m)
     table_path = table.write(spec, s, m, out_dir)
     findings_path = out_dir / "findings.md"
     findings_path.write_text(findings.markdown(spec.title, spec.findings(s)))

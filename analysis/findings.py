@@ -1,90 +1,417 @@
-"""A finding of the report, judged on this run: reproduced, not reproduced, or inconclusive."""
+"""A finding of the report, judged on this run: reproduced, not reproduced, or inconclusive.
+
+A finding rests on one or more comparisons. Each comparison is an effect in the metric's own
+units, signed so that positive is the report's direction (a difference between arms, paired over
+shared seeds; one arm against a bound; or a rank correlation for a trend), with a 95% t interval,
+judged against the finding's smallest effect of interest (SESOI):
+
+- reproduced: the interval lies beyond zero in the report's direction and reaches the SESOI
+  (the effect is at least the SESOI, or its interval includes it);
+- not reproduced: the interval lies below the SESOI: the opposite direction, or an effect too
+  small to matter (equivalence within the margin, two one-sided tests);
+- inconclusive otherwise, with the seeds per arm a power estimate says would settle it.
+
+The decisions are one-sided tests at 2.5% each (so that they agree with the 95% interval), made
+on Holm-adjusted p-values over every comparison of the study (a study's findings are one family).
+A claim of equivalence ("similar") swaps the roles: reproduced by TOST within +-SESOI, not
+reproduced when the interval lies outside it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import stats as st
 
-from analysis.summary import Summary
-
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
-ALPHA = 0.05
-FMT = ".4g"  # four significant digits: MSEs of 0.0094 and accuracies of 97.3 alike
+ALPHA = 0.05        # two-sided; each one-sided decision at ALPHA / 2
+POWER = 0.80        # for the seeds-needed estimate
+FMT = ".4g"         # four significant digits: MSEs of 0.0094 and accuracies of 97.3 alike
+MAX_SEEDS_SHOWN = 1000
+
+DIRECTION, EQUIVALENCE, FIXED = "direction", "equivalence", "fixed"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One test: `effect` (positive = the report's direction; for an equivalence claim, the plain
+    difference) with its standard error and degrees of freedom, in the metric's units, or in
+    Fisher-z units when `fisher` (a rank correlation)."""
+    label: str
+    kind: str                   # DIRECTION, EQUIVALENCE, or FIXED (a verdict not from a test)
+    effect: float               # nan: not estimable
+    se: float                   # nan: no interval (fewer than 2 seeds)
+    df: float
+    sesoi: float
+    n: int                      # seeds (pairs, or points for a trend) the test rests on
+    method: str                 # e.g. "paired t, 3 shared seeds"
+    detail: str = ""            # the values behind it
+    fisher: bool = False        # effect, se in z = atanh(rho); shown back as rho
+    verdict: str = INCONCLUSIVE  # the FIXED kind's verdict, else set by judge()
+    p_yes: float = np.nan       # Holm-adjusted, set by judge()
+    p_no: float = np.nan
+    arms: tuple = ()            # the arms it compares (none: it rests on every arm, e.g. a trend)
+    unit: str = ""
+    why: str = ""               # why its SESOI
+    seeds: int | None = None    # seeds behind it where n counts something else (a trend's points)
+
+    @property
+    def testable(self) -> bool:
+        return self.kind != FIXED and np.isfinite(self.effect) and np.isfinite(self.se) and self.n >= 2
+
+    def _back(self, z):
+        return float(np.tanh(z)) if self.fisher else float(z)
+
+    def _sesoi_z(self):
+        return float(np.arctanh(min(self.sesoi, 0.999))) if self.fisher else self.sesoi
+
+    @property
+    def estimate(self) -> float:
+        return self._back(self.effect) if np.isfinite(self.effect) else np.nan
+
+    def interval(self, level: float = 1 - ALPHA) -> tuple[float, float]:
+        if not self.testable:
+            return (np.nan, np.nan)
+        hw = st.t.ppf(0.5 + level / 2, self.df) * self.se
+        return (self._back(self.effect - hw), self._back(self.effect + hw))
+
+    def _p_above(self, x) -> float:
+        """One-sided p of H0: effect <= x."""
+        if self.se == 0:
+            return 0.0 if self.effect > x else 1.0
+        return float(st.t.sf((self.effect - x) / self.se, self.df))
+
+    def _p_below(self, x) -> float:
+        """One-sided p of H0: effect >= x."""
+        if self.se == 0:
+            return 0.0 if self.effect < x else 1.0
+        return float(st.t.cdf((self.effect - x) / self.se, self.df))
+
+    def raw_p(self) -> tuple[float, float]:
+        """(p for the report's claim, p against it), before correction."""
+        if not self.testable:
+            return (np.nan, np.nan)
+        d = self._sesoi_z()
+        if self.kind == EQUIVALENCE:  # TOST for; outside the margin on either side against
+            return (max(self._p_above(-d), self._p_below(d)),
+                    min(1.0, 2 * min(self._p_above(d), self._p_below(-d))))
+        return (self._p_above(0.0), self._p_below(d))
+
+    def decide(self, p_yes: float, p_no: float) -> str:
+        a = ALPHA / 2
+        if not self.testable:
+            return self.verdict if self.kind == FIXED else INCONCLUSIVE
+        if p_no < a:
+            return NOT_REPRODUCED
+        return REPRODUCED if p_yes < a else INCONCLUSIVE
+
+    def seeds_needed(self, family: int = 1) -> int | None:
+        """Seeds per arm (pairs) for an interval that settles this comparison, if the observed
+        effect and spread are the truth: 80% power at the strictest Holm level of the family."""
+        if not self.testable:
+            return None
+        d, e = self._sesoi_z(), self.effect
+        if self.kind == EQUIVALENCE:
+            gap = abs(abs(e) - d)
+        else:
+            gap = max(e, d - e)
+        if gap <= 0 or self.se == 0:
+            return None
+        if self.fisher:  # normal in z: points, then seeds (each seed adds one point per setting)
+            z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
+            return int(min(np.ceil(((z * 1.06 / gap) ** 2 + 3) * (self.seeds or 1) / self.n), MAX_SEEDS_SHOWN))
+        sd = self.se * np.sqrt(self.n)
+        for n in range(self.n + 1, MAX_SEEDS_SHOWN):  # t quantiles: small n needs more than z says
+            t = st.t.ppf(1 - ALPHA / 2 / family, n - 1) + st.t.ppf(POWER, n - 1)
+            if t * sd / np.sqrt(n) < gap:
+                return n
+        return MAX_SEEDS_SHOWN
+
+    def text(self, fmt: str = FMT) -> str:
+        lo, hi = self.interval()
+        f = lambda v: format(v, "+" + fmt)
+        what = "rho" if self.fisher else "effect"
+        if self.kind == FIXED:
+            return f"{self.label}: {self.detail}"
+        if not np.isfinite(self.effect):
+            return f"{self.label}: {self.detail or 'not estimable'}"
+        body = f"{self.label}: {what} {f(self.estimate)}"
+        body += f" [{f(lo)}, {f(hi)}]" if self.testable else " (no interval)"
+        body += f", {self.method}" if self.method else ""
+        if np.isfinite(self.p_yes):
+            body += f", Holm p(for)={self.p_yes:.3g}, p(against)={self.p_no:.3g}"
+        return body + (f"; {self.detail}" if self.detail else "")
 
 
 @dataclass(frozen=True)
 class Finding:
+    """What the findings table and the report page show for one claim of the report."""
     claim: str
     verdict: str
+    effect: float | None                 # the deciding comparison's effect (report's direction > 0)
+    interval: tuple | None               # its 95% interval (lo, hi)
+    sesoi: float | None                  # smallest effect of interest, same units
+    n_seeds: int                         # seeds the verdict rests on (fewest over its comparisons)
     evidence: str
+    why: str = ""                        # why this SESOI (one line)
+    unit: str = ""                       # the effect's unit, e.g. "accuracy points", "rho"
+    seeds_needed: int | None = None      # inconclusive: seeds per arm that would settle it
+    comparisons: tuple = field(default_factory=tuple)
 
 
-def higher(claim: str, s: Summary, a: str, b: str, column: str, scale: float = 1.0) -> Finding:
-    """`a` above `b` on `column`, judged by Welch's t-test over seeds at 5%."""
-    return _compare(claim, s, a, b, column, scale, sign=+1)
+def finding(claim: str, comps: list, sesoi, why: str, unit: str) -> Finding:
+    """An unjudged finding resting on `comps` (judge() sets its verdict and evidence)."""
+    comps = [replace(c, unit=c.unit or unit, why=c.why or why) for c in comps]
+    return Finding(claim, INCONCLUSIVE, None, None, sesoi, 0, "", why, unit, None, tuple(comps))
 
 
-def lower(claim: str, s: Summary, a: str, b: str, column: str, scale: float = 1.0) -> Finding:
-    """`a` below `b` on `column`."""
-    return _compare(claim, s, a, b, column, scale, sign=-1)
+# ---------------------------------------------------------------- comparisons
+
+def difference(label: str, a: dict, b: dict, sign: int, sesoi: float, kind: str = DIRECTION) -> Comparison:
+    """sign * (a - b) over seeds: paired over the shared seeds where at least 2 are shared (the
+    seed fixes init, data order and split in both arms), else Welch's t over all seeds."""
+    a = {k: v for k, v in a.items() if np.isfinite(v)}
+    b = {k: v for k, v in b.items() if np.isfinite(v)}
+    shared = sorted(set(a) & set(b))
+    if not a or not b:
+        return Comparison(label, kind, np.nan, np.nan, np.nan, sesoi, 0, "",
+                          "an arm has no completed trial")
+    if len(shared) >= 2:
+        d = np.array([sign * (a[k] - b[k]) for k in shared])
+        return Comparison(label, kind, float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))),
+                          len(d) - 1, sesoi, len(d), f"paired t, {len(d)} shared seeds")
+    x, y = np.array(list(a.values())), np.array(list(b.values()))
+    effect = float(sign * (x.mean() - y.mean()))
+    n = min(len(x), len(y))
+    if n < 2:
+        return Comparison(label, kind, effect, np.nan, np.nan, sesoi, n, "",
+                          "fewer than 2 seeds, no interval")
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se = float(np.sqrt(vx + vy))
+    df = (vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1)) if se > 0 else len(x) + len(y) - 2
+    return Comparison(label, kind, effect, se, float(df), sesoi, n, f"Welch t, {len(x)} vs {len(y)} seeds")
 
 
-def _compare(claim, s, a, b, column, scale, sign) -> Finding:
-    x, y = s.stat(a, column), s.stat(b, column)
-    evidence = f"{a} {x.text(scale, FMT)} vs {b} {y.text(scale, FMT)}"
-    if x.n == 0 or y.n == 0:
-        return Finding(claim, INCONCLUSIVE, evidence + "; an arm has no completed trial")
-    if x.n < 2 or y.n < 2:
-        return Finding(claim, INCONCLUSIVE, evidence + "; fewer than 2 seeds, no test")
-    if x.mean == y.mean:
-        return Finding(claim, NOT_REPRODUCED, evidence + "; equal means")
-    p = float(st.ttest_ind(x.values, y.values, equal_var=False).pvalue)
-    p = 0.0 if not np.isfinite(p) else p  # no spread in either arm, different means
-    evidence += f"; Welch p={p:.3g}"
-    if p >= ALPHA:
-        return Finding(claim, INCONCLUSIVE, evidence)
-    return Finding(claim, REPRODUCED if sign * (x.mean - y.mean) > 0 else NOT_REPRODUCED, evidence)
+def versus_bound(label: str, values: dict, bound: float, sign: int) -> Comparison:
+    """sign * (bound - mean): an arm below (sign=+1) or above (sign=-1) a bound; the bound itself
+    is the margin, so the SESOI is 0."""
+    v = np.array([x for x in values.values() if np.isfinite(x)])
+    if len(v) == 0:
+        return Comparison(label, DIRECTION, np.nan, np.nan, np.nan, 0.0, 0, "", "no completed trial")
+    effect = float(sign * (bound - v.mean()))
+    if len(v) < 2:
+        return Comparison(label, DIRECTION, effect, np.nan, np.nan, 0.0, 1, "",
+                          "fewer than 2 seeds, no interval")
+    return Comparison(label, DIRECTION, effect, float(v.std(ddof=1) / np.sqrt(len(v))), len(v) - 1,
+                      0.0, len(v), f"one-sample t, {len(v)} seeds")
 
 
-def at_most(claim: str, s: Summary, arm: str, column: str, bound: float, scale: float = 1.0) -> Finding:
-    x = s.stat(arm, column)
-    evidence = f"{arm} {x.text(scale, FMT)}, bound {bound * scale:g}"
-    if x.n == 0:
-        return Finding(claim, INCONCLUSIVE, evidence + "; no completed trial")
-    return Finding(claim, REPRODUCED if max(x.values) <= bound else NOT_REPRODUCED, evidence)
-
-
-def monotone(claim: str, xs, ys, sign: int, what: str) -> Finding:
-    """`ys` rises (sign=+1) or falls (sign=-1) with `xs`: Spearman's rho, |rho| >= 0.8 to call it."""
+def rank_trend(label: str, xs, ys, sign: int, sesoi: float) -> Comparison:
+    """Spearman's rho of ys on xs (sign=+1: rises), with a Fisher-z interval (se 1.06/sqrt(n-3),
+    Fieller et al. 1957), over every (setting, seed) point."""
     xs, ys = np.asarray(xs, float), np.asarray(ys, float)
     ok = np.isfinite(xs) & np.isfinite(ys)
     xs, ys = xs[ok], ys[ok]
-    if len(xs) < 3 or np.std(ys) == 0:
-        return Finding(claim, INCONCLUSIVE, f"{what}: {len(xs)} points, too few to rank")
-    rho = float(st.spearmanr(xs, ys).statistic)
-    evidence = f"{what}: Spearman rho={rho:+.2f} over {len(xs)} points"
-    if sign * rho >= 0.8:
-        return Finding(claim, REPRODUCED, evidence)
-    if sign * rho <= -0.8:
-        return Finding(claim, NOT_REPRODUCED, evidence)
-    return Finding(claim, INCONCLUSIVE, evidence)
+    n = len(xs)
+    seeds = int(np.unique(xs, return_counts=True)[1].max()) if n else 0  # points per setting
+    if n < 4 or np.std(ys) == 0 or np.std(xs) == 0:
+        return Comparison(label, DIRECTION, np.nan, np.nan, np.nan, sesoi, n, "",
+                          f"{n} points, too few (or no spread) for a rank correlation with an interval",
+                          seeds=seeds)
+    rho = float(np.clip(sign * st.spearmanr(xs, ys).statistic, -0.999, 0.999))
+    return Comparison(label, DIRECTION, float(np.arctanh(rho)), 1.06 / np.sqrt(n - 3), np.inf, sesoi, n,
+                      f"Spearman rho, Fisher z, {n} points", fisher=True, seeds=seeds)
+
+
+def fixed(label: str, verdict: str, detail: str) -> Comparison:
+    """A part whose verdict is not a test (e.g. an arm this profile does not run)."""
+    return Comparison(label, FIXED, np.nan, np.nan, np.nan, np.nan, 0, "", detail, verdict=verdict)
+
+
+# ---------------------------------------------------------------- findings, as specs write them
+
+def _seed_values(s, arm, column, scale):
+    x = s.stat(arm, column)
+    return {k: v * scale for k, v in x.by_seed().items()}
+
+
+def _arms_text(s, arms, column, scale):
+    return "; ".join(f"{a} {s.stat(a, column).text(scale, FMT, interval=False)}" for a in arms)
+
+
+def _with_arms(c: Comparison, s, arms, column, scale) -> Comparison:
+    """The comparison with its arms, and each arm's mean and per-seed values as its detail."""
+    return replace(c, arms=tuple(arms),
+                   detail=_arms_text(s, arms, column, scale) + (f"; {c.detail}" if c.detail else ""))
+
+
+def higher(claim: str, s, a: str, b: str, column: str, sesoi: float, why: str, scale: float = 1.0,
+           unit: str = "") -> Finding:
+    """`a` above `b` on `column` by at least `sesoi` (in table units: the value x `scale`)."""
+    c = difference(f"{a} − {b}", _seed_values(s, a, column, scale), _seed_values(s, b, column, scale), +1, sesoi)
+    return finding(claim, [_with_arms(c, s, (a, b), column, scale)], sesoi, why, unit)
+
+
+def lower(claim: str, s, a: str, b: str, column: str, sesoi: float, why: str, scale: float = 1.0,
+          unit: str = "") -> Finding:
+    """`a` below `b` on `column` by at least `sesoi`; the effect is b - a (positive: as claimed)."""
+    c = difference(f"{b} − {a}", _seed_values(s, a, column, scale), _seed_values(s, b, column, scale), -1, sesoi)
+    return finding(claim, [_with_arms(c, s, (a, b), column, scale)], sesoi, why, unit)
+
+
+def similar(claim: str, s, a: str, b: str, column: str, margin: float, why: str, scale: float = 1.0,
+            unit: str = "") -> Finding:
+    """`a` and `b` within +-`margin` of each other (TOST)."""
+    c = difference(f"{a} − {b}", _seed_values(s, a, column, scale), _seed_values(s, b, column, scale),
+                   +1, margin, kind=EQUIVALENCE)
+    return finding(claim, [_with_arms(c, s, (a, b), column, scale)], margin, why, unit)
+
+
+def at_most(claim: str, s, arm: str, column: str, bound: float, why: str, scale: float = 1.0,
+            unit: str = "") -> Finding:
+    """`arm` stays at or below `bound` (table units); effect = bound - mean."""
+    c = versus_bound(f"bound {bound:g} − {arm}", _seed_values(s, arm, column, scale), bound, +1)
+    return finding(claim, [_with_arms(c, s, (arm,), column, scale)],
+                    0.0, why, unit)
+
+
+def at_least(claim: str, s, arm: str, column: str, bound: float, why: str, scale: float = 1.0,
+             unit: str = "") -> Finding:
+    """`arm` above `bound`; effect = mean - bound."""
+    c = versus_bound(f"{arm} − bound {bound:g}", _seed_values(s, arm, column, scale), bound, -1)
+    return finding(claim, [_with_arms(c, s, (arm,), column, scale)],
+                    0.0, why, unit)
+
+
+def trend(claim: str, xs, ys, sign: int, what: str, sesoi: float, why: str) -> Finding:
+    """`ys` rises (sign=+1) or falls (-1) with `xs`, by a rank correlation of at least `sesoi`."""
+    c = rank_trend(what, xs, ys, sign, sesoi)
+    return finding(claim, [c], sesoi, why, "rho")
 
 
 def all_of(claim: str, parts: list[Finding]) -> Finding:
-    """A claim made of several comparisons: reproduced if every part is, not reproduced if any
-    part is not, else inconclusive; each part's verdict stays in the evidence."""
-    verdicts = {p.verdict for p in parts}
+    """A claim made of several comparisons: reproduced if every one is, not reproduced if any is
+    not, else inconclusive (each is Holm-corrected with the rest of the study)."""
+    comps = [c for p in parts for c in p.comparisons]
+    first = parts[0] if parts else None
+    return finding(claim, comps, first.sesoi if first else None, first.why if first else "",
+                    first.unit if first else "")
+
+
+def stated(claim: str, verdict: str, evidence: str) -> Finding:
+    """A finding whose verdict is not a test (e.g. not run in this profile)."""
+    return finding(claim, [fixed(claim, verdict, evidence)], None, "", "")
+
+
+# ---------------------------------------------------------------- judging a study's family
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (nan stays nan and is not counted)."""
+    idx = [i for i, p in enumerate(pvalues) if np.isfinite(p)]
+    m = len(idx)
+    out = [np.nan] * len(pvalues)
+    running = 0.0
+    for rank, i in enumerate(sorted(idx, key=lambda i: pvalues[i])):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        out[i] = running
+    return out
+
+
+def judge(findings: list[Finding]) -> list[Finding]:
+    """Verdicts for a study's findings, Holm-corrected over all their comparisons."""
+    flat = [c for f in findings for c in f.comparisons]
+    raw = [c.raw_p() for c in flat]
+    yes, no = holm([p[0] for p in raw]), holm([p[1] for p in raw])
+    family = sum(np.isfinite(p[0]) for p in raw) or 1
+    judged, k = [], 0
+    for f in findings:
+        comps = []
+        for c in f.comparisons:
+            comps.append(replace(c, p_yes=yes[k], p_no=no[k], verdict=c.decide(yes[k], no[k])))
+            k += 1
+        judged.append(_combine(f, comps, family))
+    return judged
+
+
+def _combine(f: Finding, comps: list[Comparison], family: int) -> Finding:
+    verdicts = [c.verdict for c in comps]
     verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts == {REPRODUCED} else INCONCLUSIVE)
-    return Finding(claim, verdict, "; ".join(f"[{p.verdict}] {p.evidence}" for p in parts))
+               REPRODUCED if verdicts and set(verdicts) == {REPRODUCED} else INCONCLUSIVE)
+    tested = [c for c in comps if c.kind != FIXED and np.isfinite(c.effect)]
+    # the comparison that decides: the one not reproduced, else the weakest (lowest lower bound)
+    key = lambda c: ({NOT_REPRODUCED: 0, INCONCLUSIVE: 1, REPRODUCED: 2}[c.verdict],
+                     c.interval()[0] if c.testable else -np.inf)
+    lead = min(tested, key=key) if tested else None
+    needed = [c.seeds_needed(family) for c in comps if c.verdict == INCONCLUSIVE]
+    needed = max((n for n in needed if n is not None), default=None)
+    n_seeds = min((c.n if c.seeds is None else c.seeds for c in comps if c.kind != FIXED), default=0)
+    evidence = " | ".join(("" if len(comps) == 1 else f"[{c.verdict}] ") + c.text() for c in comps)
+    if verdict == INCONCLUSIVE and any(c.kind != FIXED for c in comps):
+        evidence += (f" | about {needed} seeds per arm would settle it (power {POWER:.0%})" if needed
+                     else " | seeds needed: unknown (no spread measured yet: run at least 2-3 seeds)")
+    return replace(f, verdict=verdict, comparisons=tuple(comps), evidence=evidence,
+                   effect=lead.estimate if lead else None, unit=lead.unit if lead else f.unit,
+                   sesoi=lead.sesoi if lead else f.sesoi, why=lead.why if lead else f.why,
+                   interval=lead.interval() if lead and lead.testable else None,
+                   n_seeds=n_seeds, seeds_needed=needed if verdict == INCONCLUSIVE else None)
+
+
+# ---------------------------------------------------------------- findings.md
+
+METHOD = ("Effects are in the metric's units (x100 for accuracies: points), positive in the report's "
+          "direction, with 95% t intervals over seeds: paired over the seeds both arms share, Welch's "
+          "otherwise; one arm against a bound by a one-sample t; trends by Spearman's rho with a "
+          "Fisher-z interval (se 1.06/sqrt(n-3)). Reproduced: the interval lies above zero and reaches "
+          "the smallest effect of interest (SESOI); not reproduced: it lies below the SESOI (opposite "
+          "direction, or equivalence within the margin: two one-sided tests); else inconclusive. "
+          "For a claim of similarity the roles swap (TOST within +-SESOI). Each one-sided decision is "
+          "at 2.5% after Holm's correction over all comparisons of the study. Seeds needed: 80% power "
+          "at the strictest Holm level (t quantiles), taking the observed effect and spread as true.")
+
+
+def _num(v) -> str:
+    return "—" if v is None or not np.isfinite(v) else format(v, "+" + FMT)
 
 
 def markdown(title: str, findings: list[Finding]) -> str:
-    lines = [f"# Findings: {title}", "", "| finding | verdict | evidence |", "| --- | --- | --- |"]
-    lines += [f"| {f.claim} | **{f.verdict}** | {f.evidence} |" for f in findings]
+    m = sum(c.testable for f in findings for c in f.comparisons)
+    lines = [f"# Findings: {title}", "",
+             "| finding | verdict | effect [95% CI] | SESOI (why) | seeds | evidence |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for f in findings:
+        eff = "—" if f.effect is None else (
+            _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
+        eff += f" {f.unit}" if f.unit and f.effect is not None else ""
+        sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
+        lines.append(f"| {f.claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |")
     counts = {v: sum(f.verdict == v for f in findings) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
     lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items()),
-              "", "Verdicts: Welch's t-test over seeds at 5% for arm comparisons (fewer than two seeds "
-              "is inconclusive); Spearman |rho| >= 0.8 for trends."]
+              "", f"Method (Holm over m={m} comparisons): {METHOD}"]
     return "\n".join(lines) + "\n"
+
+
+def load(out_dir) -> list[Finding]:
+    """The judged findings of a study's stored results (what findings.md and the report page show)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from analysis import manifest
+    from analysis.report import spec_for
+    from analysis.summary import Summary
+    m = manifest.read(Path(out_dir))
+    s = Summary.from_manifest(pd.read_parquet(Path(out_dir) / "trials.parquet"),
+                              pd.read_parquet(Path(out_dir) / "history.parquet"), m)
+    return spec_for(m["study"]).findings(s)
+
+
+def unsettled_arms(found: list[Finding], all_arms: list[str]) -> set[str]:
+    """The arms whose extra seeds could settle an inconclusive finding (every arm for a finding
+    whose comparisons do not name theirs; none for a stated one, which seeds cannot change)."""
+    arms = set()
+    for f in found:
+        if f.verdict != INCONCLUSIVE:
+            continue
+        for c in f.comparisons:
+            if c.kind != FIXED and c.verdict == INCONCLUSIVE:
+                arms |= set(c.arms) if c.arms else set(all_arms)
+    return arms

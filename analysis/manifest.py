@@ -75,7 +75,9 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, direct
         manifest = {"study": study, **entry, "profile": args["profile"], "args": args,
                     "seeds": list(range(space.seeds)), "arms": space.arms, "fixed": space.fixed,
                     "nuisance": {k: {"grid": n.grid, "dist": describe(n.dist)} for k, n in space.nuisance.items()},
-                    "max_epochs": space.max_epochs, "metric": metric, "mode": mode,
+                    "max_epochs": space.max_epochs,
+                    # the epoch at which each (arm, seed) group's nuisance setting is chosen
+                    "select_epoch": min(space.grace_epochs, space.max_epochs), "metric": metric, "mode": mode,
                     "directions": {**directions, metric: mode}, "data": data,
                     "python": platform.python_version(), "packages": _versions(),
                     "driver_device": device_name()}

@@ -16,37 +16,58 @@ def data_line(data: dict, device: str | None = None) -> str:
     return line + (f". Device: {device}." if device else ".")
 
 
+def _bound_text(bounds, scale: float) -> str:
+    lo, hi = (b * scale for b in bounds)
+    return ("(-∞" if lo == float("-inf") else f"[{lo:g}") + (", ∞)" if hi == float("inf") else f", {hi:g}]")
+
+
 def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFrame]:
     rows, md = [], []
-    head = ["arm"] + [h for c in spec.columns for h in (f"{c.label} (this run)", f"{c.label} (report)")]
+    head = ["arm", "chosen setting"] + [h for c in spec.columns for h in (f"{c.label} (this run)", f"{c.label} (report)")]
     head += ["trials (completed / stopped early / errored / diverged)"]
     for arm in s.arms:
         t = s.trials[s.trials["arm"] == arm]
         counts = "/".join(str(int((t["status"] == k).sum())) for k in ("completed", "stopped_early", "errored", "diverged"))
         label = spec.arm_labels.get(arm, arm)
-        cells, record = [label], {"arm": arm, "label": label}
+        setting = s.setting(arm)
+        cells, record = [label, setting], {"arm": arm, "label": label, "setting": setting}
         for c in spec.columns:
-            x = s.stat(arm, c.source)
+            x = s.stat(arm, c.source, c.bounds)
             ref = c.report.get(arm)
             cells += [x.text(c.scale, c.fmt), "—" if ref is None else format(ref, c.fmt) if isinstance(ref, float) else str(ref)]
-            record.update({f"{c.source}_mean": x.mean * c.scale, f"{c.source}_ci95": x.half_width * c.scale,
-                           f"{c.source}_n": x.n, f"{c.source}_report": ref})
+            record.update({f"{c.source}_mean": x.mean * c.scale, f"{c.source}_lo": x.lo * c.scale,
+                           f"{c.source}_hi": x.hi * c.scale, f"{c.source}_n": x.n,
+                           f"{c.source}_seeds": " ".join(format(v * c.scale, c.fmt) for v in x.values),
+                           f"{c.source}_report": ref})
         cells.append(counts)
-        record["trials"] = counts
+        # how many trials stopped early depends on which arrived first: table.md only, so that
+        # table.csv is the same whatever the concurrency
+        record["trials"] = len(t)
         rows.append(record)
         md.append("| " + " | ".join(cells) + " |")
     h = s.history
     stopped = "early_stopped" in h and bool(h["early_stopped"].fillna(False).astype(bool).any())
     devices = sorted(h["device"].dropna().astype(str).unique()) if "device" in h else []
+    bounded = [f"{c.label} {_bound_text(c.bounds, c.scale)}" for c in spec.columns if c.bounds != (float("-inf"), float("inf"))]
+    select = (f"chosen in each (arm, seed) group by {manifest.get('metric')} at epoch "
+              f"{s.select_epoch} (the first rung, which every trial reaches; ties: the first setting of "
+              f"the grid) and compared at the full budget" if s.select_epoch is not None else
+              f"each arm at its best nuisance setting by {manifest.get('metric')}")
     text = [f"# {spec.title}", "",
             data_line(manifest.get("data", {}), manifest.get("driver_device")),
             *([f"Trials ran on: {', '.join(devices)}."] if devices else []),
             f"Profile: {manifest.get('profile')}; seeds: {len(manifest.get('seeds', []))}; "
-            f"each arm at its best nuisance setting by {manifest.get('metric')}, over trials that "
+            f"nuisance setting {select}, over trials that "
             f"ran the full {manifest.get('max_epochs')} epochs"
-            f"{' or were ended by their own early stopping' if stopped else ''}; "
-            f"mean ± 95% t-interval (n seeds).", "",
+            f"{' or were ended by their own early stopping' if stopped else ''}.",
+            "Cells: mean [95% t-interval over seeds, clipped to the metric's range"
+            f"{' (' + '; '.join(bounded) + ')' if bounded else ''}] (the value of each seed, in seed order).", "",
             "| " + " | ".join(head) + " |", "|" + " --- |" * len(head), *md]
+    if len(s.unfinished):
+        text += ["", "Chosen at the selection epoch but not finished (errored or diverged later; left out): "
+                 + ", ".join(f"{r.arm} seed {r.seed} ({r.status})" for r in s.unfinished.itertuples())]
+    text += ["", "Trial counts: how many trials ASHA stopped early depends on which finished their "
+             "first rung first; the chosen settings and every value above do not."]
     text += [""] + [f"Note: {n}" for n in spec.notes]
     return "\n".join(text) + "\n", pd.DataFrame(rows)
 

@@ -21,7 +21,7 @@ def space(profile: str, search: str = "grid") -> Space:
         return Space(arms={"sgd": {}}, fixed=fixed,
                      nuisance={"lr": Nuisance(grid=rates, dist=LogUniform(1e-3, 1.0))},
                      seeds=1, num_samples=pick(profile, smoke=3, local=10, full=30),
-                     # keep a quarter at each rung (1, 4 epochs): poor rates show in epoch 1
-                     grace_epochs=1, reduction_factor=4)
+                     # poor rates show in epoch 1: stopped there once a better one has done better
+                     grace_epochs=1)
     return Space(arms={f"lr={r:g}": {"lr": r} for r in rates}, fixed=fixed,
                  seeds=pick(profile, smoke=1, local=1, full=3))

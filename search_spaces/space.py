@@ -36,14 +36,17 @@ class Space:
     arms: dict[str, dict]                 # arm name -> settings that define it
     fixed: dict[str, Any]                 # every trial's shared settings (epochs, data, ...)
     nuisance: dict[str, Nuisance] = field(default_factory=dict)
-    seeds: int = 1                        # replicates of each arm
+    seeds: int = 1                        # replicates of each arm: seeds first_seed .. seeds - 1
+    first_seed: int = 0                   # > 0 in a round of --until-settled (the seeds it adds)
     num_samples: int = 1                  # Optuna samples per arm and seed
-    grace_epochs: int = 1                 # ASHA's first rung
-    reduction_factor: int = 2
+    grace_epochs: int = 1                 # the rung where each (arm, seed) group chooses its setting
 
     @property
     def max_epochs(self) -> int:
         return int(self.fixed["epochs"])
+
+    def seed_ids(self) -> list[int]:
+        return list(range(self.first_seed, self.seeds))
 
     def arm_dicts(self) -> list[dict]:
         return [{"name": name, **settings} for name, settings in self.arms.items()]

@@ -1,15 +1,20 @@
 """Tune's scheduler and searcher, applied inside each arm rather than across arms.
 
 An arm is the scientific comparison; its learning rate and the like are nuisance settings.
-Pruning one arm's trials against another's would judge arms at different budgets, so ASHA runs
-separately inside each (arm, seed) group: it compares nuisance settings only, seeds are never
-pruned against each other, and the first trial to reach each rung always goes on, so every
-group has a trial at the full budget."""
+Pruning one arm's trials against another's would judge arms at different budgets, so pruning
+happens only inside each (arm, seed) group, and only in a way that cannot change which trial
+the analysis chooses, whatever order the trials arrive in (analysis/summary.py): the chosen trial
+is the group's best at the selection rung (the first rung, `grace_period` epochs, which every
+trial reaches), and a trial is stopped only once another trial of its group has done strictly
+better there, i.e. once it can no longer be chosen. So the chosen trial always reaches the full
+budget, at any concurrency. Async ASHA's later rungs are given up: which trial gets promoted
+there depends on which arrived first, and so would the table."""
 from __future__ import annotations
 
+import math
 import pickle
 
-from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import Searcher
 
 
@@ -19,48 +24,32 @@ def group_of(config: dict) -> tuple:
 
 
 class PerArmASHA(FIFOScheduler):
-    def __init__(self, time_attr: str, max_t: int, grace_period: int, reduction_factor: int):
+    def __init__(self, time_attr: str, grace_period: int):
         super().__init__()
-        self._asha_args = dict(time_attr=time_attr, max_t=max_t, grace_period=grace_period,
-                               reduction_factor=reduction_factor)
-        self._groups: dict[tuple, ASHAScheduler] = {}
-        self._members: dict[str, tuple] = {}  # trial id -> its group, while ASHA tracks it
+        self._time_attr, self._rung = time_attr, grace_period
+        self._at_rung: dict[tuple, dict[str, float]] = {}  # group -> trial id -> its value there
+        self._stopped = 0
         self._metric = self._mode = None
 
     def set_search_properties(self, metric, mode, **spec) -> bool:
         self._metric, self._mode = metric or self._metric, mode or self._mode
         return True
 
-    def _asha(self, controller, trial) -> ASHAScheduler:
-        key = group_of(trial.config)
-        if key not in self._groups:
-            self._groups[key] = ASHAScheduler(metric=self._metric, mode=self._mode, **self._asha_args)
-        if trial.trial_id not in self._members:  # new, restored, or retried after an error
-            self._groups[key].on_trial_add(controller, trial)
-            self._members[trial.trial_id] = key
-        return self._groups[key]
-
-    def on_trial_add(self, controller, trial):
-        self._asha(controller, trial)
-
     def on_trial_result(self, controller, trial, result) -> str:
-        return self._asha(controller, trial).on_trial_result(controller, trial, result)
-
-    def on_trial_complete(self, controller, trial, result):
-        self._asha(controller, trial).on_trial_complete(controller, trial, result)
-        self._members.pop(trial.trial_id, None)
-
-    def on_trial_remove(self, controller, trial):
-        key = self._members.pop(trial.trial_id, None)
-        if key is not None:
-            self._groups[key].on_trial_remove(controller, trial)
-
-    def on_trial_error(self, controller, trial):
-        self.on_trial_remove(controller, trial)
+        if result.get(self._time_attr, 0) < self._rung or self._metric not in result:
+            return TrialScheduler.CONTINUE
+        seen = self._at_rung.setdefault(group_of(trial.config), {})
+        if trial.trial_id not in seen:  # its first result at the rung (a retried trial keeps it)
+            value = float(result[self._metric]) * (-1 if self._mode == "min" else 1)
+            seen[trial.trial_id] = value if math.isfinite(value) else -math.inf
+        if seen[trial.trial_id] < max(seen.values()):  # beaten there: it can no longer be chosen
+            self._stopped += 1
+            return TrialScheduler.STOP
+        return TrialScheduler.CONTINUE
 
     def debug_string(self) -> str:
-        stopped = sum(s._num_stopped for s in self._groups.values())
-        return f"PerArmASHA: {len(self._groups)} arm x seed groups, {stopped} trials stopped early"
+        return (f"PerArmASHA: {len(self._at_rung)} arm x seed groups, {self._stopped} trials stopped "
+                f"after epoch {self._rung}")
 
     def save(self, checkpoint_path: str):
         with open(checkpoint_path, "wb") as f:

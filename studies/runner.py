@@ -129,6 +129,9 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
     p.add_argument("--optuna-storage", metavar="URL",
                    help="with --search optuna: where the per-arm Optuna studies are kept, any Optuna "
                         "storage URL (default sqlite:///<results>/<name>/optuna.db)")
+    p.add_argument("--until-settled", type=_positive(int), nargs="?", const=10, metavar="MAX_SEEDS",
+                   help="then add seeds, in rounds, to the arms of inconclusive findings until every "
+                        "finding settles or MAX_SEEDS seeds (default 10); local or NFS storage only")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="override a search-space entry; repeatable")
     talk = p.add_mutually_exclusive_group()
@@ -214,7 +217,7 @@ def param_space(space: Space, search: str) -> dict | None:
     from ray import tune
     return {**space.fixed,
             "arm": tune.grid_search(space.arm_dicts()),
-            "seed": tune.grid_search(list(range(space.seeds))),
+            "seed": tune.grid_search(space.seed_ids()),
             **{k: tune.grid_search(list(n.grid)) for k, n in space.nuisance.items()}}
 
 
@@ -239,7 +242,7 @@ def search_alg(study: Study, space: Space, search: str, storage_url: str | None 
                                 study_name=f"{study.name}/{arm['name']}/seed{seed}", storage=rdb)
         searcher._ot_study.set_metric_names([study.metric])
         return searcher
-    return PerArmSearcher(space.fixed, space.arm_dicts(), list(range(space.seeds)), space.num_samples, inner)
+    return PerArmSearcher(space.fixed, space.arm_dicts(), space.seed_ids(), space.num_samples, inner)
 
 
 def scheduler(space: Space, kind: str):
@@ -248,7 +251,7 @@ def scheduler(space: Space, kind: str):
     from studies.per_arm import PerArmASHA
     if kind == "fifo":
         return FIFOScheduler()
-    return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
+    return PerArmASHA("epoch", space.grace_epochs)
 
 
 def trial_dirname(trial, nuisance=()) -> str:
@@ -273,7 +276,7 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
     searcher = search_alg(study, space, args.search, getattr(args, "optuna_storage", None))
-    samples = (len(space.arms) * space.seeds * space.num_samples) if searcher else (args.num_samples or 1)
+    samples = (len(space.arms) * len(space.seed_ids()) * space.num_samples) if searcher else (args.num_samples or 1)
     return tune.Tuner(
         trainable,
         param_space=param_space(space, args.search),
@@ -331,7 +334,8 @@ def same_space(space: Space, manifest_path: Path) -> None:
     now = json.loads(json.dumps({"arms": space.arms, "fixed": space.fixed, "seeds": list(range(space.seeds)),
                                  "nuisance": {k: {"grid": n.grid} for k, n in space.nuisance.items()}},
                                 default=str))
-    was = {"arms": stored.get("arms"), "fixed": stored.get("fixed"), "seeds": stored.get("seeds"),
+    was = {"arms": stored.get("arms"), "fixed": stored.get("fixed"),
+           "seeds": stored.get("initial_seeds", stored.get("seeds")),  # before --until-settled added any
            "nuisance": {k: {"grid": v.get("grid")} for k, v in (stored.get("nuisance") or {}).items()}}
     changed = sorted({f"{part} {key}" for part in now for key in set(now[part] or {}) | set(was[part] or {})
                       if isinstance(now[part], dict) and (now[part] or {}).get(key) != (was[part] or {}).get(key)}
@@ -365,6 +369,12 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Pat
                             else remote.exists(f"{exp_path}/tuner.pkl")):
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
                          f"or --name for a new one")
+    if args.until_settled and not local:
+        raise UsageError("--until-settled: needs a local or NFS --storage-path (rounds rebuild the "
+                         "findings from the trial folders)")
+    if args.until_settled and args.until_settled < space.seeds:
+        raise UsageError(f"--until-settled {args.until_settled}: below the {space.seeds} seeds every "
+                         f"arm already gets")
     if local:
         writable(storage)
     data = study.load_data(space.fixed)
@@ -384,6 +394,11 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Pat
     if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
         remote.pull(exp_path, out_dir)
     paths = build.from_experiment(out_dir)
+    if args.until_settled:
+        from studies.settle import until_settled
+        fresh = argparse.Namespace(**{**vars(args), "resume": False})  # each round: new trials
+        paths = until_settled(lambda sp: make_tuner(study, sp, fresh, data, storage, callbacks).fit(),
+                              space, out_dir, args.until_settled)
     if not local:
         remote.push(out_dir, exp_path, paths.listing())
     console.summary(paths, out_dir)

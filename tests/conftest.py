@@ -87,3 +87,21 @@ def smoke_run(ray_local, tmp_path_factory):
 @pytest.fixture(scope="session")
 def regularization_run(smoke_run) -> Path:
     return smoke_run("regularization")
+
+
+def check_findings(folder: Path, seeds: int) -> dict:
+    """A study's judged findings (claim -> Finding), each checked for what a verdict must carry:
+    a SESOI and its reason where a test decides it, an interval behind every settled verdict, no
+    settled comparison of arms on fewer than 2 seeds, and findings.md showing the same verdicts."""
+    from analysis.findings import FIXED, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, load
+    found = load(folder)
+    text = (folder / "findings.md").read_text()
+    for f in found:
+        assert f.verdict in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+        assert f"| {f.claim} | **{f.verdict}** |" in text
+        tested = [c for c in f.comparisons if c.kind != FIXED]
+        if tested:
+            assert f.sesoi is not None and f.why and f.n_seeds <= seeds
+            if f.verdict != INCONCLUSIVE:  # a trend's interval spans its points, even on one seed
+                assert f.interval is not None and (f.n_seeds >= 2 or all(c.fisher for c in tested))
+    return {f.claim: f for f in found}

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from search_spaces.autoencoder_structure import ARMS
+from tests.conftest import check_findings
 from trainables.autoencoders import CNNAutoencoder, MLPAutoencoder, train_autoencoder
 from trainables.data.cache import DataError
 from trainables.data.digits import load_digits32, load_mnist, pad32
@@ -40,7 +41,11 @@ def test_pca_reports_once_at_the_full_budget_and_asha_prunes_the_others(structur
     assert (full["final_val_mse"] > 0).all() and (full.loc[full["arm"] == "pca", "final_val_mse"] < 0.05).all()
 
 
-def test_the_reconstruction_figure_shows_the_same_digits_for_every_arm(structure_run):
+def test_findings_and_reconstruction_figure(structure_run):
+    found = check_findings(structure_run, seeds=1)
+    assert len(found) == 3 and all(f.n_seeds == 1 and f.effect is not None for f in found.values())
+    assert (structure_run / "figures" / "reconstructions.png").stat().st_size > 5_000
+    # the figure's digits come from the chosen trials' last checkpoints: the same ones per arm
     picked = []
     for folder in structure_run.glob("*/checkpoint_*/state.pt"):
         state = load_state(folder.parent)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from search_spaces.exploration import space
+from tests.conftest import check_findings
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +43,13 @@ def test_epsilon_decays_softmax_keeps_its_temperature_and_blocks_count_episodes(
     assert history["success_rate"].between(0, 1).all()
 
 
-def test_findings_are_judged_over_seeds_and_the_environments_are_recorded(exploration_run):
-    findings = (exploration_run / "findings.md").read_text()
-    assert "Welch p=" in findings or "censored" in findings   # judged over the two seeds
+def test_findings_figures_and_manifest(exploration_run):
+    found = check_findings(exploration_run, seeds=2)
+    assert len(found) == 8
+    # judged over the two seeds, paired (or both arms censored: stated, not tested)
+    assert all(f.n_seeds == 2 or "censored" in f.evidence for f in found.values())
+    for name in ("q_learning_curves.png", "dqn_learning_curves.png"):
+        assert (exploration_run / "figures" / name).stat().st_size > 10_000
     manifest = json.loads((exploration_run / "manifest.json").read_text())
     assert manifest["data"]["environments"]["q"]["id"] == "FrozenLake-v1"
     assert manifest["data"]["environments"]["dqn"]["id"] == "CartPole-v1"

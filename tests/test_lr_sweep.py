@@ -1,7 +1,7 @@
 """The learning-rate study (Figure 1): its grid of rates with full curves, and Optuna + ASHA."""
 import pandas as pd
 
-from tests.conftest import run_study
+from tests.conftest import check_findings, run_study
 
 
 def test_grid_gives_a_full_curve_per_rate(smoke_run):
@@ -9,6 +9,11 @@ def test_grid_gives_a_full_curve_per_rate(smoke_run):
     trials = pd.read_parquet(out / "trials.parquet")
     assert sorted(trials["config/lr"]) == [0.03, 0.3]
     assert (trials["status"] == "completed").all() and (trials["epochs"] == 2).all()
+    assert (out / "figures" / "loss_per_learning_rate.png").exists()
+    found = check_findings(out, seeds=1)
+    assert len(found) == 2  # two rates, one seed: too few points for a rank interval
+    assert {f.verdict for f in found.values()} == {"inconclusive"}
+    assert "| lr=0.3 |" in (out / "table.md").read_text()
 
 
 def test_optuna_draws_log_uniform_rates_and_asha_judges_them(ray_local, tmp_path):

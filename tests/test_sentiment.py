@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 import torch
 
+from search_spaces.sentiment import ARMS
+from tests.conftest import check_findings
 from trainables.data.cache import DataError
 from trainables.data.reviews import (
     EXAMPLES,
@@ -36,9 +38,19 @@ def test_both_sentence_scores_and_only_the_glove_arm_has_a_coverage(sentiment_ru
         csv.loc["embedding", "final_example2_mean"], abs=1e-6)
     assert 85 < csv.loc["lstm_glove", "final_glove_vocab_coverage_mean"] <= 100
     assert csv.loc[["embedding", "lstm"], "final_glove_vocab_coverage_n"].eq(0).all()
-    findings = (sentiment_run / "findings.md").read_text()
-    assert ("| The embedding model gives both sentences the same score (word order ignored) | **reproduced** |"
-            in findings)  # a real verdict of this run
+
+
+def test_parquet_and_findings(sentiment_run):
+    trials = pd.read_parquet(sentiment_run / "trials.parquet")
+    assert len(trials) == len(ARMS) and (trials["status"] == "completed").all()
+    assert {"final_test_acc", "final_example_gap", "final_train_acc_final_model", "best_val_acc",
+            "config/model", "config/lr"} <= set(trials.columns)
+    found = check_findings(sentiment_run, seeds=1)
+    assert len(found) == 4
+    # word order ignored: the embedding model's two scores are the same (below the rounding bound)
+    same = found["The embedding model gives both sentences the same score (word order ignored)"]
+    assert same.effect > 0 and same.n_seeds == 1
+    assert (sentiment_run / "figures" / "curves_per_arm.png").exists()
 
 
 def test_the_averaged_embedding_model_ignores_word_order():

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from search_spaces.textgen_temperature import ARMS
+from tests.conftest import check_findings
 from trainables.data.cache import DataError
 from trainables.data.corpus import OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts, tokenize
 from trainables.language_model import (
@@ -77,12 +78,17 @@ def test_temperature_is_no_trial_setting_and_bleu_comes_at_the_end(textgen_run):
     assert {"prompt", "reference"} | {f"T={t:g}" for t in TEMPERATURES} <= set(shown)
 
 
-def test_findings_rank_temperatures_and_show_samples(textgen_run):
-    findings = (textgen_run / "findings.md").read_text()
-    assert "Spearman rho=" in findings and "T=0.2: «" in findings and "T=1.5: «" in findings
-    # one seed in smoke: no test over seeds
-    line = next(row for row in findings.splitlines() if row.startswith("| Word-level BLEU"))
-    assert "**inconclusive**" in line and "fewer than 2 seeds" in line
+def test_findings_and_figures(textgen_run):
+    found = list(check_findings(textgen_run, seeds=1).values())
+    assert len(found) == 3
+    # the trends: a rank correlation with an interval over the temperatures; samples shown
+    for trend in found[:2]:
+        assert trend.unit == "rho" and trend.comparisons[0].fisher
+        assert "T=0.2: «" in trend.evidence and "T=1.5: «" in trend.evidence
+    # one seed in smoke: the word vs char comparison has no interval
+    assert found[2].verdict == "inconclusive" and found[2].interval is None
+    assert (textgen_run / "figures" / "bleu_vs_temperature.png").stat().st_size > 10_000
+    assert (textgen_run / "figures" / "curves_per_arm.png").exists()
 
 
 # ---------------------------------------------------------------- models, sampling, BLEU

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from analysis.trials import _status
-from tests.conftest import run_script
+from tests.conftest import check_findings, run_script
 from trainables.data import tiny_imagenet
 from trainables.data.cache import DataError, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
@@ -260,8 +260,15 @@ def test_transfer_trains_the_head_only_and_the_device_is_named(transfer_run):
     csv = pd.read_csv(transfer_run / "table.csv").set_index("arm")
     # transfer trains the head only: far fewer trainable parameters than the other two
     assert csv.loc["transfer", "final_trainable_params_mean"] < 0.5 * csv.loc["finetune", "final_trainable_params_mean"]
-    findings = (transfer_run / "findings.md").read_text()
-    assert "| ResNet50 fine-tune is slightly better than VGG16 fine-tune | **inconclusive** | not run" in findings
+    found = check_findings(transfer_run, seeds=1)
+    assert len(found) == 6
+    resnet = found["ResNet50 fine-tune is slightly better than VGG16 fine-tune"]
+    assert resnet.verdict == "inconclusive" and resnet.effect is None and "not run" in resnet.evidence
+    assert (transfer_run / "figures" / "figure2_accuracy_per_method.png").stat().st_size > 10_000
+    assert (transfer_run / "figures" / "curves_per_arm.png").exists()
+
+
+def test_smoke_study_parquet_and_manifest(transfer_run):
     trials = pd.read_parquet(transfer_run / "trials.parquet")
     history = pd.read_parquet(transfer_run / "history.parquet")
     assert set(trials["config/method"]) == {"scratch", "transfer", "finetune"}

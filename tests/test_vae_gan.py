@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from tests.conftest import check_findings
 from trainables.data.cache import DataError
 from trainables.data.digits import load_generative_data
 from trainables.generative import VAE, train_vae_gan, vae_loss
@@ -36,6 +37,10 @@ def test_the_gan_has_no_reconstruction_and_scores_come_from_the_recorded_classif
     assert 0.5 < manifest["data"]["classifier_test_acc"] <= 1.0
     assert len(manifest["data"]["classifier_sha256_16"]) == 16
     assert (trials["final_classifier_acc"] == manifest["data"]["classifier_test_acc"]).all()
+    found = check_findings(vae_gan_run, seeds=1)
+    assert len(found) == 3 and {f.verdict for f in found.values()} == {"inconclusive"}  # one seed
+    for name in ("samples_per_arm.png", "vae_reconstructions.png", "sample_quality_per_epoch.png"):
+        assert (vae_gan_run / "figures" / name).stat().st_size > 5_000
 
 
 def test_a_restored_trial_resumes_from_its_checkpoint(vae_gan_run, tmp_path):

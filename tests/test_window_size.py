@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import check_findings
 from trainables.data.airline import AIRLINE_PASSENGERS, load_airline
 from trainables.rnn_forecast import MinMax, split_points, train_forecaster, windows
 from trainables.session import LocalSession
@@ -35,6 +36,14 @@ def test_every_trial_leaves_its_forecast_at_the_last_epoch(window_run):
         window = int(trials.set_index("trial_id").loc[row["trial_id"], "config/window"])
         pred = json.loads(row["predictions"])
         assert len(pred) == 144 and pred[:window] == [None] * window and None not in pred[window:]
+
+
+def test_findings_and_the_forecast_figure(window_run):
+    found = list(check_findings(window_run, seeds=2).values())
+    # 4 + 3 pairs of windows, each paired over the two seeds
+    assert [len(f.comparisons) for f in found] == [4, 3]
+    assert all(c.method == "paired t, 2 shared seeds" for f in found for c in f.comparisons)
+    assert (window_run / "figures" / "forecasts_per_window.png").stat().st_size > 20_000
 
 
 def test_the_embedded_series_is_box_jenkins_series_g():

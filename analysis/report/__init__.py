@@ -14,6 +14,7 @@ class Column:
     report: dict = field(default_factory=dict)   # arm -> the report's value (in table units)
     scale: float = 1.0              # this run's value x scale = table units (e.g. 100 for %)
     fmt: str = ".3f"
+    bounds: tuple = (float("-inf"), float("inf"))  # the metric's range (this run's units): intervals are clipped to it
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class ReportSpec:
     figures: list[Callable] = field(default_factory=list)   # (Summary, folder) -> Path
     arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        # whoever asks for the findings (findings.md, the report page) gets them judged as one
+        # family, Holm-corrected over the study; the spec modules only state the comparisons
+        from analysis.findings import judge
+        raw = self.findings
+        object.__setattr__(self, "findings", lambda s: judge(raw(s)))
+
+
+ACCURACY = (0.0, 1.0)           # bounds for accuracies, rates and shares
+NON_NEGATIVE = (0.0, float("inf"))   # errors, losses, times
 
 
 def spec_for(study: str) -> ReportSpec:

@@ -3,9 +3,9 @@
 The report shows learning curves only (no numbers). Its claims: epsilon-greedy gives a fast early
 rise, then a plateau; softmax (temperature 0.05) gives a smoother curve and slightly slower
 convergence. Each is judged here on per-seed statistics of the learning curve (computed by the
-trainable, trainables.rl.curve_stats) with Welch's t-test over seeds."""
+trainable, trainables.rl.curve_stats), as effects with intervals over seeds (analysis/findings.py)."""
 from analysis.figures import mean_band, plt, save
-from analysis.findings import INCONCLUSIVE, Finding, higher, lower
+from analysis.findings import INCONCLUSIVE, higher, lower, stated
 from analysis.report import Column, ReportSpec
 
 ARM_LABELS = {"q_eps": "Q-learning, ε-greedy (decaying ε)", "q_softmax": "Q-learning, softmax",
@@ -13,35 +13,56 @@ ARM_LABELS = {"q_eps": "Q-learning, ε-greedy (decaying ε)", "q_softmax": "Q-le
 FAMILIES = (("q", "q_eps", "q_softmax", "Q-learning"), ("dqn", "dqn_eps", "dqn_softmax", "DQN"))
 
 
+# smallest effects of interest, per agent's environment (FrozenLake returns in [0, 1]; CartPole
+# returns are steps balanced, up to dqn_max_steps)
+Q, DQN = "q", "dqn"
+SESOI = {
+    (Q, "return"): (0.05, "0.05: five points of success rate on FrozenLake"),
+    (Q, "rough"): (0.01, "0.01: a one-point change of success rate between blocks"),
+    (DQN, "return"): (10.0, "10 steps of CartPole return: a tenth of the return threshold"),
+    (DQN, "rough"): (5.0, "5 steps of CartPole return between blocks"),
+}
+
+
+def _sesoi(agent, what):
+    return SESOI[(agent, what)]
+
+
 def findings(s):
+    q_ret, q_rough, d_ret, d_rough = (_sesoi(Q, "return"), _sesoi(Q, "rough"), _sesoi(DQN, "return"),
+                                      _sesoi(DQN, "rough"))
     return [
         higher("Q-learning: ε-greedy rises fast early (higher mean return over the first third of "
-               "training than softmax)", s, "q_eps", "q_softmax", "final_early_return"),
+               "training than softmax)", s, "q_eps", "q_softmax", "final_early_return", *q_ret, unit="return"),
         lower("Q-learning: ε-greedy then plateaus (smaller late gain, last third minus middle third, "
-              "than softmax)", s, "q_eps", "q_softmax", "final_late_gain"),
+              "than softmax)", s, "q_eps", "q_softmax", "final_late_gain", *q_ret, unit="return"),
         lower("Q-learning: softmax gives a smoother curve (lower mean absolute block-to-block change of the "
-              "return)", s, "q_softmax", "q_eps", "final_roughness"),
+              "return)", s, "q_softmax", "q_eps", "final_roughness", *q_rough, unit="return"),
         slower("Q-learning: softmax converges slightly slower (more episodes to the return threshold)",
-               s, "q_softmax", "q_eps"),
+               s, "q_softmax", "q_eps", "episodes_per_block"),
         lower("Q-learning: softmax converges slightly slower (smaller area under the learning curve)",
-              s, "q_softmax", "q_eps", "final_auc"),
+              s, "q_softmax", "q_eps", "final_auc", *q_ret, unit="return"),
         lower("DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)",
-              s, "dqn_softmax", "dqn_eps", "final_roughness"),
+              s, "dqn_softmax", "dqn_eps", "final_roughness", *d_rough, unit="return"),
         slower("DQN: softmax converges slightly slower (more episodes to the return threshold)",
-               s, "dqn_softmax", "dqn_eps"),
+               s, "dqn_softmax", "dqn_eps", "dqn_episodes_per_block"),
         lower("DQN: softmax converges slightly slower (smaller area under the learning curve)",
-              s, "dqn_softmax", "dqn_eps", "final_auc"),
+              s, "dqn_softmax", "dqn_eps", "final_auc", *d_ret, unit="return"),
     ]
 
 
-def slower(claim, s, a, b):
-    """`a` needs more episodes to the threshold than `b`; when no seed of either arm reached it,
-    both are censored at the budget and equal: that says nothing, so it is inconclusive."""
+def slower(claim, s, a, b, block_key):
+    """`a` needs more episodes to the threshold than `b`, by at least one block of episodes; when
+    no seed of either arm reached it, both are censored at the budget and equal: that says
+    nothing, so it is inconclusive."""
     reached = [s.stat(arm, "final_threshold_reached") for arm in (a, b)]
     if all(r.n and max(r.values) == 0 for r in reached):
-        return Finding(claim, INCONCLUSIVE, f"no seed of {a} or {b} reached the return threshold "
-                                            "within the budget (both censored)")
-    return higher(claim, s, a, b, "final_episodes_to_threshold")
+        return stated(claim, INCONCLUSIVE, f"no seed of {a} or {b} reached the return threshold "
+                                           "within the budget (both censored)")
+    block = _config(s, a, block_key)
+    block = float(block) if block is not None else 1.0
+    return higher(claim, s, a, b, "final_episodes_to_threshold", block,
+                  f"{block:g} episodes: one block, the resolution of the measure", unit="episodes")
 
 
 def _config(s, arm, key):

@@ -2,9 +2,10 @@
 import numpy as np
 
 from analysis.figures import mean_band, plt, save
-from analysis.findings import INCONCLUSIVE, Finding, monotone
-from analysis.report import Column, ReportSpec
+from analysis.findings import INCONCLUSIVE, stated, trend
+from analysis.report import ACCURACY, NON_NEGATIVE, Column, ReportSpec
 
+RHO, RHO_WHY = 0.5, "rho 0.5: a weaker monotone trend would not show as the report's figure does"
 LEARNED = 0.2  # final validation accuracy of twice chance (10 classes): below it a rate did not train
 
 
@@ -29,16 +30,16 @@ def findings(s):
     rows = [r for r in _per_trial(s) if r[3] and np.isfinite(r[1])]
     untrained = sorted({r[0] for r in _per_trial(s) if r not in rows})
     if not rows:
-        return [Finding(claim, INCONCLUSIVE, f"no rate reached {LEARNED:.0%} validation accuracy")
+        return [stated(claim, INCONCLUSIVE, f"no rate reached {LEARNED:.0%} validation accuracy")
                 for claim in ("Larger learning rates converge faster", "Larger learning rates oscillate more")]
     lr, first, jitter = (np.array([r[i] for r in rows], float) for i in range(3))
     note = (f" (left out, final val. acc. below {LEARNED:.0%}: lr {', '.join(f'{x:g}' for x in untrained)})"
             if untrained else "")
     return [
-        monotone("Larger learning rates converge faster", lr, first, -1,
-                 "train loss after epoch 1 vs lr" + note),
-        monotone("Larger learning rates oscillate more", lr, jitter, +1,
-                 "per-batch loss jitter vs lr" + note),
+        trend("Larger learning rates converge faster", lr, first, -1, "train loss after epoch 1 vs lr" + note,
+              RHO, RHO_WHY),
+        trend("Larger learning rates oscillate more", lr, jitter, +1, "per-batch loss jitter vs lr" + note,
+              RHO, RHO_WHY),
     ]
 
 
@@ -62,9 +63,9 @@ def loss_per_rate(s, folder):
 
 SPEC = ReportSpec(
     title="Figure 1: loss for different learning rates",
-    columns=[Column("final train loss", "final_train_loss", fmt=".3f"),
-             Column("per-batch loss jitter, last epoch", "final_loss_jitter", fmt=".3f"),
-             Column("best val. accuracy (%)", "best_val_acc", scale=100, fmt=".1f")],
+    columns=[Column("final train loss", "final_train_loss", fmt=".3f", bounds=NON_NEGATIVE),
+             Column("per-batch loss jitter, last epoch", "final_loss_jitter", fmt=".3f", bounds=NON_NEGATIVE),
+             Column("best val. accuracy (%)", "best_val_acc", scale=100, fmt=".1f", bounds=ACCURACY)],
     findings=findings,
     figures=[loss_per_rate],
     notes=["The report gives this comparison as a figure, without numbers: the report columns are empty.",

@@ -1,7 +1,9 @@
 """Report Table 3: test/train accuracy of three sentiment models and their scores of
 "the movie is boring and not good" (1) and "the movie is good and not boring" (2)."""
-from analysis.findings import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Finding, all_of, at_most, higher
-from analysis.report import Column, ReportSpec
+from dataclasses import replace
+
+from analysis.findings import all_of, at_least, at_most, difference, finding, higher
+from analysis.report import ACCURACY, Column, ReportSpec
 
 TEST = "final_test_acc"
 LSTMS = ("lstm", "lstm_glove")
@@ -10,59 +12,47 @@ DIFFERENT = 0.01
 
 
 
-def _scores(s, arm):
-    rows = s.chosen[s.chosen["arm"] == arm]
-    if not {"final_example1", "final_example2"} <= set(rows.columns):
-        return []
-    return list(zip(rows["final_example1"], rows["final_example2"]))
-
-
-def lstms_tell_the_sentences_apart(s):
-    claim = "The LSTMs score the two sentences differently (word order matters)"
-    parts = []
-    for arm in LSTMS:
-        pairs = _scores(s, arm)
-        gaps = [abs(a - b) for a, b in pairs]
-        evidence = f"{arm} |score 1 - score 2| per seed: {', '.join(f'{g:.4f}' for g in gaps) or 'none'}"
-        verdict = (INCONCLUSIVE if not gaps else REPRODUCED if min(gaps) > DIFFERENT else NOT_REPRODUCED)
-        parts.append(Finding(claim, verdict, evidence + f" (differs: > {DIFFERENT})"))
-    return all_of(claim, parts)
+RANK, RANK_WHY = 0.05, "0.05 of probability: the report's gaps are 0.23 and 0.54"
 
 
 def lstms_rank_the_sentences_as_the_report(s):
+    """Score 2 - score 1 of the same model, paired over seeds."""
     claim = "The LSTMs score 'good and not boring' above 'boring and not good'"
     parts = []
     for arm in LSTMS:
-        pairs = _scores(s, arm)
-        up = [b > a for a, b in pairs]
-        evidence = f"{arm} (score 1, score 2) per seed: {', '.join(f'({a:.3f}, {b:.3f})' for a, b in pairs) or 'none'}"
-        verdict = (INCONCLUSIVE if not up or 0 < sum(up) < len(up) else REPRODUCED if all(up) else NOT_REPRODUCED)
-        parts.append(Finding(claim, verdict, evidence))
-    return all_of(claim, parts)
+        one, two = (s.stat(arm, f"final_example{i}").by_seed() for i in (1, 2))
+        parts.append(replace(difference(f"{arm} score 2 − score 1", two, one, +1, RANK), arms=(arm,)))
+    return finding(claim, parts, RANK, RANK_WHY, "probability")
 
 
 def findings(s):
     return [
         at_most("The embedding model gives both sentences the same score (word order ignored)",
-                s, "embedding", "final_example_gap", SAME),
-        lstms_tell_the_sentences_apart(s),
+                s, "embedding", "final_example_gap", SAME, f"bound {SAME:g}: float rounding, the same score",
+                unit="probability"),
+        all_of("The LSTMs score the two sentences differently (word order matters)",
+               [at_least("", s, arm, "final_example_gap", DIFFERENT,
+                         f"bound {DIFFERENT:g} of probability: a gap a reader would notice", unit="probability")
+                for arm in LSTMS]),
         lstms_rank_the_sentences_as_the_report(s),
         all_of("GloVe initialisation gives the best test accuracy",
-               [higher("", s, "lstm_glove", other, TEST) for other in ("lstm", "embedding")]),
+               [higher("", s, "lstm_glove", other, TEST, 0.003,
+                       "0.003: just below the report's smallest margin (0.0038)", unit="accuracy")
+                for other in ("lstm", "embedding")]),
     ]
 
 
 SPEC = ReportSpec(
     title="Table 3: sentiment models, test/train accuracy and example-sentence scores",
-    columns=[Column("test accuracy", TEST, fmt=".4f",
+    columns=[Column("test accuracy", TEST, fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.8520, "lstm": 0.8500, "lstm_glove": 0.8558}),
-             Column("train accuracy", "final_train_acc", fmt=".4f",
+             Column("train accuracy", "final_train_acc", fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.9093, "lstm": 0.9938, "lstm_glove": 0.9485}),
-             Column("score 1: 'the movie is boring and not good'", "final_example1", fmt=".4f",
+             Column("score 1: 'the movie is boring and not good'", "final_example1", fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.34546518, "lstm": 0.1836538, "lstm_glove": 0.16760278}),
-             Column("score 2: 'the movie is good and not boring'", "final_example2", fmt=".4f",
+             Column("score 2: 'the movie is good and not boring'", "final_example2", fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.34546518, "lstm": 0.4182204, "lstm_glove": 0.7029551}),
-             Column("GloVe vocabulary coverage (%)", "final_glove_vocab_coverage", scale=100, fmt=".1f")],
+             Column("GloVe vocabulary coverage (%)", "final_glove_vocab_coverage", scale=100, fmt=".1f", bounds=ACCURACY)],
     findings=findings,
     arm_labels={"embedding": "Embedding_Model (1-d, average pooling)", "lstm": "LSTM_Model (300-d embedding)",
                 "lstm_glove": "LSTM_glove_Model (GloVe-initialised)"},

@@ -4,12 +4,13 @@ character-level BLEU. The report gives figures only, no numbers."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
 from analysis.figures import plt, save
-from analysis.findings import INCONCLUSIVE, Finding, higher, monotone
-from analysis.report import Column, ReportSpec
+from analysis.findings import INCONCLUSIVE, higher, stated, trend
+from analysis.report import ACCURACY, Column, ReportSpec
 from trainables.language_model import TEMPERATURES, bleu_key
 
 FIGURE_ONLY = {"word": "figure only", "char": "figure only"}
@@ -64,19 +65,26 @@ def findings(s):
         xs, ys = bleu_points(s, arm)
         claim = f"BLEU falls as the sampling temperature rises ({arm} level)"
         if len(xs) == 0:
-            out.append(Finding(claim, INCONCLUSIVE, f"{arm}: no completed trial"))
+            out.append(stated(claim, INCONCLUSIVE, f"{arm}: no completed trial"))
             continue
         means = " ".join(f"T={t:g}:{np.mean(ys[xs == t]) * 100:.2f}" for t in sorted(set(xs)))
-        f = monotone(claim, xs, ys, -1, f"BLEU x100 by temperature ({means})")
-        out.append(Finding(f.claim, f.verdict, f.evidence + _sample_text(s, arm)))
-    out.append(higher("Word-level BLEU is above character-level BLEU (mean over temperatures)",
-                      s, "word", "char", "final_bleu_mean", 100))
+        f = trend(claim, xs, ys, -1, f"BLEU x100 by temperature ({means})", 0.5,
+                  "rho 0.5: a weaker monotone trend would not show as the report's figures do")
+        out.append(_add_detail(f, _sample_text(s, arm)))
     wins = [t for t in temperatures(s)
             if s.stat("word", f"final_{bleu_key(t)}").mean > s.stat("char", f"final_{bleu_key(t)}").mean]
-    out[-1] = Finding(out[-1].claim, out[-1].verdict,
-                      out[-1].evidence + f"; word above char at {len(wins)} of {len(temperatures(s))} "
-                      f"temperatures")
+    out.append(_add_detail(
+        higher("Word-level BLEU is above character-level BLEU (mean over temperatures)", s, "word", "char",
+               "final_bleu_mean", 1.0, "1 BLEU point (x100): smaller gaps are within sampling noise", 100,
+               "BLEU x100"),
+        f"; word above char at {len(wins)} of {len(temperatures(s))} temperatures"))
     return out
+
+
+def _add_detail(f, text: str):
+    """The finding with `text` added to its (first) comparison's detail."""
+    c = f.comparisons[0]
+    return replace(f, comparisons=(replace(c, detail=(c.detail + text).lstrip("; ")),) + f.comparisons[1:])
 
 
 def bleu_vs_temperature(s, folder):
@@ -108,11 +116,11 @@ def bleu_vs_temperature(s, folder):
 
 SPEC = ReportSpec(
     title="Figures 4, 5: BLEU of generated text against sampling temperature, word vs. character level",
-    columns=[Column(f"BLEU T={t:g}", f"final_{bleu_key(t)}", report=FIGURE_ONLY, scale=100, fmt=".2f")
-             for t in TEMPERATURES] + [
-        Column("BLEU mean over T", "final_bleu_mean", report=FIGURE_ONLY, scale=100, fmt=".2f"),
-        Column("val. perplexity per token", "best_val_perplexity", fmt=".2f"),
-        Column("val. perplexity per word", "best_val_word_perplexity", fmt=".1f")],
+    columns=[Column(f"BLEU T={t:g}", f"final_{bleu_key(t)}", report=FIGURE_ONLY, scale=100, fmt=".2f",
+                    bounds=ACCURACY) for t in TEMPERATURES] + [
+        Column("BLEU mean over T", "final_bleu_mean", report=FIGURE_ONLY, scale=100, fmt=".2f", bounds=ACCURACY),
+        Column("val. perplexity per token", "best_val_perplexity", fmt=".2f", bounds=(1.0, float("inf"))),
+        Column("val. perplexity per word", "best_val_word_perplexity", fmt=".1f", bounds=(1.0, float("inf")))],
     findings=findings,
     figures=[bleu_vs_temperature],
     arm_labels=LEVELS,

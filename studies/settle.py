@@ -1,0 +1,58 @@
+"""--until-settled: more seeds, in rounds, for the arms of inconclusive findings.
+
+Each round is one more Tune run in the same experiment folder (new trials, the next seed ids, only
+the arms an inconclusive finding compares); the findings are rebuilt from every trial after each
+round. Seeds double each round up to MAX_SEEDS (few rounds, since each costs a Tune start). The
+manifest records the rounds; an interrupted round is continued by the same command with
+--resume (which restores the latest round's Tuner), after which the rounds go on. Seeds added for
+one arm are not added to an arm whose findings had settled: comparisons pair over the seeds both
+arms have."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analysis import build, findings, manifest
+from search_spaces.space import Space
+
+
+def next_round(found, arms: list[str], have: int, max_seeds: int) -> tuple[list[str], int] | None:
+    """(arms to extend, seeds they will have) for the next round, or None when every finding that
+    seeds can change has settled, or MAX_SEEDS is reached."""
+    todo = findings.unsettled_arms(found, arms)
+    if not todo or have >= max_seeds:
+        return None
+    return [a for a in arms if a in todo], min(max_seeds, max(have + 1, 2 * have))
+
+
+def _record(out_dir: Path, arms: list[str], have: int, more: int) -> None:
+    m = manifest.read(out_dir)
+    m.setdefault("initial_seeds", m["seeds"])
+    m["seeds"] = list(range(more))
+    m.setdefault("rounds", []).append({"seeds": list(range(have, more)), "arms": arms})
+    (Path(out_dir) / "manifest.json").write_text(json.dumps(m, indent=2, default=str))
+
+
+def until_settled(fit: Callable[[Space], None], space: Space, out_dir: Path, max_seeds: int):
+    """`fit(space)` runs one Tune round; returns the outputs built after the last one."""
+    out_dir = Path(out_dir)
+    paths = build.from_experiment(out_dir)
+    while True:
+        m = manifest.read(out_dir)
+        # seeds that have trials (a round cut short before its Tuner was stored is planned again)
+        have, arms = int(pd.read_parquet(out_dir / "trials.parquet")["seed"].max()) + 1, list(m["arms"])
+        plan = next_round(findings.load(out_dir), arms, have, max_seeds)
+        if plan is None:
+            left = sum(f.verdict == findings.INCONCLUSIVE for f in findings.load(out_dir))
+            print(f"--until-settled: {have} seeds; {left} finding(s) still inconclusive"
+                  + (f" at the limit of {max_seeds} seeds" if left else ""))
+            return paths
+        todo, more = plan
+        print(f"--until-settled: seeds {have}-{more - 1} for {', '.join(todo)}")
+        _record(out_dir, todo, have, more)
+        fit(replace(space, arms={a: m["arms"][a] for a in todo}, first_seed=have, seeds=more))
+        paths = build.from_experiment(out_dir)
