@@ -188,18 +188,41 @@ def scheduler(space: Space, kind: str):
     return PerArmASHA("epoch", space.max_epochs, space.grace_epochs, space.reduction_factor)
 
 
+def rung_epochs(space: Space) -> list[int]:
+    """The epochs at which ASHA (Ray's formula, same Space settings) may stop a trial."""
+    rungs, epoch = [], max(1, space.grace_epochs)
+    while epoch <= space.max_epochs and space.reduction_factor > 1:
+        rungs.append(epoch)
+        epoch *= space.reduction_factor
+    return rungs
+
+
+@dataclass(frozen=True)
+class Bookkeeping:
+    """Tune's own work around the trials. Each default is a lever measured side by side by
+    `python -m benchmarks levers` (benchmarks/RESULTS.md)."""
+    checkpoint_at_rungs: bool = True  # checkpoint at ASHA's rung epochs and the last epoch...
+    checkpoint_s: float = 60.0        # ...and after this many seconds of training (0: every epoch)
+    keep: int | None = 2              # checkpoints kept per trial (None: all)
+    reuse_actors: bool = True         # a new worker per trial costs seconds (process, torch import)
+
+
 def trial_dirname(trial) -> str:
     from studies.per_arm import group_of
     arm, seed = group_of(trial.config)
     return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}_{trial.trial_id}")
 
 
-def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
+def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None,
+               bookkeeping: Bookkeeping = Bookkeeping()):
     from ray import tune
     from trainables.tune_session import as_tune_trainable
 
+    book = bookkeeping
+    train = as_tune_trainable(study.train, rung_epochs(space) if book.checkpoint_at_rungs else (),
+                              book.checkpoint_s)
     trainable = tune.with_resources(
-        tune.with_parameters(as_tune_trainable(study.train), data=data),
+        tune.with_parameters(train, data=data),
         {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
@@ -211,12 +234,10 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
         tune_config=tune.TuneConfig(
             metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
-            trial_dirname_creator=trial_dirname,
-            # a new worker per trial costs seconds (process start, torch import): reuse them
-            reuse_actors=True),
+            trial_dirname_creator=trial_dirname, reuse_actors=book.reuse_actors),
         run_config=tune.RunConfig(
             name=args.name, storage_path=storage, verbose=1, callbacks=callbacks,
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=book.keep),
             # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
             failure_config=tune.FailureConfig(max_failures=2)),
     )
@@ -272,8 +293,9 @@ def same_space(space: Space, manifest_path: Path) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def run(study: Study, argv=None, callbacks=None) -> Path:
-    """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
+def run(study: Study, argv=None, callbacks=None, bookkeeping: Bookkeeping = Bookkeeping()) -> Path:
+    """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside, and
+    `bookkeeping` lets them compare Tune settings."""
     from analysis import build, manifest, storage as remote
     from ray import tune
 
@@ -298,7 +320,7 @@ def run(study: Study, argv=None, callbacks=None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode)
-    tuner = make_tuner(study, space, args, data, storage, callbacks)
+    tuner = make_tuner(study, space, args, data, storage, callbacks, bookkeeping)
     tuner.fit()
     if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
         remote.pull(exp_path, out_dir)
