@@ -39,7 +39,23 @@ LEVERS = {
                {"TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": 1}, _loggers("json", "tensorboard")),
     "json_only": ("logger JSON only (no TensorBoard files: a floor)", Bookkeeping(),
                   {"TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": 1}, _loggers("json")),
+    "prewarm": ("import the trainable in idle workers while the Tuner is built (`prewarm=True`)",
+                Bookkeeping(prewarm=True), {}, None),
     "no_reuse": ("a new actor per trial (`reuse_actors=False`)", Bookkeeping(reuse_actors=False), {}, None),
+}
+
+# What was kept as the default, or rejected, and why (the measured delta is beside it in the table;
+# a rejected lever measured clearly better than the defaults is flagged below the table).
+DECISIONS = {
+    "defaults": "kept",
+    "every_epoch": "rejected: TODO",
+    "last_only": "rejected: a crash would redo the whole trial",
+    "keep_all": "TODO",
+    "snapshot_60s": "TODO",
+    "no_csv": "TODO",
+    "json_only": "rejected: TensorBoard files are an output of every study",
+    "prewarm": "TODO",
+    "no_reuse": "rejected: TODO",
 }
 
 
@@ -78,13 +94,19 @@ def report(res: dict) -> str:
     lines = [f"{res['trials']} trials x {res['epochs']} epochs, {res['slots']} slots; each lever is one "
              "change from the defaults; ratio = wall(fit) / wall(bare loop side by side, same round).", "",
              "| lever | what it changes | fit / bare side by side | minus defaults (median) | "
-             "driver CPU s in fit | launch to first result, s |", "| --- | --- | --- | --- | --- | --- |"]
+             "driver CPU s in fit | launch to first result, s | kept? |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    better = []
     for name, (what, *_rest) in LEVERS.items():
         if not by(name, "ratio"):
             continue
         delta = statistics.median(by(name, "ratio")) - base
         lines.append(f"| {name} | {what} | {median_spread(by(name, 'ratio'))} | {delta:+.3f} | "
-                     f"{median_spread(by(name, 'driver_cpu_s'))} | {median_spread(by(name, 'first_result_s'))} |")
+                     f"{median_spread(by(name, 'driver_cpu_s'))} | {median_spread(by(name, 'first_result_s'))} | "
+                     f"{DECISIONS[name]} |")
+        if DECISIONS[name].startswith("rejected") and max(by(name, "ratio")) < min(by("defaults", "ratio")):
+            better.append(name)
+    if better:
+        lines += ["", f"To re-examine: {', '.join(better)} measured better than the defaults in every round."]
     d = [r for r in rows if r["lever"] == "defaults"]
     o = res["object_store"]
     lines += ["", "Launch to first result with the defaults, split: before `Tuner.fit()` (data, manifest, "

@@ -30,7 +30,7 @@ def targets(stored: dict) -> list[str]:
     lines = ["## Targets", "", "| target | measured (median) | met |", "| --- | --- | --- |"]
     notes = []
     if "overhead" in stored:
-        over = stored["overhead"]["value"]
+        over = stored["overhead"]
         ratio, first = _med(over, "ratio_fit_vs_parallel"), _med(over, "first_result_s")
         lines.append(f"| Tune fit / bare loop side by side <= {TARGETS['overhead']} | {ratio:.3f} | "
                      f"{'yes' if ratio <= TARGETS['overhead'] else 'no'} |")
@@ -45,11 +45,11 @@ def targets(stored: dict) -> list[str]:
                 f"first trial {split['to_first_trial_s']:.2f} s, first trial to its first result "
                 f"{split['first_trial_to_result_s']:.2f} s (largest: `{biggest}`). Next lever: {NEXT_LEVER[biggest]}.")
     if "throughput" in stored:
-        r = _med(stored["throughput"]["value"], "ratio")
+        r = _med(stored["throughput"], "ratio")
         lines.append(f"| images/s in a trial / bare >= {TARGETS['throughput']} | {r:.3f} | "
                      f"{'yes' if r >= TARGETS['throughput'] else 'no'} |")
     if "asha" in stored:
-        a = stored["asha"]["value"]
+        a = stored["asha"]
         e, g = _med(a, "epoch_ratio"), _med(a, "acc_gap_points")
         lines.append(f"| ASHA epochs / FIFO epochs <= {TARGETS['asha_epochs']} | {e:.3f} | "
                      f"{'yes' if e <= TARGETS['asha_epochs'] else 'no'} |")
@@ -57,9 +57,9 @@ def targets(stored: dict) -> list[str]:
                      f"{'yes' if g <= TARGETS['asha_gap'] else 'no'} |")
     if "scale" in stored:
         from benchmarks.scale import growth
-        notes.append("Cost as the work grows: " + growth(stored["scale"]["value"]))
+        notes.append("Cost as the work grows: " + growth(stored["scale"]))
     if "studies" in stored:
-        rows = stored["studies"]["value"]
+        rows = stored["studies"]
         from studies import registry
         total = sum(r["wall_s"] for r in rows) / 60
         whole = len({r["study"] for r in rows}) == len(registry.STUDIES)

@@ -205,6 +205,7 @@ class Bookkeeping:
     checkpoint_s: float = 60.0        # ...and after this many seconds of training (0: every epoch)
     keep: int | None = 2              # checkpoints kept per trial (None: all)
     reuse_actors: bool = True         # a new worker per trial costs seconds (process, torch import)
+    prewarm: bool = False             # import the trainable in idle workers before the first trials
 
 
 def trial_dirname(trial) -> str:
@@ -216,7 +217,7 @@ def trial_dirname(trial) -> str:
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None,
                bookkeeping: Bookkeeping = Bookkeeping()):
     from ray import tune
-    from trainables.tune_session import as_tune_trainable
+    from trainables.tune_session import as_tune_trainable, prewarm
 
     book = bookkeeping
     train = as_tune_trainable(study.train, rung_epochs(space) if book.checkpoint_at_rungs else (),
@@ -224,6 +225,10 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
     trainable = tune.with_resources(
         tune.with_parameters(train, data=data),
         {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
+    if book.prewarm:
+        import ray
+        cpus = int(ray.cluster_resources().get("CPU", 0) // args.cpus_per_trial)
+        prewarm(study.train, min(args.max_concurrent or cpus, cpus), args.cpus_per_trial)
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
     searcher = search_alg(study, space, args.search)
