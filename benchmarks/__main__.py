@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import platform
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -30,9 +31,10 @@ class _Parser(argparse.ArgumentParser):
 
 def parse(argv=None) -> argparse.Namespace:
     p = _Parser(prog="python -m benchmarks")
-    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies"),
+    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "render"),
                    help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100); "
-                        "levers: each Tune setting's cost; scale: many trivial trials; studies: each study's wall time")
+                        "levers: each Tune setting's cost; scale: many trivial trials; studies: each study's wall time; "
+                        "render: RESULTS.md again from results.json, nothing run")
     p.add_argument("--repeats", type=int, default=3, help="repeats (levers: rounds) of each figure")
     p.add_argument("--epochs", type=int, default=4, help="epochs per trial in the overhead study")
     p.add_argument("--trials", type=_sizes, default=[10, 100], help="scale: numbers of trials, e.g. 10,100,1000")
@@ -40,6 +42,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--levers", help="levers: comma-separated names (default: all of benchmarks/levers.py)")
     p.add_argument("--profile", default="local", choices=("smoke", "local", "full"), help="studies: profile")
     p.add_argument("--only", help="studies: comma-separated names (default: every study of studies/registry.py)")
+    p.add_argument("--note", default="", help="said beside the machine for the parts run now, e.g. 'shared, noisy'")
     p.add_argument("--results", default=str(HERE / "results.json"), help="raw figures (read, then updated)")
     p.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = p.parse_args(argv)
@@ -58,6 +61,12 @@ def parse(argv=None) -> argparse.Namespace:
     return args
 
 
+def timed(measure) -> tuple:
+    t0 = time.perf_counter()
+    value = measure()
+    return value, time.perf_counter() - t0
+
+
 def run_parts(args) -> dict:
     import ray
     from benchmarks import asha_vs_fifo, levers, overhead, scale, studies, throughput
@@ -68,18 +77,22 @@ def run_parts(args) -> dict:
     try:
         if args.part == "all":
             # the sequential bare loop (the machine's own limit) once: it is the slowest part
-            new["overhead"] = [overhead.measure(args.epochs, slots, sequential=(i == 0)) for i in range(args.repeats)]
-            new["throughput"] = [throughput.measure(epochs=2) for _ in range(args.repeats)]
-            new["asha"] = [asha_vs_fifo.measure(samples=10, epochs=8) for _ in range(args.repeats)]
+            new["overhead"] = timed(lambda: [overhead.measure(args.epochs, slots, sequential=(i == 0))
+                                             for i in range(args.repeats)])
+            # one repeat fewer for the figures without a target of issue 17: `make bench` stays ~6 min
+            few = max(1, args.repeats - 1)
+            new["throughput"] = timed(lambda: [throughput.measure(epochs=2) for _ in range(few)])
+            new["asha"] = timed(lambda: [asha_vs_fifo.measure(samples=10, epochs=8) for _ in range(few)])
         if args.part in ("all", "scale"):
-            new["scale"] = [scale.measure(n, slots, trial_s=args.trial_s)
-                            for _ in range(args.repeats if args.part == "scale" else 1) for n in args.trials]
+            new["scale"] = timed(lambda: [scale.measure(n, slots, trial_s=args.trial_s)
+                                          for _ in range(args.repeats if args.part == "scale" else 1)
+                                          for n in args.trials])
         if args.part == "levers":
-            new["levers"] = levers.measure(args.epochs, slots, args.repeats,
-                                           args.levers.split(",") if args.levers else None)
+            new["levers"] = timed(lambda: levers.measure(args.epochs, slots, args.repeats,
+                                           args.levers.split(",") if args.levers else None))
         if args.part == "studies":
             names = args.only.split(",") if args.only else registry.STUDIES
-            new["studies"] = [studies.measure(n, args.profile) for n in names]
+            new["studies"] = timed(lambda: [studies.measure(n, args.profile) for n in names])
     finally:
         ray.shutdown()
     return new
@@ -95,8 +108,8 @@ def main(argv=None) -> None:
     args = parse(argv)
     path = Path(args.results)
     stored = json.loads(path.read_text()) if path.exists() else {}
-    for part, value in run_parts(args).items():
-        stored[part] = {"machine": machine(), "value": value}
+    for part, (value, seconds) in (run_parts(args) if args.part != "render" else {}).items():
+        stored[part] = {"machine": f"{machine()} {args.note}".strip(), "value": value, "seconds": seconds}
     path.write_text(json.dumps(stored, indent=1, default=float))
     Path(args.out).write_text(render(stored))
     print(Path(args.out).read_text())

@@ -48,14 +48,17 @@ LEVERS = {
 # a rejected lever measured clearly better than the defaults is flagged below the table).
 DECISIONS = {
     "defaults": "kept",
-    "every_epoch": "rejected: TODO",
+    "every_epoch": "rejected (the old default): 4 checkpoints a trial here instead of 2, each a save, a copy "
+                   "and (with keep 2) often a forced snapshot, for a crash bound the defaults keep anyway",
     "last_only": "rejected: a crash would redo the whole trial",
-    "keep_all": "TODO",
-    "snapshot_60s": "TODO",
-    "no_csv": "TODO",
-    "json_only": "rejected: TensorBoard files are an output of every study",
-    "prewarm": "TODO",
-    "no_reuse": "rejected: TODO",
+    "keep_all": "rejected: disk grows with every checkpoint of a long trial; with few checkpoints a trial "
+                "forces about one snapshot",
+    "snapshot_60s": "rejected for now: a driver crash could redo up to 60 s more; re-examine in a quiet run",
+    "no_csv": "not changed here: the logger callbacks are being reworked (custom TensorBoard callback); "
+              "re-examine in a quiet run",
+    "json_only": "rejected: the TensorBoard files are an output of every study",
+    "prewarm": "off by default until measured in a quiet run",
+    "no_reuse": "rejected: a new process and torch import for every trial",
 }
 
 

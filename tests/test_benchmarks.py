@@ -40,7 +40,9 @@ def test_scale_and_the_report_it_writes(ray_local):
         assert r["results_per_s"] == pytest.approx(r["trials"] * 2 / r["wall_s"])
         assert r["overhead_slot_s_per_trial"] == pytest.approx(r["wall_s"] * 2 / r["trials"])
     text = report.render({"scale": {"machine": "Machine: test.", "value": rows}})
-    assert "| 6 | " in text and "1.14x" in text and "Cost as the work grows: From 2 to 6 trials" in text
+    marginal = (rows[1]["wall_s"] - rows[0]["wall_s"]) / 4
+    assert "| 6 | " in text and "1.14x" in text
+    assert f"Cost as the work grows: 2 -> 6 trials: {marginal:.3f} s per added trial" in text
 
 
 def test_a_study_timed_by_the_studies_part(ray_local):
