@@ -57,7 +57,8 @@ DECISIONS = {
     "no_csv": "not changed here: the logger callbacks are being reworked (custom TensorBoard callback); "
               "re-examine in a quiet run",
     "json_only": "rejected: the TensorBoard files are an output of every study",
-    "prewarm": "off by default until measured in a quiet run",
+    "prewarm": "rejected: later first results in both rounds measured (the warm-up tasks hold the "
+               "trials' CPUs, and Tune's actors gained nothing measurable)",
     "no_reuse": "rejected: a new process and torch import for every trial",
 }
 
@@ -93,23 +94,29 @@ def measure(epochs: int, slots: int, rounds: int, names=None) -> dict:
 def report(res: dict) -> str:
     rows = res["rows"]
     by = lambda name, key: [r[key] for r in rows if r["lever"] == name]
-    base = statistics.median(by("defaults", "ratio"))
+    base = {r["round"]: r["ratio"] for r in rows if r["lever"] == "defaults"}
+
+    def deltas(name):  # against the defaults of the same round only: the load changes between rounds
+        return [r["ratio"] - base[r["round"]] for r in rows if r["lever"] == name and r["round"] in base]
     lines = [f"{res['trials']} trials x {res['epochs']} epochs, {res['slots']} slots; each lever is one "
-             "change from the defaults; ratio = wall(fit) / wall(bare loop side by side, same round).", "",
-             "| lever | what it changes | fit / bare side by side | minus defaults (median) | "
+             "change from the defaults; ratio = wall(fit) / wall(bare loop side by side, same round). Levers "
+             "run one after another within a round, so on a loaded machine the load drifts between them: "
+             "with few rounds, deltas smaller than the defaults' own spread are drift, not effects.", "",
+             "| lever | what it changes | fit / bare side by side | minus defaults, same round (median) | "
              "driver CPU s in fit | launch to first result, s | kept? |", "| --- | --- | --- | --- | --- | --- | --- |"]
     better = []
     for name, (what, *_rest) in LEVERS.items():
         if not by(name, "ratio"):
             continue
-        delta = statistics.median(by(name, "ratio")) - base
+        delta = statistics.median(deltas(name)) if deltas(name) else float("nan")
         lines.append(f"| {name} | {what} | {median_spread(by(name, 'ratio'))} | {delta:+.3f} | "
                      f"{median_spread(by(name, 'driver_cpu_s'))} | {median_spread(by(name, 'first_result_s'))} | "
                      f"{DECISIONS[name]} |")
-        if DECISIONS[name].startswith("rejected") and max(by(name, "ratio")) < min(by("defaults", "ratio")):
+        if DECISIONS[name].startswith(("rejected", "not")) and deltas(name) and max(deltas(name)) < 0:
             better.append(name)
     if better:
-        lines += ["", f"To re-examine: {', '.join(better)} measured better than the defaults in every round."]
+        lines += ["", f"To re-examine in a quiet run: {', '.join(better)} measured better than the defaults "
+                  "in every round where both ran."]
     d = [r for r in rows if r["lever"] == "defaults"]
     o = res["object_store"]
     lines += ["", "Launch to first result with the defaults, split: before `Tuner.fit()` (data, manifest, "
