@@ -16,7 +16,8 @@ BEFORE = {"ratio_fit_vs_parallel": 1.15, "first_result_s": 4.08, "trial_start_co
 # The largest part of the launch-to-first-result split, and what would cut it next.
 NEXT_LEVER = {
     "before_fit_s": "load the data and write the manifest while Ray starts the trial workers",
-    "to_first_trial_s": "start the first trials' placement groups sooner (TUNE_MAX_PENDING_TRIALS_PG)",
+    "to_first_trial_s": "profile the driver between fit() and the first trial's start (placement group, "
+                        "actor creation on a fresh worker) on a quiet machine, then cut the largest part",
     "first_trial_to_result_s": "start the trial workers and import torch in them before Tuner.fit() "
                                "(Ray leases a fresh worker per actor: its interpreter and torch import come first)",
 }
