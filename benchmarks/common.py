@@ -1,15 +1,18 @@
 """What the benchmarks share: running a study in-process with timing callbacks, and a bare loop."""
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from ray import tune
 
-from studies.runner import build_space, parse_args, run
+from studies.runner import Bookkeeping, build_space, parse_args, run
 from trainables.session import LocalSession, flatten_arm
 
 
@@ -18,7 +21,17 @@ class Timing(tune.Callback):
 
     def __init__(self):
         self.t0 = time.perf_counter()
+        self.fit_start = None
         self.start, self.first, self.end = {}, {}, {}
+
+    def setup(self, **info):
+        self.fit_start = time.perf_counter()
+        self.cpu0 = time.process_time()
+
+    def on_experiment_end(self, trials, **info):
+        # the driver's CPU seconds over the fit: Tune's bookkeeping (loggers, snapshots, scheduling),
+        # much less sensitive to other load on the machine than wall time
+        self.driver_cpu_s = time.process_time() - self.cpu0
 
     def on_trial_start(self, iteration, trials, trial, **info):
         self.start.setdefault(trial.trial_id, time.perf_counter())
@@ -30,16 +43,32 @@ class Timing(tune.Callback):
         self.end[trial.trial_id] = time.perf_counter()
 
 
-def run_study(study, argv: list[str]) -> tuple[float, Timing, pd.DataFrame, pd.DataFrame, float]:
+@contextmanager
+def environ(**values):
+    """Environment variables Ray reads when a Tuner starts (TUNE_*), set for one run only."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
+def run_study(study, argv: list[str], bookkeeping: Bookkeeping = Bookkeeping(), env: dict | None = None,
+              callbacks=()) -> tuple[float, Timing, pd.DataFrame, pd.DataFrame, float]:
     """(wall seconds of the whole script, timing, trials, history, seconds until fit ended)."""
     storage = tempfile.mkdtemp(prefix="bench-")
     timing = Timing()
     t0 = time.perf_counter()
-    out = run(study, [*argv, "--storage-path", storage], callbacks=[timing])
+    with environ(**(env or {})):
+        out = run(study, [*argv, "--storage-path", storage], callbacks=[timing, *callbacks],
+                  bookkeeping=bookkeeping)
     wall = time.perf_counter() - t0
     fit_end = max(timing.end.values()) - t0
-    return wall, timing, pd.read_parquet(Path(out) / "trials.parquet"), \
-        pd.read_parquet(Path(out) / "history.parquet"), fit_end
+    trials, history = pd.read_parquet(Path(out) / "trials.parquet"), pd.read_parquet(Path(out) / "history.parquet")
+    shutil.rmtree(storage, ignore_errors=True)
+    return wall, timing, trials, history, fit_end
 
 
 def trial_configs(study, argv: list[str]) -> list[dict]:

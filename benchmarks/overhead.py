@@ -4,24 +4,46 @@ from __future__ import annotations
 
 from benchmarks.common import bare_loop, parallel_bare_loop, run_study, trial_configs
 from studies.regularization import STUDY
+from studies.runner import Bookkeeping
 
 
-def measure(epochs: int, slots: int) -> dict:
-    argv = ["--profile", "local", "--scheduler", "fifo", "--seeds", "1", "--set", f"epochs={epochs}",
+def argv(epochs: int, slots: int) -> list[str]:
+    return ["--profile", "local", "--scheduler", "fifo", "--seeds", "1", "--set", f"epochs={epochs}",
             "--max-concurrent", str(slots), "--cpus-per-trial", "1"]
-    configs, space = trial_configs(STUDY, argv)
-    data = STUDY.load_data(space.fixed)
-    bare, _ = bare_loop(STUDY, configs, data)
+
+
+def workload(epochs: int, slots: int):
+    """(the trial configs, their data): what both the bare loop and Tune run."""
+    configs, space = trial_configs(STUDY, argv(epochs, slots))
+    return configs, STUDY.load_data(space.fixed)
+
+
+def tune_run(epochs: int, slots: int, n_trials: int, bookkeeping: Bookkeeping = Bookkeeping(),
+             env: dict | None = None, callbacks=()) -> dict:
+    """One run of the study through Tune, and where its seconds went."""
+    wall, timing, trials, _, fit = run_study(STUDY, argv(epochs, slots), bookkeeping, env, callbacks)
+    assert (trials["status"] == "completed").all() and len(trials) == n_trials
+    first_start = min(timing.start.values())
+    return {"study_s": wall, "fit_s": fit, "first_result_s": min(timing.first.values()) - timing.t0,
+            # launch -> Tuner.fit() (data, manifest, Tuner) -> first trial started -> its first result
+            "before_fit_s": timing.fit_start - timing.t0, "to_first_trial_s": first_start - timing.fit_start,
+            "first_trial_to_result_s": min(timing.first.values()) - first_start,
+            "driver_cpu_s": timing.driver_cpu_s,
+            # slot-seconds of the fit not spent inside a trainable, per trial: start, teardown, idle slots
+            "trial_start_cost_s": (fit * slots - trials["wall_s"].sum()) / len(trials)}
+
+
+def measure(epochs: int, slots: int, sequential: bool = True) -> dict:
+    """One repeat: the bare loop side by side in `slots` processes, then Tune, back to back so both
+    see the same machine load (and the bare loop one process at a time, if `sequential`)."""
+    configs, data = workload(epochs, slots)
     side_by_side = parallel_bare_loop(STUDY, configs, data, slots)
-    wall, timing, trials, _, fit = run_study(STUDY, argv)
-    assert (trials["status"] == "completed").all() and len(trials) == len(configs)
-    ideal = bare / slots
-    # slot-seconds of the fit not spent inside a trainable, per trial: start, teardown, idle slots
-    per_trial = (fit * slots - trials["wall_s"].sum()) / len(trials)
-    return {"trials": len(configs), "epochs": epochs, "slots": slots, "bare_s": bare,
-            "study_s": wall, "fit_s": fit,
-            "ratio_fit": fit / ideal, "ratio_script": wall / ideal,
-            "bare_parallel_s": side_by_side, "ratio_machine": side_by_side / ideal,
-            "ratio_fit_vs_parallel": fit / side_by_side,
-            "first_result_s": min(timing.first.values()) - timing.t0,
-            "trial_start_cost_s": per_trial}
+    tuned = tune_run(epochs, slots, len(configs))
+    out = {"trials": len(configs), "epochs": epochs, "slots": slots, "bare_parallel_s": side_by_side,
+           "ratio_fit_vs_parallel": tuned["fit_s"] / side_by_side, **tuned}
+    if sequential:
+        bare, _ = bare_loop(STUDY, configs, data)
+        ideal = bare / slots
+        out.update(bare_s=bare, ratio_fit=tuned["fit_s"] / ideal, ratio_script=tuned["study_s"] / ideal,
+                   ratio_machine=side_by_side / ideal)
+    return out

@@ -254,6 +254,23 @@ def scheduler(space: Space, kind: str):
     return PerArmASHA("epoch", space.grace_epochs)
 
 
+def rung_epochs(space: Space) -> list[int]:
+    """The epochs at which the per-arm scheduler may stop a trial: its one selection rung
+    (studies/per_arm.py), which every trial reaches."""
+    return [min(max(1, space.grace_epochs), space.max_epochs)]
+
+
+@dataclass(frozen=True)
+class Bookkeeping:
+    """Tune's own work around the trials. Each default is a lever measured side by side by
+    `python -m benchmarks levers` (benchmarks/RESULTS.md)."""
+    checkpoint_at_rungs: bool = True  # checkpoint at ASHA's rung epochs and the last epoch...
+    checkpoint_s: float = 60.0        # ...and after this many seconds of training (0: every epoch)
+    keep: int | None = 2              # checkpoints kept per trial (None: all)
+    reuse_actors: bool = True         # a new worker per trial costs seconds (process, torch import)
+    prewarm: bool = False             # import the trainable in idle workers before the first trials
+
+
 def trial_dirname(trial, nuisance=()) -> str:
     """The trial's folder, also its TensorBoard run name: arm, seed, nuisance setting, id."""
     from studies.per_arm import group_of
@@ -263,16 +280,23 @@ def trial_dirname(trial, nuisance=()) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}{setting}_{trial.trial_id}")[:200]
 
 
-def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None):
+def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None,
+               bookkeeping: Bookkeeping = Bookkeeping()):
     from ray import tune
 
-    from trainables.tune_session import as_tune_trainable
+    from trainables.tune_session import as_tune_trainable, prewarm
 
     callbacks = list(callbacks or []) + console.callbacks(study, space, args)
-
+    book = bookkeeping
+    train = as_tune_trainable(study.train, rung_epochs(space) if book.checkpoint_at_rungs else (),
+                              book.checkpoint_s)
     trainable = tune.with_resources(
-        tune.with_parameters(as_tune_trainable(study.train), data=data),
+        tune.with_parameters(train, data=data),
         {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
+    if book.prewarm:
+        import ray
+        cpus = int(ray.cluster_resources().get("CPU", 0) // args.cpus_per_trial)
+        prewarm(study.train, min(args.max_concurrent or cpus, cpus), args.cpus_per_trial)
     if args.resume:
         return tune.Tuner.restore(f"{storage.rstrip('/')}/{args.name}", trainable, resume_errored=True)
     searcher = search_alg(study, space, args.search, getattr(args, "optuna_storage", None))
@@ -284,11 +308,10 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
             metric=study.metric, mode=study.mode, scheduler=scheduler(space, args.scheduler),
             search_alg=searcher, num_samples=samples, max_concurrent_trials=args.max_concurrent,
             trial_dirname_creator=functools.partial(trial_dirname, nuisance=tuple(space.nuisance)),
-            # a new worker per trial costs seconds (process start, torch import): reuse them
-            reuse_actors=True),
+            reuse_actors=book.reuse_actors),
         run_config=tune.RunConfig(
             name=args.name, storage_path=storage, verbose=2 if args.verbose else 0, callbacks=callbacks,
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=book.keep),
             # a crashed trial restarts from its last checkpoint; one that keeps failing errors out
             failure_config=tune.FailureConfig(max_failures=2)),
     )
@@ -348,8 +371,10 @@ def same_space(space: Space, manifest_path: Path) -> None:
 
 # ---------------------------------------------------------------- the run
 
-def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Path:
-    """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside."""
+def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
+        bookkeeping: Bookkeeping = Bookkeeping()) -> Path:
+    """Run a study; `callbacks` (Tune callbacks) let benchmarks time it from inside, and
+    `bookkeeping` lets them compare Tune settings."""
     args = parse_args(study, argv, prog)
     space = build_space(study, args)
     contract.check(study, space)  # before any data is read or Ray starts: a mistake costs a second
@@ -387,7 +412,7 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None) -> Pat
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode,
                    directions=contract.directions(study))
-    tuner = make_tuner(study, space, args, data, storage, callbacks)
+    tuner = make_tuner(study, space, args, data, storage, callbacks, bookkeeping)
     started = time.time()
     tuner.fit()
     console.record_wall(out_dir, started, time.time(), args.resume)

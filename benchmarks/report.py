@@ -1,0 +1,148 @@
+"""benchmarks/RESULTS.md from the raw figures of benchmarks/results.json: the targets met or not
+(and if not, the measured reason), then one section per part."""
+from __future__ import annotations
+
+import statistics
+
+from benchmarks.common import median_spread
+
+TARGETS = {"overhead": 1.05, "first_result_s": 3.0, "throughput": 0.95, "asha_epochs": 0.35,
+           "asha_gap": 1.0, "report_min": 20.0}
+
+# The quiet run before issue 17 (the previous RESULTS.md): checkpoint every epoch, keep 2.
+BEFORE = {"ratio_fit_vs_parallel": 1.15, "first_result_s": 4.08, "trial_start_cost_s": 0.363,
+          "throughput": 1.02, "asha_epochs": 0.325, "asha_gap": 0.0}
+
+# The largest part of the launch-to-first-result split, and what would cut it next.
+NEXT_LEVER = {
+    "before_fit_s": "load the data and write the manifest while Ray starts the trial workers",
+    "to_first_trial_s": "profile the driver between fit() and the first trial's start (placement group, "
+                        "actor creation on a fresh worker) on a quiet machine, then cut the largest part",
+    "first_trial_to_result_s": "start the trial workers and import torch in them before Tuner.fit() "
+                               "(Ray leases a fresh worker per actor: its interpreter and torch import come first)",
+}
+
+
+def _med(rows, key):
+    return statistics.median(r[key] for r in rows if r.get(key) is not None)
+
+
+def _v(rows, key):
+    return median_spread(r[key] for r in rows if r.get(key) is not None)
+
+
+def targets(stored: dict) -> list[str]:
+    lines = ["## Targets", "", "| target | measured (median) | before issue 17 (quiet run) | met |",
+             "| --- | --- | --- | --- |"]
+    notes = []
+    if "overhead" not in stored:
+        lines += [f"| Tune fit / bare loop side by side <= {TARGETS['overhead']} | not measured yet (`make bench`) | "
+                  f"{BEFORE['ratio_fit_vs_parallel']} | not measured yet |",
+                  f"| launch to first result < {TARGETS['first_result_s']:g} s | not measured yet (`make bench`) | "
+                  f"{BEFORE['first_result_s']} s | not measured yet |"]
+    else:
+        over = stored["overhead"]
+        ratio, first = _med(over, "ratio_fit_vs_parallel"), _med(over, "first_result_s")
+        lines.append(f"| Tune fit / bare loop side by side <= {TARGETS['overhead']} | {ratio:.3f} | {BEFORE['ratio_fit_vs_parallel']} | "
+                     f"{'yes' if ratio <= TARGETS['overhead'] else 'no'} |")
+        lines.append(f"| launch to first result < {TARGETS['first_result_s']:g} s | {first:.2f} s | {BEFORE['first_result_s']} s | "
+                     f"{'yes' if first < TARGETS['first_result_s'] else 'no'} |")
+        split = {k: _med(over, k) for k in NEXT_LEVER}
+        biggest = max(split, key=split.get)
+        if ratio > TARGETS["overhead"] or first >= TARGETS["first_result_s"]:
+            notes.append(
+                f"Not met, measured reason: per trial {_med(over, 'trial_start_cost_s'):.3f} slot-s go outside the "
+                f"trainable; launch to first result splits into before fit {split['before_fit_s']:.2f} s, fit to "
+                f"first trial {split['to_first_trial_s']:.2f} s, first trial to its first result "
+                f"{split['first_trial_to_result_s']:.2f} s (largest: `{biggest}`). Next lever: {NEXT_LEVER[biggest]}.")
+    if "throughput" in stored:
+        r = _med(stored["throughput"], "ratio")
+        lines.append(f"| images/s in a trial / bare >= {TARGETS['throughput']} | {r:.3f} | {BEFORE['throughput']} | "
+                     f"{'yes' if r >= TARGETS['throughput'] else 'no'} |")
+    if "asha" in stored:
+        a = stored["asha"]
+        e, g = _med(a, "epoch_ratio"), _med(a, "acc_gap_points")
+        lines.append(f"| ASHA epochs / FIFO epochs <= {TARGETS['asha_epochs']} | {e:.3f} | {BEFORE['asha_epochs']} | "
+                     f"{'yes' if e <= TARGETS['asha_epochs'] else 'no'} |")
+        lines.append(f"| best accuracy FIFO - ASHA <= {TARGETS['asha_gap']:g} point | {g:.2f} | {BEFORE['asha_gap']} | "
+                     f"{'yes' if g <= TARGETS['asha_gap'] else 'no'} |")
+    if "scale" in stored:
+        from benchmarks.scale import growth
+        notes.append("Cost as the work grows: " + growth(stored["scale"]))
+    if "studies" in stored:
+        rows = stored["studies"]
+        from studies import registry
+        total = sum(r["wall_s"] for r in rows) / 60
+        whole = len({r["study"] for r in rows}) == len(registry.STUDIES)
+        lines.append(f"| every study, profile {rows[0]['profile']}, <= {TARGETS['report_min']:g} min | "
+                     f"{total:.1f} min{'' if whole else f' ({len(rows)} studies only)'} | | "
+                     f"{('yes' if total <= TARGETS['report_min'] else 'no') if whole else 'not measured yet'} |")
+    return lines + [""] + [n + "\n" for n in notes]
+
+
+def overhead_section(over: list[dict]) -> list[str]:
+    o = over[0]
+    seq = [r for r in over if "bare_s" in r]
+    lines = ["## 1. Tune overhead (regularization study, local profile, FIFO)", "",
+             f"{o['trials']} trials x {o['epochs']} epochs, {o['slots']} slots of 1 CPU, the runner's defaults "
+             "(`studies.runner.Bookkeeping`). Each repeat runs the bare loop side by side, then Tune, back to back.", "",
+             "| figure | value | target |", "| --- | --- | --- |",
+             f"| wall(fit) / wall(bare loop in {o['slots']} processes at once) | {_v(over, 'ratio_fit_vs_parallel')} "
+             f"| <= {TARGETS['overhead']} |",
+             f"| launch to first reported result, s | {_v(over, 'first_result_s')} | < {TARGETS['first_result_s']:g} |",
+             f"| ... before `Tuner.fit()` (data, manifest, Tuner), s | {_v(over, 'before_fit_s')} | |",
+             f"| ... fit to first trial started, s | {_v(over, 'to_first_trial_s')} | |",
+             f"| ... first trial started to its first result (worker, imports, one epoch), s | "
+             f"{_v(over, 'first_trial_to_result_s')} | |",
+             f"| per-trial cost outside the trainable ((fit x slots - in-trial seconds) / trials), s | "
+             f"{_v(over, 'trial_start_cost_s')} | |",
+             f"| study fit, s | {_v(over, 'fit_s')} | |",
+             f"| bare loop side by side, s | {_v(over, 'bare_parallel_s')} | |"]
+    if seq:
+        lines += [f"| bare loop one process, s | {_v(seq, 'bare_s')} | |",
+                  f"| wall(fit) / (wall(bare loop) / slots) | {_v(seq, 'ratio_fit')} | |",
+                  f"| wall(whole script, with outputs) / (wall(bare) / slots) | {_v(seq, 'ratio_script')} | |",
+                  f"| the machine's own limit: bare side by side / (bare / slots) | {_v(seq, 'ratio_machine')} | |"]
+    return lines + [""]
+
+
+def render(stored: dict) -> str:
+    machines = {}
+    for name, part in stored.items():
+        took = f" {part['seconds'] / 60:.1f} min" if part.get("seconds") else ""
+        machines.setdefault(part["machine"], []).append(name + took)
+    lines = ["# Benchmarks", "", *(f"{m} (parts: {', '.join(names)})" for m, names in machines.items()), "",
+             "Each figure: median (min, max, n runs). Written by `make bench` (`python -m benchmarks`); "
+             "`python -m benchmarks levers|scale|studies` replace their own sections. The machine may be "
+             "shared, so absolute seconds are noisy; the ratios are measured side by side in the same run.", ""]
+    v = {k: part["value"] for k, part in stored.items()}
+    lines += targets(v)
+    if "overhead" in v:
+        lines += overhead_section(v["overhead"])
+    if "levers" in v:
+        from benchmarks import levers
+        lines += ["## 1b. Tune's own costs, one lever at a time (`python -m benchmarks levers`)", "",
+                  levers.report(v["levers"])]
+    if "scale" in v:
+        from benchmarks import scale
+        lines += ["## 2. Cost as the work grows (`python -m benchmarks scale --trials 10,100,1000`)", "",
+                  scale.report(v["scale"])]
+    if "throughput" in v:
+        t = v["throughput"]
+        lines += ["## 3. In-trial throughput (lr_sweep CNN, one trial at a time)", "",
+                  "| figure | value | target |", "| --- | --- | --- |",
+                  f"| images/s inside a Tune trial | {_v(t, 'tune_images_per_s')} | |",
+                  f"| images/s bare PyTorch loop | {_v(t, 'bare_images_per_s')} | |",
+                  f"| ratio | {_v(t, 'ratio')} | >= {TARGETS['throughput']} |", ""]
+    if "asha" in v:
+        a = v["asha"]
+        lines += ["## 4. ASHA vs FIFO (lr_sweep, Optuna, 10 learning rates, 8 epochs)", "",
+                  "| figure | value | target |", "| --- | --- | --- |",
+                  f"| ASHA epochs / FIFO epochs | {_v(a, 'epoch_ratio')} | <= {TARGETS['asha_epochs']} |",
+                  f"| ASHA CPU s / FIFO CPU s | {_v(a, 'cpu_ratio')} | |",
+                  f"| best val. acc. FIFO - ASHA, points | {_v(a, 'acc_gap_points')} | <= {TARGETS['asha_gap']} |",
+                  f"| FIFO epochs / ASHA epochs (first run) | {a[0]['fifo']['epochs']} / {a[0]['asha']['epochs']} | |", ""]
+    if "studies" in v:
+        from benchmarks import studies
+        lines += ["## 5. Wall time of each study (`python -m benchmarks studies`)", "", studies.report(v["studies"])]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,64 @@
+"""The benchmarks' tooling and the checkpoint policy they chose, through real Ray Tune runs.
+Speed targets live in benchmarks/RESULTS.md only: nothing here asserts a time."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from search_spaces.space import Space
+from studies.runner import rung_epochs
+from tests.conftest import run_study
+
+
+def test_rung_epochs_are_the_per_arm_schedulers_selection_rung():
+    # PerArmASHA stops trials only at its one selection rung (grace_epochs, clipped to the budget)
+    for grace, epochs, rung in ((1, 2, 1), (2, 8, 2), (5, 30, 5), (50, 20, 20)):
+        space = Space(arms={}, fixed={"epochs": epochs}, grace_epochs=grace)
+        assert rung_epochs(space) == [rung]
+
+
+def test_checkpoints_only_at_the_rung_and_the_last_epoch(ray_local, tmp_path):
+    # smoke lr_sweep, 5 epochs: the selection rung is epoch 1, so epochs 2-4 go without
+    out = run_study("lr_sweep", tmp_path, "--scheduler", "fifo", "--set", "epochs=5")
+    for folder in (p.parent for p in out.glob("*/params.json")):
+        rows = [json.loads(line) for line in (folder / "result.json").read_text().splitlines()]
+        saved = [r["epoch"] for r in rows if r.get("checkpoint_dir_name")]
+        last = rows[-1]["epoch"]  # 5, or earlier if the loss diverged
+        assert saved == [e for e in (1,) if e < last] + [last], (folder.name, saved)
+        assert len(list(folder.glob("checkpoint_*"))) == len(saved[-2:])  # num_to_keep=2
+
+
+def test_scale_and_the_report_it_writes(ray_local):
+    from benchmarks import report, scale
+    rows = [scale.measure(n, slots=2, reports=2) for n in (2, 6)]
+    assert [r["trials"] for r in rows] == [2, 6]
+    for r in rows:
+        assert r["results_per_s"] == pytest.approx(r["trials"] * 2 / r["wall_s"])
+        assert r["overhead_slot_s_per_trial"] == pytest.approx(r["wall_s"] * 2 / r["trials"])
+    text = report.render({"scale": {"machine": "Machine: test.", "value": rows}})
+    marginal = (rows[1]["wall_s"] - rows[0]["wall_s"]) / 4
+    assert "| 6 | " in text and "1.14x" in text
+    assert f"Cost as the work grows: 2 -> 6 trials: {marginal:.3f} s per added trial" in text
+
+
+def test_a_study_timed_by_the_studies_part(ray_local):
+    from benchmarks import report, studies
+    row = studies.measure("lr_sweep", "smoke")
+    assert row["trials"] == 2 and row["epochs"] >= 2
+    assert 0 < row["before_fit_s"] < row["fit_s"] <= row["wall_s"]
+    text = report.render({"studies": {"machine": "Machine: test.", "value": [row]}})
+    assert "| lr_sweep | " in text and "not measured yet" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["scale", "--trials", "0,10"], "sizes must be > 0"),
+    (["studies", "--only", "nope"], "unknown study nope"),
+    (["bogus"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
+    from benchmarks.__main__ import parse
+    with pytest.raises(SystemExit) as exit_:
+        parse(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and message in err[0], err
