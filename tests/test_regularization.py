@@ -43,10 +43,10 @@ def test_findings_manifest_figures_and_tensorboard(regularization_run):
         events = list(folder.glob("events.out.tfevents.*"))
         assert events, f"no TensorBoard events in {folder.name}"
         acc = EventAccumulator(str(folder)).Reload()
-        assert "ray/tune/val_acc" in acc.Tags()["scalars"]
+        assert "1_study/val_acc" in acc.Tags()["scalars"]  # studies/tb_logger.py: the study metric first
     # the arm and hyperparameters in TensorBoard's HParams view
     raw = b"".join(p.read_bytes() for f in folders for p in f.glob("events.out.tfevents.*"))
-    assert b"hparams" in raw and b"arm/name" in raw
+    assert b"hparams" in raw and b"arm" in raw and b"status" in raw  # studies/tb_logger.py hparams
 
 
 def test_analysis_rebuilds_outputs_from_stored_results(regularization_run, tmp_path):

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from trainables.data.digits import load_digits32
 from trainables.device import synchronize, to_float
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
@@ -204,9 +204,7 @@ def train_autoencoder(run: Run) -> None:
             inp = add_noise(clean, noise, run.generator).to(device)
             clean = clean.to(device)
             loss = loss_fn(model(inp), clean)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            step(opt, loss)
             total += loss.item() * len(clean)
         synchronize(device)
         seconds = time.perf_counter() - start

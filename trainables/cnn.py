@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from trainables.augment import augment
 from trainables.data.cifar10 import load_images
 from trainables.device import to_float
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 
 DEFAULTS = {
     "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
@@ -87,9 +87,7 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
             out = model(xb)
             loss = F.cross_entropy(out, yb)
             if opt is not None:
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                step(opt, loss)
             losses.append(loss.item() * len(idx))
             correct += (out.argmax(1) == yb).sum().item()
     seconds = time.perf_counter() - start

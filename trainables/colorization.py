@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.photos import load_colorization_data
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -125,16 +125,12 @@ def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
             real_out, fake_out = disc(g, t), disc(g, fake.detach())
             d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
                             + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
+            step(opt_d, d_loss)
             out = disc(g, fake)
             adv = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
         l1 = F.l1_loss(fake, t)
         loss = l1 if disc is None else adv + config["l1_weight"] * l1
-        opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_g.step()
+        step(opt_g, loss)
         sums += np.array([l1.item(), d_loss.item(), adv.item()]) * len(idx)
         n += len(idx)
     l1, d_loss, adv = sums / n

@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.digits import load_generative_data
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.sample_quality import classifier_from, sample_scores
 from trainables.session import is_finite
 
@@ -118,9 +118,7 @@ def vae_epoch(vae, opt, x, batch_size, kl_weight, device, generator):
         xb = x[order[i:i + batch_size]].to(device)
         logits, mu, logvar = vae(xb, generator)
         loss, recon, kl = vae_loss(logits, xb, mu, logvar, kl_weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        step(opt, loss)
         totals += np.array([loss.item(), recon.item(), kl.item()]) * len(xb)
         n += len(xb)
     loss, recon, kl = totals / n
@@ -154,14 +152,10 @@ def gan_epoch(gen, disc, opt_g, opt_d, x, batch_size, device, generator):
         d_real, d_fake = disc(real), disc(fake.detach())
         d_loss = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
                   + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+        step(opt_d, d_loss)
         out = disc(fake)
         g_loss = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
+        step(opt_g, g_loss)
         sums += np.array([d_loss.item(), g_loss.item(), torch.sigmoid(d_real).mean().item(),
                           torch.sigmoid(d_fake).mean().item()]) * b
         n += b

@@ -136,6 +136,13 @@ class Run:
         self.stopped = stop
 
 
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One gradient step on `loss`."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def trainable(defaults: dict, load: Callable[[dict], Any]):
     """`@trainable(DEFAULTS, load_data)` over `def train_x(run)`: the result is the usual
     `train_x(config, session=None, data=None) -> session`, with `.defaults` (every key it accepts)

@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.envs import ENVS, load_envs, make_env
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 
 DEFAULTS = {
     "agent": "q",                  # "q": tabular Q-learning; "dqn": the DQN agent
@@ -196,9 +196,7 @@ class DQN:
 
     def update(self, batch: dict) -> float:
         loss = self.loss(batch)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        step(self.opt, loss)
         return float(loss.item())
 
     def sync(self) -> None:

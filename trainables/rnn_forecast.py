@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from trainables.data.airline import load_airline
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -99,9 +99,7 @@ def train_forecaster(run: Run) -> None:
         for i in range(0, len(yt), bs):
             idx = order[i:i + bs]
             loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            step(opt, loss)
             total += loss.item() * len(idx)
         train_loss = total / len(yt)
         model.eval()

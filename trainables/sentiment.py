@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from trainables.data.reviews import PAD, load_sentiment
 from trainables.device import synchronize
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -104,9 +104,7 @@ def run_epoch(model, opt, x, y, batch_size, generator=None):
             logits = model(x[idx])
             loss = F.binary_cross_entropy_with_logits(logits, y[idx])
             if opt is not None:
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                step(opt, loss)
             total += loss.item() * len(idx)
             correct += ((logits > 0).float() == y[idx]).sum().item()
     return total / len(y), correct / len(y)

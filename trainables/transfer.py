@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.device import synchronize
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 
 METHODS = ("scratch", "transfer", "finetune")
 HEAD = (1025, 512)  # the report's new fully connected layers
@@ -292,9 +292,7 @@ def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
             out = model(xb)
             loss = F.cross_entropy(out, yb)
             if opt is not None:
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                step(opt, loss)
             total_loss += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
     synchronize(device)
