@@ -206,18 +206,26 @@ def resnet50_step(device: torch.device, batch: int, amp: bool, steps: int) -> fl
 
 
 def run_all(device: torch.device, size: Size, amps: tuple[str, ...], resnet_batch: int, resnet_steps: int,
-            studies: list[str], extra_arms: bool = True) -> dict:
+            studies: list[str], extra_arms: bool = True, keep_going: bool = False) -> dict:
     torch.backends.cudnn.benchmark = device.type == "cuda"
     rows = []
     for study in studies:
         for arm in [None, *(EXTRA_ARMS.get(study, []) if extra_arms else [])]:
             for amp in amps:
                 start = time.perf_counter()
-                row = time_study(study, arm, device, amp, size)
+                try:
+                    row = time_study(study, arm, device, amp, size)
+                except Exception as err:  # noqa: BLE001 - one failing study must not cost the others' figures
+                    if not keep_going:
+                        raise
+                    row = {"study": study, "arm": arm or ARM.get(study, "(first)"), "amp": amp, "unit": "",
+                           "items": 0, "seconds": math.nan, "items_per_s": math.nan, "epochs": 0,
+                           "error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
                 row["wall_s"] = time.perf_counter() - start
                 rows.append(row)
                 print(f"  {study} {row['arm']} amp={amp}: {row['items_per_s']:.1f} {row['unit']}/s "
-                      f"({row['wall_s']:.1f} s)", file=sys.stderr, flush=True)
+                      f"({row['wall_s']:.1f} s){' ' + row['error'] if 'error' in row else ''}",
+                      file=sys.stderr, flush=True)
     resnet = {"batch": resnet_batch, "steps": resnet_steps,
               "fp32_images_per_s": resnet50_step(device, resnet_batch, False, resnet_steps)}
     if "bf16" in amps:  # (bf16 on a CPU is emulated: slow, and not what is measured here)
@@ -228,13 +236,15 @@ def run_all(device: torch.device, size: Size, amps: tuple[str, ...], resnet_batc
 def table(result: dict, amps: tuple[str, ...]) -> str:
     by = {}
     for r in result["rows"]:
-        by.setdefault((r["study"], r["arm"], r["unit"]), {})[r["amp"]] = r
+        by.setdefault((r["study"], r["arm"]), {})[r["amp"]] = r
     head = "| study | arm | unit | " + " | ".join(f"{u}/s amp={a}" for a in amps for u in ["items"]) + " | speed-up |"
     lines = [head, "|" + " --- |" * (4 + len(amps))]
-    for (study, arm, unit), r in by.items():
-        speeds = [r[a]["items_per_s"] for a in amps]
+    for (study, arm), r in by.items():
+        speeds = [r[a]["items_per_s"] for a in amps if a in r]
         ratio = f"{speeds[-1] / speeds[0]:.2f}x" if len(speeds) > 1 and speeds[0] > 0 else ""
-        lines.append(f"| {study} | {arm} | {unit} | " + " | ".join(f"{s:,.0f}" for s in speeds) + f" | {ratio} |")
+        unit = next((x["unit"] for x in r.values() if x["unit"]), "")
+        cells = [f"{x['items_per_s']:,.0f}" if "error" not in x else f"failed: {x['error']}" for x in r.values()]
+        lines.append(f"| {study} | {arm} | {unit} | " + " | ".join(cells) + f" | {ratio} |")
     rn = result["resnet50"]
     lines.append(f"| ResNet-50 step (reference, 224x224, batch {rn['batch']}) | - | images | "
                  f"{rn['fp32_images_per_s']:,.0f} | " + (f"{rn['bf16_images_per_s']:,.0f} | "
@@ -264,7 +274,9 @@ def main(argv=None) -> int:
         device, size, amps, batch, steps = torch.device("cuda"), GPU, ("off", "bf16"), args.resnet_batch, 20
     start = time.perf_counter()
     # the CPU check leaves out the extra arms (ResNet-50 fine-tuning: half a minute on a small CPU)
-    result = run_all(device, size, amps, batch, steps, studies, extra_arms=not args.cpu_check)
+    # on the GPU a failing study is recorded (its error in the table) and the others go on
+    result = run_all(device, size, amps, batch, steps, studies, extra_arms=not args.cpu_check,
+                     keep_going=not args.cpu_check)
     from trainables.device import device_label
     result.update(device=device_label(device), torch=torch.__version__, wall_s=time.perf_counter() - start,
                   sizes=size.__dict__, bench_settings=BENCH_SET, stand_in="random data in the real shapes")
