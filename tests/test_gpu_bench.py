@@ -45,3 +45,29 @@ def test_without_cuda_one_line_and_no_ray():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert len(out.stdout.strip().splitlines()) == 1 and "no CUDA" in out.stdout
+
+
+def test_amp_setting():
+    import pytest
+
+    from trainables.device import amp_dtype
+    cpu = torch.device("cpu")
+    assert amp_dtype("auto", cpu) is None and amp_dtype("off", cpu) is None
+    assert amp_dtype("bf16", cpu) is torch.bfloat16
+    with pytest.raises(ValueError, match="fp16 needs CUDA"):
+        amp_dtype("fp16", cpu)
+    with pytest.raises(ValueError, match="amp must be"):
+        amp_dtype("half", cpu)
+
+
+def test_bf16_autocast_reaches_the_model_and_auto_is_float32_on_cpu():
+    """amp=bf16 changes a CPU trial's numbers (autocast is really applied); auto equals off."""
+    from benchmarks import gpu
+    from trainables.cnn import train_cnn
+    from trainables.session import LocalSession
+    config = {**gpu.full_config("regularization", None, gpu.CPU_CHECK), "epochs": 1, "device": "cpu"}
+    data, _, _ = gpu.mini_data("regularization", config, gpu.CPU_CHECK, __import__("numpy").random.default_rng(0))
+    loss = {amp: train_cnn({**config, "amp": amp}, LocalSession(), data).history[-1]["train_loss"]
+            for amp in ("auto", "off", "bf16")}
+    assert loss["auto"] == loss["off"]
+    assert loss["bf16"] != loss["off"] and abs(loss["bf16"] - loss["off"]) < 0.1 * loss["off"]
