@@ -7,6 +7,7 @@ mlp | cnn | denoiser (trained by gradient descent, one report per epoch) or pca 
 """
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch.nn.functional as F
 
 from trainables.data.digits import load_digits32
 from trainables.device import synchronize, to_float
-from trainables.loop import Run, step, trainable
+from trainables.loop import Run, trainable
 from trainables.session import is_finite
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
@@ -155,19 +156,22 @@ def code_accuracy(codes_tr, y_tr, codes_va, y_va) -> tuple[float, float]:
 
 # ---------------------------------------------------------------- training
 
-def _evaluate(model, x, noisy, batch, device, codes=False):
-    """Outputs' MSE and mean SSIM against the clean x (and the codes), in eval mode."""
+def _evaluate(model, x, noisy, batch, device, codes=False, autocast=contextlib.nullcontext):
+    """Outputs' MSE and mean SSIM against the clean x (and the codes), in eval mode; the model
+    under `autocast` (Run.autocast), the scores in float32."""
     model.eval()
     se, ss, out_codes = 0.0, 0.0, []
     with torch.no_grad():
         for i in range(0, len(x), batch):
             clean = to_float(x[i:i + batch]).to(device)
             inp = noisy[i:i + batch].to(device) if noisy is not None else clean
-            out = model(inp)
+            with autocast():
+                out = model(inp).float()
             se += F.mse_loss(out, clean, reduction="sum").item()
             ss += ssim(out, clean).sum().item()
             if codes:
-                out_codes.append(model.encode(inp).cpu().numpy())
+                with autocast():
+                    out_codes.append(model.encode(inp).float().cpu().numpy())
     n = len(x)
     return se / (n * x[0].numel()), ss / n, (np.concatenate(out_codes) if codes else None)
 
@@ -185,7 +189,7 @@ def train_autoencoder(run: Run) -> None:
     if run.config["model"] == "pca":
         return fit_pca(run)
     config, arrays, device = run.config, run.data.arrays, run.device
-    model = build_model(config).to(device)
+    model = run.prepare_model(build_model(config), conv=config["model"] in ("cnn", "denoiser"))
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
     run.track(model=model, optimizer=opt)
     loss_fn = LOSSES[config["loss"]]
@@ -197,20 +201,26 @@ def train_autoencoder(run: Run) -> None:
     noisy_v = _fixed_noisy(xv, noise, config["eval_seed"])
     for _ in run.epochs():
         model.train()
-        start, total = time.perf_counter(), 0.0
+        start, losses, sizes = time.perf_counter(), [], []
         order = torch.randperm(len(xt), generator=run.generator)
         for i in range(0, len(xt), batch):
             clean = to_float(xt[order[i:i + batch]])
             inp = add_noise(clean, noise, run.generator).to(device)
             clean = clean.to(device)
-            loss = loss_fn(model(inp), clean)
-            step(opt, loss)
-            total += loss.item() * len(clean)
+            with run.autocast():
+                out = model(inp)
+            loss = loss_fn(out.float(), clean)  # the loss (SSIM too) in float32
+            run.step(opt, loss)
+            losses.append(loss.detach())  # on the device: one host sync per epoch
+            sizes.append(len(clean))
+        total = 0.0
+        for v, n in zip(torch.stack(losses).tolist(), sizes):
+            total += v * n
         synchronize(device)
         seconds = time.perf_counter() - start
         codes = run.last and config["code_classifier"] and hasattr(model, "encode")
-        tr_mse, tr_ssim, c_tr = _evaluate(model, xt, noisy_t, 512, device, codes)
-        va_mse, va_ssim, c_va = _evaluate(model, xv, noisy_v, 512, device, codes)
+        tr_mse, tr_ssim, c_tr = _evaluate(model, xt, noisy_t, 512, device, codes, run.autocast)
+        va_mse, va_ssim, c_va = _evaluate(model, xv, noisy_v, 512, device, codes, run.autocast)
         with torch.no_grad():
             model.eval()
             va_loss = float(np.mean([loss_fn(model(noisy_v[i:i + 512].to(device) if noisy_v is not None

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -71,25 +72,32 @@ def build(config: dict, data_arrays: dict) -> tuple[CNN, torch.optim.Optimizer]:
     return model, opt
 
 
-def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", generator=None):
+def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", generator=None, run=None):
     """One pass over (x, y); trains if `opt` is given. Returns loss, accuracy, seconds,
     and the jitter of the per-batch loss: the std of its step-to-step change relative to its
-    mean, so that oscillation is not confused with a loss that is merely higher."""
+    mean, so that oscillation is not confused with a loss that is merely higher.
+    `run` (a trainables.loop.Run) brings mixed precision and loss scaling; without it, float32."""
     model.train(opt is not None)
-    losses, correct, start = [], 0, time.perf_counter()
+    losses, sizes, correct, start = [], [], 0, time.perf_counter()
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
+    autocast = run.autocast if run is not None else contextlib.nullcontext
     with torch.set_grad_enabled(opt is not None):
         for i in range(0, len(y), batch_size):
             idx = order[i:i + batch_size]
             xb, yb = to_float(x[idx]).to(device), y[idx].to(device)
             if opt is not None:
                 xb = augment(xb, augment_level, generator)
-            out = model(xb)
+            with autocast():
+                out = model(xb).float()  # the loss in float32 under autocast
             loss = F.cross_entropy(out, yb)
             if opt is not None:
-                step(opt, loss)
-            losses.append(loss.item() * len(idx))
-            correct += (out.argmax(1) == yb).sum().item()
+                (run.step if run is not None else step)(opt, loss)
+            # kept on the device: one host sync per pass, not per batch
+            losses.append(loss.detach())
+            sizes.append(len(idx))
+            correct = correct + (out.argmax(1) == yb).sum()
+    losses = [v * n for v, n in zip(torch.stack(losses).tolist(), sizes)]
+    correct = int(correct)
     seconds = time.perf_counter() - start
     per_batch = np.asarray(losses) / np.minimum(batch_size, len(y))
     jitter = float(np.std(np.diff(per_batch)) / max(per_batch.mean(), 1e-12)) if len(per_batch) > 2 else 0.0
@@ -100,13 +108,13 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
 def train_cnn(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     model, opt = build(config, arrays)
-    run.track(model=model.to(device), optimizer=opt)
+    run.track(model=run.prepare_model(model, conv=True), optimizer=opt)
     # the data goes to the device once, as uint8 (copies: object-store arrays are read-only)
     xt, yt, xv, yv = (torch.tensor(arrays[k], device=device) for k in ("x_train", "y_train", "x_val", "y_val"))
     for _ in run.epochs():
         tr_loss, tr_acc, seconds, jitter = run_epoch(
-            model, opt, xt, yt, config["batch_size"], device, config["augment"], run.generator)
-        va_loss, va_acc, _, _ = run_epoch(model, None, xv, yv, 512, device)
+            model, opt, xt, yt, config["batch_size"], device, config["augment"], run.generator, run)
+        va_loss, va_acc, _, _ = run_epoch(model, None, xv, yv, 512, device, run=run)
         run.report({"train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss, "val_acc": va_acc,
                     "loss_jitter": jitter, "epoch_s": seconds, "images_per_s": len(yt) / seconds},
                    finite=(tr_loss, va_loss))

@@ -11,6 +11,7 @@ is the mean Lab chroma sqrt(a^2 + b^2) of the outputs, beside that of the true c
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -19,7 +20,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.photos import load_colorization_data
-from trainables.loop import Run, step, trainable
+from trainables.loop import Run, trainable
+from trainables.loop import step as plain_step
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -107,11 +109,15 @@ class PatchGAN(nn.Module):
 
 # ---------------------------------------------------------------- epochs
 
-def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
+def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator, run=None):
+    """One pass; `run` (trainables.loop.Run) brings mixed precision: the networks under autocast,
+    the losses in float32."""
+    autocast = run.autocast if run is not None else contextlib.nullcontext
+    step = run.step if run is not None else plain_step
     unet.train()
     if disc is not None:
         disc.train()
-    sums, n = np.zeros(3), 0
+    per_batch, sizes = [], []
     order = torch.randperm(len(grey), generator=generator)
     for i in range(0, len(grey), config["batch_size"]):
         idx = order[i:i + config["batch_size"]]
@@ -119,20 +125,27 @@ def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
         flip = torch.rand(len(idx), generator=generator).to(device) < 0.5  # horizontal flips
         g = torch.where(flip[:, None, None, None], g.flip(3), g)
         t = torch.where(flip[:, None, None, None], t.flip(3), t)
-        fake = unet(g)
+        with autocast():
+            fake = unet(g).float()
         d_loss = adv = torch.zeros((), device=device)
         if disc is not None:
-            real_out, fake_out = disc(g, t), disc(g, fake.detach())
+            with autocast():
+                real_out, fake_out = disc(g, t).float(), disc(g, fake.detach()).float()
             d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_out, torch.ones_like(real_out))
                             + F.binary_cross_entropy_with_logits(fake_out, torch.zeros_like(fake_out)))
             step(opt_d, d_loss)
-            out = disc(g, fake)
+            with autocast():
+                out = disc(g, fake).float()
             adv = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
         l1 = F.l1_loss(fake, t)
         loss = l1 if disc is None else adv + config["l1_weight"] * l1
         step(opt_g, loss)
-        sums += np.array([l1.item(), d_loss.item(), adv.item()]) * len(idx)
-        n += len(idx)
+        per_batch.append(torch.stack([l1.detach(), d_loss.detach(), adv.detach()]))  # one sync per epoch
+        sizes.append(len(idx))
+    sums, n = np.zeros(3), 0
+    for values, size in zip(torch.stack(per_batch).tolist(), sizes):
+        sums += np.array(values) * size
+        n += size
     l1, d_loss, adv = sums / n
     metrics = {"train_l1": l1}
     if disc is not None:
@@ -141,9 +154,10 @@ def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator):
 
 
 @torch.no_grad()
-def predict(unet, grey, device) -> torch.Tensor:
+def predict(unet, grey, device, autocast=contextlib.nullcontext) -> torch.Tensor:
     unet.eval()
-    return torch.cat([unet(grey[i:i + 256].to(device)).cpu() for i in range(0, len(grey), 256)])
+    with autocast():
+        return torch.cat([unet(grey[i:i + 256].to(device)).float().cpu() for i in range(0, len(grey), 256)])
 
 
 def chroma(ab: torch.Tensor) -> float:
@@ -151,8 +165,8 @@ def chroma(ab: torch.Tensor) -> float:
     return float((ab * AB_SCALE).pow(2).sum(1).sqrt().mean())
 
 
-def evaluate(unet, grey, ab, rgb_true, device) -> tuple[dict, torch.Tensor]:
-    pred = predict(unet, grey, device)
+def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext) -> tuple[dict, torch.Tensor]:
+    pred = predict(unet, grey, device, autocast)
     rgb = to_rgb(grey, pred)
     c, c_true = chroma(pred), chroma(ab)
     return {"test_mae": float(np.abs(rgb - rgb_true).mean()), "test_ab_l1": float((pred - ab).abs().mean()),
@@ -176,18 +190,18 @@ def build(config: dict):
 def train_colorization(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     unet, disc, opt_g, opt_d = build(config)
-    run.track(unet=unet.to(device), opt_g=opt_g)
+    run.track(unet=run.prepare_model(unet, conv=True), opt_g=opt_g)
     if disc is not None:
-        run.track(disc=disc.to(device), opt_d=opt_d)
+        run.track(disc=run.prepare_model(disc, conv=True), opt_d=opt_d)
     grey_tr, ab_tr = (t.to(device) for t in to_lab(arrays["x_train"]))  # on the device once
     grey_te, ab_te = to_lab(arrays["x_val"])  # scored on the CPU (lab2rgb): moved per batch
     rgb_te = np.asarray(arrays["x_val"]).transpose(0, 2, 3, 1) / 255.0
     for _ in run.epochs():
-        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator)
+        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator, run)
         extra = {}
         diverged = not is_finite(*metrics.values())
         if not diverged:
-            scores, pred = evaluate(unet, grey_te, ab_te, rgb_te, device)
+            scores, pred = evaluate(unet, grey_te, ab_te, rgb_te, device, run.autocast)
             metrics.update(scores)
             diverged = not is_finite(*scores.values())
             if run.last:  # what the figure shows: grey, output, truth

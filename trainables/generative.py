@@ -10,6 +10,8 @@ diverged and stopped.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -110,17 +112,38 @@ def dcgan_init_(module: nn.Module) -> None:
 
 # ---------------------------------------------------------------- epochs
 
-def vae_epoch(vae, opt, x, batch_size, kl_weight, device, generator):
+def _amp(run):
+    """(autocast, step) of a Run (mixed precision, loss scaling), or plain float32 without one."""
+    if run is not None:
+        return run.autocast, run.step
+
+    return contextlib.nullcontext, step
+
+
+def _sums(per_batch: list, sizes: list, width: int) -> tuple[np.ndarray, int]:
+    """Size-weighted sums of per-batch values kept on the device: one host sync per epoch."""
+    sums, n = np.zeros(width), 0
+    for values, size in zip(torch.stack(per_batch).tolist(), sizes):
+        sums += np.array(values) * size
+        n += size
+    return sums, n
+
+
+def vae_epoch(vae, opt, x, batch_size, kl_weight, device, generator, run=None):
+    """One pass; the networks under `run`'s autocast, the losses in float32."""
+    autocast, step = _amp(run)
     vae.train()
-    totals, n = np.zeros(3), 0
+    per_batch, sizes = [], []
     order = torch.randperm(len(x), generator=generator)
     for i in range(0, len(x), batch_size):
         xb = x[order[i:i + batch_size]].to(device)
-        logits, mu, logvar = vae(xb, generator)
+        with autocast():
+            logits, mu, logvar = (t.float() for t in vae(xb, generator))
         loss, recon, kl = vae_loss(logits, xb, mu, logvar, kl_weight)
         step(opt, loss)
-        totals += np.array([loss.item(), recon.item(), kl.item()]) * len(xb)
-        n += len(xb)
+        per_batch.append(torch.stack([loss.detach(), recon.detach(), kl.detach()]))
+        sizes.append(len(xb))
+    totals, n = _sums(per_batch, sizes, 3)
     loss, recon, kl = totals / n
     return {"train_loss": loss, "train_recon": recon, "train_kl": kl}
 
@@ -139,26 +162,31 @@ def vae_eval(vae, x, device) -> tuple[float, float]:
     return sq / n, kl / n
 
 
-def gan_epoch(gen, disc, opt_g, opt_d, x, batch_size, device, generator):
+def gan_epoch(gen, disc, opt_g, opt_d, x, batch_size, device, generator, run=None):
+    """One pass; the networks under `run`'s autocast, the losses in float32."""
+    autocast, step = _amp(run)
     gen.train()
     disc.train()
-    sums, n = np.zeros(4), 0
+    per_batch, sizes = [], []
     order = torch.randperm(len(x), generator=generator)
     for i in range(0, len(x), batch_size):
         real = x[order[i:i + batch_size]].to(device) * 2 - 1
         b = len(real)
         z = torch.randn(b, gen.latent, generator=generator).to(device)
-        fake = gen(z)
-        d_real, d_fake = disc(real), disc(fake.detach())
+        with autocast():
+            fake = gen(z).float()
+            d_real, d_fake = disc(real).float(), disc(fake.detach()).float()
         d_loss = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
                   + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
         step(opt_d, d_loss)
-        out = disc(fake)
+        with autocast():
+            out = disc(fake).float()
         g_loss = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
         step(opt_g, g_loss)
-        sums += np.array([d_loss.item(), g_loss.item(), torch.sigmoid(d_real).mean().item(),
-                          torch.sigmoid(d_fake).mean().item()]) * b
-        n += b
+        per_batch.append(torch.stack([d_loss.detach(), g_loss.detach(), torch.sigmoid(d_real).mean().detach(),
+                                      torch.sigmoid(d_fake).mean().detach()]))
+        sizes.append(b)
+    sums, n = _sums(per_batch, sizes, 4)
     d_loss, g_loss, p_real, p_fake = sums / n
     return {"d_loss": d_loss, "g_loss": g_loss, "d_real": p_real, "d_fake": p_fake}
 
@@ -206,7 +234,7 @@ def train_vae_gan(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     models, opts = build(config)
     for m in models.values():
-        m.to(device)
+        run.prepare_model(m, conv=True)
     run.track(**{f"model_{k}": m for k, m in models.items()}, **{f"optimizer_{k}": o for k, o in opts.items()})
     clf = classifier_from(arrays).to(device)
     # the digits go to the device once (copies: object-store arrays are read-only)
@@ -217,10 +245,10 @@ def train_vae_gan(run: Run) -> None:
     for _ in run.epochs():
         if config["model"] == "vae":
             metrics = vae_epoch(models["vae"], opts["vae"], xt, config["batch_size"], config["kl_weight"],
-                                device, run.generator)
+                                device, run.generator, run)
         else:
             metrics = gan_epoch(models["gen"], models["disc"], opts["gen"], opts["disc"], xt,
-                                config["batch_size"], device, run.generator)
+                                config["batch_size"], device, run.generator, run)
         reason = divergence(config, metrics)
         extra = {}
         if not reason:

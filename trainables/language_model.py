@@ -15,6 +15,7 @@ perplexity is reported per model token (`val_perplexity`) and per word of the va
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections import Counter
@@ -25,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
-from trainables.loop import Run, trainable
+from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]
@@ -103,36 +104,41 @@ def windows(ids: np.ndarray, seq_len: int, offset: int = 0) -> torch.Tensor:
     return torch.as_tensor(ids[offset:offset + usable]).view(-1, seq_len + 1)
 
 
-def train_epoch(model, opt, ids, seq_len, batch_size, clip, generator, device) -> float:
+def train_epoch(model, opt, ids, seq_len, batch_size, clip, generator, device, run=None) -> float:
+    """One pass over shuffled windows; `run` (trainables.loop.Run) brings mixed precision: the
+    model under autocast, the loss in float32."""
     model.train()
     offset = int(torch.randint(0, seq_len + 1, (1,), generator=generator))
     w = windows(ids, seq_len, offset)
     w = w[torch.randperm(len(w), generator=generator)]
-    total, count = 0.0, 0
+    losses, sizes = [], []
     for i in range(0, len(w), batch_size):
         batch = w[i:i + batch_size].to(device)
-        logits, _ = model(batch[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if clip:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        total += loss.item() * batch[:, 1:].numel()
-        count += batch[:, 1:].numel()
+        with (run.autocast() if run is not None else contextlib.nullcontext()):
+            logits, _ = model(batch[:, :-1])
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
+        (run.step if run is not None else step)(opt, loss, (model.parameters(), clip) if clip else None)
+        losses.append(loss.detach())  # on the device: one host sync per epoch
+        sizes.append(batch[:, 1:].numel())
+    total, count = 0.0, 0
+    for v, n in zip(torch.stack(losses).tolist() if losses else [], sizes):
+        total += v * n
+        count += n
     return total / max(count, 1)
 
 
 @torch.no_grad()
-def evaluate(model, ids, seq_len, device, batch_size: int = 256) -> float:
-    """Mean next-token cross-entropy (nats) over the windows of `ids`."""
+def evaluate(model, ids, seq_len, device, batch_size: int = 256, autocast=contextlib.nullcontext) -> float:
+    """Mean next-token cross-entropy (nats) over the windows of `ids` (the model under `autocast`,
+    the loss in float32)."""
     model.eval()
     w = windows(ids, seq_len)
     total, count = 0.0, 0
     for i in range(0, len(w), batch_size):
         batch = w[i:i + batch_size].to(device)
-        logits, _ = model(batch[:, :-1])
-        total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1),
+        with autocast():
+            logits, _ = model(batch[:, :-1])
+        total += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1),
                                  reduction="sum").item()
         count += batch[:, 1:].numel()
     return total / max(count, 1)
@@ -250,8 +256,8 @@ def train_language_model(run: Run) -> None:
     run.track(model=model, optimizer=opt)
     for _ in run.epochs():
         tr_loss = train_epoch(model, opt, p["train"], seq_len, config["batch_size"], config["clip"],
-                              run.generator, device)
-        va_loss = evaluate(model, p["val"], seq_len, device)
+                              run.generator, device, run)
+        va_loss = evaluate(model, p["val"], seq_len, device, autocast=run.autocast)
         metrics = {"train_loss": tr_loss, "val_loss": va_loss,
                    "val_perplexity": math.exp(min(va_loss, 50.0)),
                    "val_word_perplexity": math.exp(min(va_loss * p["val_units_per_word"], 50.0)),

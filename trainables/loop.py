@@ -16,6 +16,7 @@ stopping, and fault injection (`fail_at_epoch`, `fail_always`) for every study.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 from typing import Any, Callable, Iterator
@@ -23,7 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import torch
 
-from trainables.device import device_label, pick_device
+from trainables.device import amp_dtype, device_label, pick_device, tune_backend
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 # Fault injection, off unless set (`--set fail_at_epoch=2`):
@@ -33,8 +34,9 @@ from trainables.session import LocalSession, Session, apply_threads, is_finite
 FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
 
 # keys every trainable accepts besides its own (`arm` and `profile` are set by the runner,
-# `checkpoint_every` is read by the Tune session)
-LOOP_DEFAULTS = {"seed": 0, "device": "auto", "arm": "", "profile": "", "checkpoint_every": 1, **FAULTS}
+# `checkpoint_every` is read by the Tune session; `amp`: mixed precision, see trainables.device)
+LOOP_DEFAULTS = {"seed": 0, "device": "auto", "amp": "auto", "arm": "", "profile": "",
+                 "checkpoint_every": 1, **FAULTS}
 
 
 class ConfigError(ValueError):
@@ -72,12 +74,18 @@ class Run:
         self.rng = np.random.default_rng(seed)                 # numpy-side draws (RL actions)
         self.device = pick_device(self.config["device"])
         self.device_label = device_label(self.device)
+        self.amp = amp_dtype(self.config["amp"], self.device)  # None: full float32
+        tune_backend(self.device)
         self.total = int(self.config["epochs"])
         self.restored = self.session.restore()
         self.first_epoch = int(self.restored["epoch"]) if self.restored else 0
         self.epoch = self.first_epoch
         self.objects: dict[str, Any] = {}
         self.stopped = False
+        # fp16 needs its loss scaled (bf16 has float32's range and does not); the scale is kept
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp == torch.float16 else None
+        if self.scaler is not None and (not self.restored or "amp_scaler" in self.restored["objects"]):
+            self.track(amp_scaler=self.scaler)
 
     # ------------------------------------------------------------ what the study calls
 
@@ -88,6 +96,32 @@ class Run:
             if self.restored:
                 obj.load_state_dict(self.restored["objects"][name])
             self.objects[name] = obj
+
+    def autocast(self):
+        """Context for the forward pass and loss: bf16/fp16 autocast on CUDA when `amp` says so,
+        else a no-op (the CPU default: results stay bit-identical to plain float32)."""
+        if self.amp is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp)
+
+    def prepare_model(self, model: torch.nn.Module, conv: bool = False) -> torch.nn.Module:
+        """The model on the device; a convolutional one (`conv=True`) in channels-last memory
+        format on CUDA, which tensor-core convolutions run faster in (NCHW inputs still work)."""
+        if conv and self.device.type == "cuda":
+            return model.to(self.device, memory_format=torch.channels_last)
+        return model.to(self.device)
+
+    def step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: tuple | None = None) -> None:
+        """zero_grad, backward, (clip `(params, max_norm)`), step: through the GradScaler under fp16."""
+        if self.scaler is None:
+            return step(optimizer, loss, clip)
+        optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if clip:
+            self.scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(*clip)
+        self.scaler.step(optimizer)
+        self.scaler.update()
 
     def saved(self, key: str, default=None):
         """A plain value the last checkpoint kept (`report(keep=...)`), or `default`."""
@@ -136,10 +170,13 @@ class Run:
         self.stopped = stop
 
 
-def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    """One gradient step on `loss`."""
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: tuple | None = None) -> None:
+    """One gradient step on `loss` (clipping `(params, max_norm)` first, if given), without a
+    Run: what `Run.step` does when no GradScaler is in use."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_(*clip)
     optimizer.step()
 
 

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 
 from trainables.data.reviews import PAD, load_sentiment
 from trainables.device import synchronize
-from trainables.loop import Run, step, trainable
+from trainables.loop import Run, trainable
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -92,22 +93,33 @@ def build(config: dict, arrays: dict) -> nn.Module:
     raise ValueError(f"model must be embedding, lstm or lstm_glove, not {kind!r}")
 
 
-def run_epoch(model, opt, x, y, batch_size, generator=None):
-    """One pass; trains if `opt` is given. Returns mean loss and accuracy."""
+def run_epoch(model, opt, x, y, batch_size, generator=None, run=None):
+    """One pass; trains if `opt` is given. Returns mean loss and accuracy. `run` (a
+    trainables.loop.Run) brings mixed precision: the model under autocast, the loss in float32."""
+    autocast = run.autocast if run is not None else contextlib.nullcontext
     model.train(opt is not None)
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
     order = order.to(y.device)
-    total, correct = 0.0, 0
+    losses, sizes, correct = [], [], 0
     with torch.set_grad_enabled(opt is not None):
         for i in range(0, len(y), batch_size):
             idx = order[i:i + batch_size]
-            logits = model(x[idx])
+            with autocast():
+                logits = model(x[idx]).float()
             loss = F.binary_cross_entropy_with_logits(logits, y[idx])
-            if opt is not None:
-                step(opt, loss)
-            total += loss.item() * len(idx)
-            correct += ((logits > 0).float() == y[idx]).sum().item()
-    return total / len(y), correct / len(y)
+            if opt is not None and run is not None:
+                run.step(opt, loss)
+            elif opt is not None:
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            losses.append(loss.detach())  # on the device: one host sync per pass
+            sizes.append(len(idx))
+            correct = correct + ((logits > 0).float() == y[idx]).sum()
+    total = 0.0
+    for v, n in zip(torch.stack(losses).tolist(), sizes):
+        total += v * n
+    return total / len(y), float(correct) / len(y)
 
 
 def scores(model, ids, device: torch.device | str = "cpu") -> list[float]:
@@ -133,16 +145,16 @@ def train_sentiment(run: Run) -> None:
     bs = int(config["batch_size"])
     for _ in run.epochs():
         start = time.perf_counter()
-        tr_loss, tr_acc = run_epoch(model, opt, xt, yt, bs, run.generator)
+        tr_loss, tr_acc = run_epoch(model, opt, xt, yt, bs, run.generator, run)
         synchronize(device)
         seconds = time.perf_counter() - start
-        va_loss, va_acc = run_epoch(model, None, xv, yv, 512)
+        va_loss, va_acc = run_epoch(model, None, xv, yv, 512, run=run)
         metrics = {"train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss,
                    "val_acc": va_acc, "epoch_s": seconds}
         if run.last and is_finite(tr_loss, va_loss):  # measured once, on the final model
-            _, metrics["test_acc"] = run_epoch(model, None, *tensors("test"), 512)
+            _, metrics["test_acc"] = run_epoch(model, None, *tensors("test"), 512, run=run)
             # the training set's accuracy of the final model, without dropout or updates
-            _, metrics["train_acc_final_model"] = run_epoch(model, None, xt, yt, 512)
+            _, metrics["train_acc_final_model"] = run_epoch(model, None, xt, yt, 512, run=run)
             s1, s2 = scores(model, a["x_examples"], device)
             metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2)})
             if config["model"] == "lstm_glove":

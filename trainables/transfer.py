@@ -33,6 +33,7 @@ many epochs and evaluation measures that lag rather than the method.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ import torch.nn.functional as F
 from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.device import synchronize
-from trainables.loop import Run, step, trainable
+from trainables.loop import Run, trainable
 
 METHODS = ("scratch", "transfer", "finetune")
 HEAD = (1025, 512)  # the report's new fully connected layers
@@ -277,11 +278,13 @@ def prepare(x_uint8: torch.Tensor, size: int, mean: torch.Tensor, std: torch.Ten
 
 # ---------------------------------------------------------------- the loop
 
-def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
-    """One pass over (x, y), training if `opt` is given: (loss, accuracy, wall seconds)."""
+def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None, run=None):
+    """One pass over (x, y), training if `opt` is given: (loss, accuracy, wall seconds).
+    `run` brings mixed precision and loss scaling; without it, float32."""
     model.train(opt is not None)
     order = torch.randperm(len(y), generator=generator) if opt is not None else torch.arange(len(y))
-    total_loss, correct = 0.0, 0
+    autocast = run.autocast if run is not None else contextlib.nullcontext
+    losses, sizes, correct = [], [], 0
     synchronize(device)
     start = time.perf_counter()
     with torch.set_grad_enabled(opt is not None):
@@ -289,12 +292,23 @@ def run_pass(model, opt, x, y, batch_size, device, norm, size, generator=None):
             idx = order[i:i + batch_size]
             xb = prepare(x[idx].to(device, non_blocking=True), size, *norm)
             yb = y[idx].to(device, non_blocking=True)
-            out = model(xb)
+            with autocast():
+                out = model(xb).float()  # the loss in float32 under autocast
             loss = F.cross_entropy(out, yb)
             if opt is not None:
-                step(opt, loss)
-            total_loss += loss.item() * len(idx)
-            correct += (out.argmax(1) == yb).sum().item()
+                if run is not None:
+                    run.step(opt, loss)
+                else:
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+            losses.append(loss.detach())  # on the device: one host sync per pass
+            sizes.append(len(idx))
+            correct = correct + (out.argmax(1) == yb).sum()
+    total_loss = 0.0
+    for v, n in zip(torch.stack(losses).tolist(), sizes):
+        total_loss += v * n
+    correct = int(correct)
     synchronize(device)
     return total_loss / len(y), correct / len(y), time.perf_counter() - start
 
@@ -304,7 +318,7 @@ def train_transfer(run: Run) -> None:
     config, arrays, device = run.config, run.data.arrays, run.device
     classes = int(max(arrays[f"y_{s}"].max() for s in ("train", "val", "test")) + 1)
     model, opt = build(config, classes)
-    model.to(device)
+    run.prepare_model(model, conv=True)
     run.track(model=HeadOnly(model) if model.frozen else model, optimizer=opt)
     bb = backbone(config["backbone"])
     norm = tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
@@ -320,10 +334,10 @@ def train_transfer(run: Run) -> None:
                                          "train_s": 0.0, "images": 0}
     for epoch in run.epochs():
         xt, ytr = split["train"]
-        tr_loss, tr_acc, train_s = run_pass(model, opt, xt, ytr, batch, device, norm, size, run.generator)
+        tr_loss, tr_acc, train_s = run_pass(model, opt, xt, ytr, batch, device, norm, size, run.generator, run)
         eval_start = time.perf_counter()
-        va_loss, va_acc, _ = run_pass(model, None, *split["val"], eval_batch, device, norm, size)
-        te_loss, te_acc, _ = run_pass(model, None, *split["test"], eval_batch, device, norm, size)
+        va_loss, va_acc, _ = run_pass(model, None, *split["val"], eval_batch, device, norm, size, run=run)
+        te_loss, te_acc, _ = run_pass(model, None, *split["test"], eval_batch, device, norm, size, run=run)
         eval_s = time.perf_counter() - eval_start
         es["train_s"] += train_s
         es["images"] += len(ytr)
