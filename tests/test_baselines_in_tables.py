@@ -126,8 +126,9 @@ def test_exploration_rows_stand_beside_the_arms_of_their_environment():
 
 def test_record_caches_and_never_stops_a_study(tmp_path, monkeypatch):
     monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path))
-    import numpy as np
     from types import SimpleNamespace
+
+    import numpy as np
     data = SimpleNamespace(arrays={"series": np.arange(48, dtype=float)}, info={"sha256_16": "x"})
     first = baselines.record("window_size", data, {"test_months": 6}, {"w1": {}})
     again = baselines.record("window_size", data, {"test_months": 6}, {"w1": {}})
