@@ -384,7 +384,7 @@ def markdown(title: str, findings: list[Finding]) -> str:
             _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
         eff += f" {f.unit}" if f.unit and f.effect is not None else ""
         sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
-        verdict = f"**{f.verdict}**" + (f": {f.caveat}" if f.caveat else "")
+        verdict = f"**{f.caveat or f.verdict}**"  # a caveat starts with its verdict
         lines.append(f"| {f.claim} | {verdict} | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |")
     counts = {v: sum(f.verdict == v for f in findings) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
     lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items()),

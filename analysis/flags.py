@@ -191,7 +191,7 @@ def apply(findings: list[Finding], s) -> list[Finding]:
             continue
         below = any("below the trivial baseline" in w for w in why)
         head = "inconclusive: below the trivial baseline" if below else "inconclusive: tuning or training not enough to judge"
-        caveat = f"{head} ({'; '.join(why)}); the test alone said {f.verdict}"
-        out.append(replace(f, verdict=INCONCLUSIVE, caveat=caveat, seeds_needed=None,
-                           evidence=f"**{caveat}** | {f.evidence}"))
+        detail = f"{'; '.join(why)}; the test alone said {f.verdict}"
+        out.append(replace(f, verdict=INCONCLUSIVE, caveat=head, seeds_needed=None,
+                           evidence=f"**{head}** ({detail}) | {f.evidence}"))
     return out

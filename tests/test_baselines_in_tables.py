@@ -62,9 +62,9 @@ def test_a_model_below_its_baseline_makes_its_finding_inconclusive():
     s, _ = run(arms(), baseline=0.75)                          # b (0.71) is below 0.75, a is not
     [f] = SPEC.findings(s)
     assert f.verdict == INCONCLUSIVE
-    assert f.caveat.startswith("inconclusive: below the trivial baseline")
-    assert "b below the trivial baseline on best_val_acc" in f.caveat and "a below" not in f.caveat
-    assert "the test alone said reproduced" in f.caveat
+    assert f.caveat == "inconclusive: below the trivial baseline"
+    assert "b below the trivial baseline on best_val_acc" in f.evidence and "a below" not in f.evidence
+    assert "the test alone said reproduced" in f.evidence
     assert list(flags.shortfalls(s, s.manifest)) == ["b"]
 
 
@@ -73,7 +73,7 @@ def test_a_grid_edge_winner_is_flagged_and_an_inner_one_is_not():
     edges = flags.grid_edges(s, m)
     assert set(edges) == {"a"} and "lr=0.01 at the upper edge" in edges["a"] and "(3/3 seeds)" in edges["a"]
     [f] = SPEC.findings(s)
-    assert f.verdict == INCONCLUSIVE and "a at a grid edge" in f.caveat
+    assert f.verdict == INCONCLUSIVE and "a at a grid edge" in f.evidence
     s, m = run(arms(lr_a=0.001, lr_b=0.003))
     assert "lower edge" in flags.grid_edges(s, m)["a"]
 
@@ -95,7 +95,8 @@ def test_a_still_improving_curve_is_flagged_and_a_flat_one_is_not():
     s, m = run(arms(curve=rising))
     assert set(flags.still_improving(s, m)) == {"a", "b"}
     [f] = SPEC.findings(s)
-    assert f.verdict == INCONCLUSIVE and "still improving at its last epoch" in f.caveat
+    assert f.verdict == INCONCLUSIVE and "still improving at its last epoch" in f.evidence
+    assert f.caveat == "inconclusive: tuning or training not enough to judge"
     s, m = run(arms())
     assert flags.still_improving(s, m) == {}
 
