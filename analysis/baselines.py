@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 SEED = 0
+VERSION = 1  # bump when a baseline's computation changes: cached rows are keyed by it
 C_GRID = (0.01, 0.1, 1.0)
 
 
@@ -34,9 +35,11 @@ def _matrix(x):
     return x if hasattr(x, "tocsr") else np.asarray(x, float)
 
 
-def _fit_logreg(x, y, c):
+def _fit_logreg(x, y, c, start=None):
     from sklearn.linear_model import LogisticRegression
-    model = LogisticRegression(C=c, max_iter=300, random_state=SEED)
+    model = LogisticRegression(C=c, max_iter=300, random_state=SEED, warm_start=start is not None)
+    if start is not None:
+        model.coef_, model.intercept_ = start.coef_.copy(), start.intercept_.copy()
     with warnings.catch_warnings():  # a few lbfgs iterations short of tolerance changes nothing here
         warnings.simplefilter("ignore")
         return model.fit(x, y)
@@ -52,7 +55,10 @@ def logistic_regression(x_train, y_train, x_eval, y_eval, x_val=None, y_val=None
                                                       stratify=y_train)
     else:
         fit_x, fit_y = x_train, y_train
-    scores = {c: _fit_logreg(fit_x, fit_y, c).score(_matrix(x_val), y_val) for c in grid}
+    scores, model = {}, None
+    for c in sorted(grid):  # each fit starts where the stronger-regularised one ended: fewer iterations
+        model = _fit_logreg(fit_x, fit_y, c, model)
+        scores[c] = model.score(_matrix(x_val), y_val)
     best = max(grid, key=lambda c: (scores[c], -c))  # ties: the stronger regularisation
     model = _fit_logreg(x_train, y_train, best)
     return {"acc": float(model.score(_matrix(x_eval), y_eval)), "C": best,
@@ -327,6 +333,87 @@ BASELINES = {
     "colorization": colorization,
     "exploration": exploration,
 }
+
+
+# ---------------------------------------------------------------- as the tables use them
+
+# baseline metric -> [(table column (a trials.parquet column), "max"/"min": the better side, or
+# None: shown beside the arms but no bar to beat)]; metrics not named here are not shown
+COLUMNS = {
+    "regularization": {"val_acc": [("best_val_acc", "max")]},
+    "lr_sweep": {"val_acc": [("best_val_acc", "max")]},
+    "transfer": {"test_acc": [("final_test_acc_at_best", "max")]},
+    "window_size": {"test_rmse": [("final_test_rmse", "min")], "test_mae": [("final_test_mae", "min")]},
+    "sentiment": {"test_acc": [("final_test_acc", "max")]},
+    "textgen_temperature": {"val_word_perplexity": [("best_val_word_perplexity", "min")]},  # + every bleu_*
+    "autoencoder_structure": {"val_mse": [("final_val_mse", "min")]},
+    "denoising_loss": {"val_mse": [("final_val_mse", "min")]},
+    "vae_gan": {"recon_mse": [("final_recon_mse", "min")], "is_mean": [("final_is_mean", "max")],
+                "frechet": [("final_frechet", "min")]},
+    "colorization": {"test_mae": [("final_test_mae", "min")], "chroma": [("final_chroma", None)]},
+    "exploration": {"mean_return": [("final_mean_return", "max"), ("final_greedy_return", "max")]},
+}
+
+
+def columns_of(study: str, metric: str) -> list:
+    if study == "textgen_temperature" and metric.startswith("bleu_"):
+        return [(f"final_{metric}", "max")]
+    return COLUMNS.get(study, {}).get(metric, [])
+
+
+def trivial(name: str) -> bool:
+    """A row named "reference ..." or "ceiling ..." is shown, but no model must beat it."""
+    return not name.lower().startswith(("reference", "ceiling"))
+
+
+def for_table(study: str, rows: list[dict], arms: dict, fixed: dict) -> list[dict]:
+    """Each baseline row as the table shows it: {"name", "trivial", "values": {column: value},
+    "better": {column: "max"/"min"/None}, "arms": the arms it stands beside (None: all)}.
+    Exploration's rows hold for the arms whose agent runs in the row's environment."""
+    out = []
+    for row in rows:
+        values, better = {}, {}
+        for metric, value in row.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                for column, side in columns_of(study, metric):
+                    values[column], better[column] = float(value), side
+        applies = None
+        if "env" in row:
+            envs = {"q": fixed.get("env", "FrozenLake-v1"), "dqn": fixed.get("dqn_env", "CartPole-v1")}
+            applies = [a for a, cfg in arms.items() if envs.get(cfg.get("agent")) == row["env"]]
+        if values:
+            out.append({"name": row["name"], "trivial": trivial(row["name"]), "values": values,
+                        "better": better, "arms": applies})
+    return out
+
+
+def record(study: str, data, fixed: dict, arms: dict) -> dict:
+    """What the runner stores in manifest.json under `baselines`: the rows as the table uses them,
+    how long they took, or the error that stopped them (a baseline never stops a study)."""
+    import hashlib
+    import json
+    import time
+
+    from trainables.data.cache import cache_dir
+    started = time.time()
+    # the same data and settings give the same rows: computed once per machine (logistic
+    # regression on pixels takes tens of seconds on a small CPU), then read back
+    key = json.dumps([VERSION, study, getattr(data, "info", None), fixed], sort_keys=True, default=str)
+    path = cache_dir() / "baselines" / f"{study}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    cached = path.exists()
+    try:
+        rows = json.loads(path.read_text()) if cached else baselines(study, data, fixed)
+    except Exception as err:  # noqa: BLE001 - recorded, shown in the table note
+        return {"rows": [], "error": f"{type(err).__name__}: {err}"[:300],
+                "seconds": round(time.time() - started, 2)}
+    if not cached:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(rows, default=float))
+        except OSError:
+            pass  # no cache: computed again next time
+    return {"rows": for_table(study, rows, arms, fixed), "raw": rows,
+            "seconds": round(time.time() - started, 2), "cached": cached}
 
 
 def baselines(study: str, data, config: dict | None = None) -> list[dict]:

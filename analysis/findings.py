@@ -53,6 +53,7 @@ class Comparison:
     unit: str = ""
     why: str = ""               # why its SESOI
     seeds: int | None = None    # seeds behind it where n counts something else (a trend's points)
+    column: str = ""            # the trials.parquet column it compares (analysis.flags checks it)
 
     @property
     def testable(self) -> bool:
@@ -156,6 +157,7 @@ class Finding:
     unit: str = ""                       # the effect's unit, e.g. "accuracy points", "rho"
     seeds_needed: int | None = None      # inconclusive: seeds per arm that would settle it
     comparisons: tuple = field(default_factory=tuple)
+    caveat: str = ""                     # why this run cannot judge it (analysis.flags), in words
 
 
 def finding(claim: str, comps: list, sesoi, why: str, unit: str) -> Finding:
@@ -240,7 +242,7 @@ def _arms_text(s, arms, column, scale):
 
 def _with_arms(c: Comparison, s, arms, column, scale) -> Comparison:
     """The comparison with its arms, and each arm's mean and per-seed values as its detail."""
-    return replace(c, arms=tuple(arms),
+    return replace(c, arms=tuple(arms), column=column,
                    detail=_arms_text(s, arms, column, scale) + (f"; {c.detail}" if c.detail else ""))
 
 
@@ -382,7 +384,8 @@ def markdown(title: str, findings: list[Finding]) -> str:
             _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
         eff += f" {f.unit}" if f.unit and f.effect is not None else ""
         sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
-        lines.append(f"| {f.claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |")
+        verdict = f"**{f.caveat or f.verdict}**"  # a caveat starts with its verdict
+        lines.append(f"| {f.claim} | {verdict} | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |")
     counts = {v: sum(f.verdict == v for f in findings) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
     lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items()),
               "", f"Method (Holm over m={m} comparisons): {METHOD}"]

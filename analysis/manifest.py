@@ -63,7 +63,7 @@ def describe(dist) -> str:
     return f"{type(dist).__name__.lower()} {sampler or 'uniform'}({lower!r}, {upper!r})"
 
 
-def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, directions) -> Path:
+def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, directions, baselines=None) -> Path:
     """`directions`: metric -> "min"/"max", so the analysis needs neither the trainable nor a guess."""
     path = Path(out_dir) / "manifest.json"
     entry = {"command": " ".join(map(str, argv)), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -80,7 +80,9 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, direct
                     "select_epoch": min(space.grace_epochs, space.max_epochs), "metric": metric, "mode": mode,
                     "directions": {**directions, metric: mode}, "data": data,
                     "python": platform.python_version(), "packages": _versions(),
-                    "driver_device": device_name()}
+                    "driver_device": device_name(),
+                    # the study's trivial baselines on this data (analysis.baselines.record)
+                    "baselines": baselines}
     path.write_text(json.dumps(manifest, indent=2, default=str))
     return path
 

@@ -71,14 +71,17 @@ class Summary:
                  arms: list[str], select_epoch: int | None = None, nuisance: list[str] = ()):
         self.trials, self.history, self.metric, self.mode = trials, history, metric, mode
         self.arms, self.select_epoch = arms, select_epoch
+        self.manifest: dict = {}
         self.nuisance = [k for k in nuisance if f"config/{k}" in trials]
         self.unfinished = trials.head(0)  # chosen at the selection epoch, then errored or diverged
         self.chosen = self._choose()
 
     @classmethod
     def from_manifest(cls, trials: pd.DataFrame, history: pd.DataFrame, m: dict) -> Summary:
-        return cls(trials, history, m["metric"], m["mode"], list(m["arms"]),
-                   select_epoch=m.get("select_epoch"), nuisance=list(m.get("nuisance") or {}))
+        s = cls(trials, history, m["metric"], m["mode"], list(m["arms"]),
+                select_epoch=m.get("select_epoch"), nuisance=list(m.get("nuisance") or {}))
+        s.manifest = m  # baselines, grids, directions: what analysis.flags checks the arms against
+        return s
 
     def _choose(self) -> pd.DataFrame:
         t = self.trials

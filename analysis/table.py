@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import flags as checks
 from analysis.report import ReportSpec
 from analysis.summary import Summary
 
@@ -21,10 +22,23 @@ def _bound_text(bounds, scale: float) -> str:
     return ("(-∞" if lo == float("-inf") else f"[{lo:g}") + (", ∞)" if hi == float("inf") else f", {hi:g}]")
 
 
+def _baseline_note(manifest: dict) -> str:
+    b = manifest.get("baselines")
+    if not b:
+        return "Trivial baseline: none recorded in manifest.json (a run from before they were)."
+    if b.get("error"):
+        return f"Trivial baseline: not computed ({b['error']})."
+    return ("Trivial baseline rows: computed from this run's data in the driver before the trials "
+            f"(analysis/baselines.py{', read from the cache' if b.get('cached') else ''}; "
+            f"{b.get('seconds', 0):.1f} s); a model must beat every trivial row on a column for the "
+            "findings comparing arms on it to count; a row named reference or ceiling is shown, not a bar.")
+
+
 def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFrame]:
     rows, md = [], []
     head = ["arm", "chosen setting"] + [h for c in spec.columns for h in (f"{c.label} (this run)", f"{c.label} (report)")]
-    head += ["trials (completed / stopped early / errored / diverged)"]
+    head += ["trials (completed / stopped early / errored / diverged)", "flags"]
+    arm_flags = checks.arm_flags(s, manifest)
     for arm in s.arms:
         t = s.trials[s.trials["arm"] == arm]
         counts = "/".join(str(int((t["status"] == k).sum())) for k in ("completed", "stopped_early", "errored", "diverged"))
@@ -39,10 +53,25 @@ def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFra
                            f"{c.source}_hi": x.hi * c.scale, f"{c.source}_n": x.n,
                            f"{c.source}_seeds": " ".join(format(v * c.scale, c.fmt) for v in x.values),
                            f"{c.source}_report": ref})
-        cells.append(counts)
+        cells += [counts, "; ".join(arm_flags.get(arm, [])) or "—"]
+        record["kind"] = "arm"
+        record["flags"] = " | ".join(arm_flags.get(arm, []))
         # how many trials stopped early depends on which arrived first: table.md only, so that
         # table.csv is the same whatever the concurrency
         record["trials"] = len(t)
+        rows.append(record)
+        md.append("| " + " | ".join(cells) + " |")
+    for row in checks.baseline_rows(manifest):
+        name = f"trivial baseline ({row['name']})" if row.get("trivial") else row["name"]
+        if row.get("arms") is not None:
+            name += f" — beside {', '.join(row['arms']) or 'no arm'}"
+        cells, record = [name, "—"], {"arm": "", "label": name, "setting": "",
+                                      "kind": "trivial baseline" if row.get("trivial") else "reference"}
+        for c in spec.columns:
+            v = row["values"].get(c.source)
+            cells += ["—" if v is None else format(v * c.scale, c.fmt), "—"]
+            record[f"{c.source}_mean"] = None if v is None else v * c.scale
+        cells += ["—", "—"]
         rows.append(record)
         md.append("| " + " | ".join(cells) + " |")
     h = s.history
@@ -68,6 +97,7 @@ def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFra
                  + ", ".join(f"{r.arm} seed {r.seed} ({r.status})" for r in s.unfinished.itertuples())]
     text += ["", "Trial counts: how many trials ASHA stopped early depends on which finished their "
              "first rung first; the chosen settings and every value above do not."]
+    text += ["", _baseline_note(manifest), "", checks.RULES.format(metric=s.metric)]
     text += [""] + [f"Note: {n}" for n in spec.notes]
     return "\n".join(text) + "\n", pd.DataFrame(rows)
 

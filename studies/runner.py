@@ -403,6 +403,8 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     if local:
         writable(storage)
     data = study.load_data(space.fixed)
+    from analysis.baselines import record
+    baselines = record(study.name, data, space.fixed, space.arms)  # once, in the driver; cached
     console.quiet_ray(args.verbose)
     connect(args.address, args.verbose)
     check_resources(args)
@@ -411,7 +413,7 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
         args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode,
-                   directions=contract.directions(study))
+                   directions=contract.directions(study), baselines=baselines)
     tuner = make_tuner(study, space, args, data, storage, callbacks, bookkeeping)
     started = time.time()
     tuner.fit()

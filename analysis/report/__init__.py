@@ -28,10 +28,13 @@ class ReportSpec:
 
     def __post_init__(self):
         # whoever asks for the findings (findings.md, the report page) gets them judged as one
-        # family, Holm-corrected over the study; the spec modules only state the comparisons
+        # family, Holm-corrected over the study, then those resting on an arm below its trivial
+        # baseline, tuned at a grid edge or still improving made inconclusive (analysis.flags);
+        # the spec modules only state the comparisons
         from analysis.findings import judge
+        from analysis.flags import apply
         raw = self.findings
-        object.__setattr__(self, "findings", lambda s: judge(raw(s)))
+        object.__setattr__(self, "findings", lambda s: apply(judge(raw(s)), s))
 
 
 ACCURACY = (0.0, 1.0)           # bounds for accuracies, rates and shares

@@ -1,0 +1,197 @@
+"""Whether a run can judge the report's claims at all (issue 13, items 2 and 4): each arm is
+checked against the study's trivial baseline, the edges of its nuisance grid and its own learning
+curve, and a finding that rests on a flagged arm is made inconclusive, with the reason in words.
+
+- below the trivial baseline: the arm's mean (over seeds, at its chosen setting) is not better
+  than the best trivial baseline recorded in manifest.json on that table column;
+- grid edge: for at least half of the seeds the chosen nuisance value is the first or last value
+  of a grid of >= 2 values (with --search optuna: within the outer 10% of the log range);
+- still improving: for at least half of the seeds the chosen trial's study metric, at its best
+  over the last max(2, 25%) of its epochs, beats its best before them by more than 1% (relative);
+  a trial ended by its own early stopping has stopped improving.
+
+A comparison between arms on a column is inconclusive when one of its arms is below the baseline
+on that column (a claim about arms that did not learn the task is not evidence); any comparison
+that rests on an arm with a grid-edge or still-improving flag is inconclusive (its arm's number
+may move with more tuning or training). Findings with a stated verdict (not a test) are kept."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from analysis.findings import FIXED, INCONCLUSIVE, Finding
+
+EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
+IMPROVING_REL = 0.01    # more than 1% better over the last epochs
+LAST_SHARE = 0.25       # the last 25% of epochs, at least 2 (at most all but the first)
+
+RULES = ("Flags: *below trivial baseline* = the arm's mean is not better than the best trivial "
+         "baseline on that column; *grid edge* = for at least half the seeds the chosen nuisance value "
+         "is the first or last of its grid (>= 2 values; Optuna: the outer 10% of the log range); "
+         "*still improving* = for at least half the seeds the chosen trial's "
+         "{metric}, at its best over the last max(2, 25%) of its epochs, beats its best before them by "
+         "more than 1% (relative; a trial ended by its own early stopping is not). A finding resting on a "
+         "flagged arm is inconclusive (below the baseline: findings comparing arms on that column).")
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    column: str
+    baseline: str
+    value: float
+    mean: float
+
+
+def baseline_rows(manifest: dict) -> list[dict]:
+    return list((manifest.get("baselines") or {}).get("rows") or [])
+
+
+def _better(side: str, mean: float, value: float) -> bool:
+    return mean > value if side == "max" else mean < value
+
+
+def shortfalls(s, manifest: dict) -> dict[str, list[Shortfall]]:
+    """arm -> the columns where its mean is not better than a trivial baseline (the strongest one
+    it fails, one entry a column)."""
+    out = {}
+    for arm in s.arms:
+        worst = {}
+        for row in baseline_rows(manifest):
+            if not row.get("trivial") or (row.get("arms") is not None and arm not in row["arms"]):
+                continue
+            for column, value in row["values"].items():
+                side = row.get("better", {}).get(column)
+                mean = s.stat(arm, column).mean
+                if side is None or not np.isfinite(mean) or _better(side, mean, value):
+                    continue
+                prev = worst.get(column)
+                if prev is None or _better(side, value, prev.value):
+                    worst[column] = Shortfall(column, row["name"], float(value), float(mean))
+        if worst:
+            out[arm] = list(worst.values())
+    return out
+
+
+def _edge(value, nuisance: dict, optuna: bool) -> str | None:
+    """'upper'/'lower' when `value` lies at an edge of its grid (or Optuna range), else None."""
+    if optuna:
+        m = re.search(r"loguniform\(([^,]+),\s*([^)]+)\)", str(nuisance.get("dist", "")))
+        if m and isinstance(value, (int, float)) and value > 0:
+            lo, hi = math.log(float(m.group(1))), math.log(float(m.group(2)))
+            at = (math.log(value) - lo) / (hi - lo) if hi > lo else 0.5
+            return "lower" if at < EDGE_SHARE else "upper" if at > 1 - EDGE_SHARE else None
+        return None
+    grid = list(nuisance.get("grid") or [])
+    if len(grid) < 2:
+        return None
+    if all(isinstance(g, (int, float)) for g in grid):
+        grid = sorted(grid)
+    return "lower" if value == grid[0] else "upper" if value == grid[-1] else None
+
+
+def grid_edges(s, manifest: dict) -> dict[str, str]:
+    """arm -> e.g. 'lr=0.003 at the upper edge of [0.001, 0.003] (3/3 seeds)'."""
+    optuna = (manifest.get("args") or {}).get("search") == "optuna"
+    out = {}
+    for arm in s.arms:
+        rows = s.chosen[s.chosen["arm"] == arm]
+        texts = []
+        for key, nuisance in (manifest.get("nuisance") or {}).items():
+            col = f"config/{key}"
+            if col not in rows or rows.empty:
+                continue
+            edges = [(_edge(v, nuisance, optuna), v) for v in rows[col]]
+            hits = [(e, v) for e, v in edges if e]
+            if 2 * len(hits) >= len(edges):
+                values = sorted({format(v, "g") if isinstance(v, float) else str(v) for _, v in hits})
+                span = (nuisance.get("dist") if optuna else
+                        "[" + ", ".join(format(g, "g") if isinstance(g, float) else str(g) for g in nuisance["grid"]) + "]")
+                texts.append(f"{key}={'/'.join(values)} at the {hits[0][0]} edge of {span} "
+                             f"({len(hits)}/{len(edges)} seeds)")
+        if texts:
+            out[arm] = "; ".join(texts)
+    return out
+
+
+def still_improving_curve(values, mode: str) -> bool:
+    """The rule on one curve (epoch order): best over the last max(2, 25%) epochs vs best before."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], float)
+    if len(v) < 2:
+        return False
+    k = min(max(2, math.ceil(LAST_SHARE * len(v))), len(v) - 1)
+    sign = 1.0 if mode == "max" else -1.0
+    before, last = (sign * v[:-k]).max(), (sign * v[-k:]).max()
+    return bool(last - before > IMPROVING_REL * max(abs(before), 1e-12))
+
+
+def still_improving(s, manifest: dict) -> dict[str, str]:
+    """arm -> e.g. 'still improving at its last epoch (2/3 seeds)'."""
+    mode = (manifest.get("directions") or {}).get(s.metric, manifest.get("mode", s.mode))
+    out = {}
+    h = s.history
+    if s.metric not in h or "epoch" not in h:
+        return out
+    for arm in s.arms:
+        ids = list(s.chosen.loc[s.chosen["arm"] == arm, "trial_id"])
+        hits = 0
+        for tid in ids:
+            c = h[h["trial_id"] == tid].sort_values("epoch")
+            stopped = "early_stopped" in c and bool(c["early_stopped"].fillna(False).astype(bool).any())
+            hits += (not stopped) and still_improving_curve(c[s.metric].astype(float), mode)
+        if ids and 2 * hits >= len(ids) and hits:
+            out[arm] = f"{s.metric} still improving at the last epoch ({hits}/{len(ids)} seeds)"
+    return out
+
+
+def arm_flags(s, manifest: dict) -> dict[str, list[str]]:
+    """arm -> its flags in words (what the table's flags column shows)."""
+    out = {arm: [] for arm in s.arms}
+    for arm, items in shortfalls(s, manifest).items():
+        out[arm] += [f"below trivial baseline on {f.column} ({f.mean:.4g} vs {f.baseline}: {f.value:.4g})"
+                     for f in items]
+    for arm, text in grid_edges(s, manifest).items():
+        out[arm].append(f"grid edge: {text}")
+    for arm, text in still_improving(s, manifest).items():
+        out[arm].append(f"still improving: {text}")
+    return out
+
+
+def reasons(f: Finding, s, manifest: dict, cache: dict | None = None) -> list[str]:
+    """Why the finding cannot be judged on this run (none: it can)."""
+    cache = cache if cache is not None else {}
+    if "short" not in cache:
+        cache["short"] = shortfalls(s, manifest)
+        cache["edge"] = grid_edges(s, manifest)
+        cache["improving"] = still_improving(s, manifest)
+    out = []
+    for c in f.comparisons:
+        if c.kind == FIXED:
+            continue
+        arms = list(c.arms) or list(s.arms)
+        if len(c.arms) >= 2 and c.column:
+            for arm in c.arms:
+                out += [f"{arm} below the trivial baseline on {x.column} ({x.mean:.4g} vs {x.baseline}: "
+                        f"{x.value:.4g})" for x in cache["short"].get(arm, []) if x.column == c.column]
+        out += [f"{arm} at a grid edge ({cache['edge'][arm]})" for arm in arms if arm in cache["edge"]]
+        out += [f"{arm} still improving at its last epoch" for arm in arms if arm in cache["improving"]]
+    return list(dict.fromkeys(out))
+
+
+def apply(findings: list[Finding], s) -> list[Finding]:
+    """The judged findings, each one that rests on a flagged arm made inconclusive with its reason."""
+    manifest = getattr(s, "manifest", None) or {}
+    cache, out = {}, []
+    for f in findings:
+        why = reasons(f, s, manifest, cache)
+        if not why:
+            out.append(f)
+            continue
+        below = any("below the trivial baseline" in w for w in why)
+        head = "inconclusive: below the trivial baseline" if below else "inconclusive: tuning or training not enough to judge"
+        detail = f"{'; '.join(why)}; the test alone said {f.verdict}"
+        out.append(replace(f, verdict=INCONCLUSIVE, caveat=head, seeds_needed=None,
+                           evidence=f"**{head}** ({detail}) | {f.evidence}"))
+    return out
