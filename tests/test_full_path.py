@@ -163,3 +163,57 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
 
     for ckpt in out.glob("*/checkpoint_*"):  # VGG16/ResNet50 checkpoints: hundreds of MB in tmp
         shutil.rmtree(ckpt)
+
+
+# ---------------------------------------------------------------- offline and absent (no Ray)
+
+def _loaders():
+    from trainables.data.cifar10 import load_images
+    from trainables.data.corpus import load_corpus
+    from trainables.data.digits import load_digits32, load_generative_data
+    from trainables.data.photos import load_colorization_data
+    from trainables.data.reviews import load_sentiment
+    from trainables.data.tiny_imagenet import load_transfer_data
+    # study's loader and dataset -> what the one-line error must name as the offline alternative
+    return {
+        "regularization": (load_images, {"dataset": "cifar10"}, "embedded MNIST digits"),
+        "colorization": (load_colorization_data, {"dataset": "cifar10"}, "photographs bundled with scikit-image"),
+        "autoencoder_structure": (load_digits32, {"dataset": "mnist"}, "embedded MNIST digits"),
+        "vae_gan": (load_generative_data, {"dataset": "mnist"}, "embedded MNIST digits"),
+        "transfer": (load_transfer_data, {"dataset": "tiny_imagenet"}, "EfficientNet-Lite0"),
+        "sentiment": (load_sentiment, {"dataset": "imdb"}, "embedded Rotten Tomatoes snippets"),
+        "textgen_temperature": (load_corpus, {"corpus": "tiny-shakespeare"}, "Gutenberg Shakespeare plays"),
+    }
+
+
+@pytest.mark.parametrize("study", sorted(_loaders()))
+def test_an_empty_data_root_is_one_line_naming_the_embedded_alternative(study, tmp_path, monkeypatch):
+    from trainables.data.cache import DataError
+    monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
+    load, config, alternative = _loaders()[study]
+    with pytest.raises(DataError) as err:
+        load({**config, "data_root": str(tmp_path / "empty"), "download": False})
+    message = str(err.value)
+    assert "\n" not in message and "--profile local" in message and alternative in message, message
+    assert str(tmp_path / "empty") in message  # where it looked
+    if study == "colorization":
+        assert "MNIST" not in message  # its stand-in is photos, not digits
+
+
+def test_glove_missing_beside_the_reviews_names_the_embedded_glove(tmp_path, monkeypatch):
+    from trainables.data.cache import DataError
+    from trainables.data.reviews import load_sentiment
+    monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
+    miniature.write_imdb(tmp_path, per_label=4)
+    with pytest.raises(DataError) as err:
+        load_sentiment({"dataset": "imdb", "data_root": str(tmp_path), "download": False})
+    message = str(err.value)
+    assert "\n" not in message and "glove.6B.300d.txt" in message and "embedded GloVe 6B 50-d" in message
+
+
+def test_data_root_may_name_the_cifar_batches_folder_itself(tmp_path):
+    from trainables.data.cifar10 import load_images
+    folder = miniature.write_cifar10(tmp_path, per_batch=4, test=10)
+    for root in (tmp_path, folder):
+        data = load_images({"dataset": "cifar10", "data_root": str(root), "download": False})
+        assert data.name.startswith("CIFAR-10 (20 train / 10 test images") and not data.stand_in_for

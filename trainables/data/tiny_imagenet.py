@@ -126,7 +126,7 @@ def load_transfer_data(config: dict) -> Data:
         from trainables.data.digits import load_transfer_digits
         data = load_transfer_digits(size)
     elif kind == "tiny_imagenet":
-        a, folder = load_arrays(config.get("data_root"))
+        a, folder = load_arrays(config.get("data_root") or None, bool(config.get("download", True)))
         tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
         arrays = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr],
                   "x_val": a["x_train"][va], "y_val": a["y_train"][va],
