@@ -3,10 +3,14 @@ report's datasets written in their canonical on-disk formats (tests/miniature.py
 `--set data_root=DIR`: the full loaders, models and analysis run as on a cluster, only smaller.
 
 What each study's shrink changes is in SHRINK (all: `--seeds 1`, the nuisance setting fixed to
-one value, so each arm is one trial; epochs 2). Transfer keeps its VGG16 and ResNet50 backbones:
-their torchvision weight files are written with random weights (tests/miniature.py says how they
-stay small), in the test session's private torch hub cache (tests/conftest.py `ray_local`).
-"""
+one value, so each arm is one trial; epochs 2; two trials at a time). Checks: every trial completed
+with one history row per epoch, the table's data line names the dataset read (and its folder),
+the manifest's data hash is that of the data loaded again, findings.md has one row per finding,
+the figures are PNGs, every trial has TensorBoard events.
+
+Transfer keeps its VGG16 and ResNet50 backbones: their torchvision weight files are written with
+random weights (tests/miniature.py says how they stay small), in the test session's private torch
+hub cache (tests/conftest.py `ray_local`)."""
 from __future__ import annotations
 
 import json
@@ -24,8 +28,6 @@ from analysis.report import spec_for
 from analysis.summary import Summary
 from studies.registry import STUDIES, load
 
-pytestmark = pytest.mark.ray
-
 # per study: the --set list that shrinks its full profile, and a pattern the table's data line must
 # match (the dataset read, with what was read of it)
 SHRINK = {
@@ -34,7 +36,7 @@ SHRINK = {
     "lr_sweep": (["epochs=2", "max_train=60", "max_val=30", "width=4", "batch_size=32"],
                  r"CIFAR-10 \(60 train / 30 test images"),
     "transfer": (["epochs=2", "max_train=24", "max_test=8", "image_size=32", "batch_size=8",
-                  "eval_batch_size=32"],
+                  "eval_batch_size=32", "checkpoint_every=2"],
                  r"Tiny-ImageNet \(4 classes; 24 train, 4 validation held out of train, 8 test"),
     "window_size": (["epochs=2", "hidden=8", "lr=0.01"], r"Airline passengers, monthly 1949-1960"),
     "sentiment": (["epochs=2", "vocab_size=200", "max_len=40", "hidden=8", "batch_size=16", "lr=0.003"],
@@ -97,6 +99,7 @@ def findings_rows(text: str) -> list[str]:
             if line.startswith("| ") and not line.startswith(("| finding |", "| --- |"))]
 
 
+@pytest.mark.ray
 @pytest.mark.parametrize("name", STUDIES)
 def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_root, tmp_path, monkeypatch,
                                                           request, capsys):
