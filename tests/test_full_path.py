@@ -20,10 +20,10 @@ import shutil
 import time
 from pathlib import Path
 
+import miniature
 import pandas as pd
 import pytest
 
-import miniature
 from analysis.report import spec_for
 from analysis.summary import Summary
 from studies.registry import STUDIES, load
@@ -220,3 +220,16 @@ def test_data_root_may_name_the_cifar_batches_folder_itself(tmp_path):
     for root in (tmp_path, folder):
         data = load_images({"dataset": "cifar10", "data_root": str(root), "download": False})
         assert data.name.startswith("CIFAR-10 (20 train / 10 test images") and not data.stand_in_for
+
+
+def test_staged_tiny_shakespeare_is_named_so_only_when_it_is_the_published_file(tmp_path, monkeypatch):
+    from trainables.data import download
+    from trainables.data.corpus import TINY_SHAKESPEARE, load_corpus
+    from trainables.data.download import hashes
+    path = miniature.write_tiny_shakespeare(tmp_path)
+    config = {"corpus": "tiny-shakespeare", "data_root": str(tmp_path)}
+    assert load_corpus(config).name == f"{path} (not the published tiny-shakespeare: its sha256 differs)"
+    # the same reader, with this file's sha256 as the published one
+    monkeypatch.setitem(download.KNOWN, TINY_SHAKESPEARE, ("sha256", hashes(path)["sha256"]))
+    data = load_corpus(config)
+    assert data.name == "tiny-shakespeare" and data.source == str(path.resolve())
