@@ -233,3 +233,17 @@ def test_staged_tiny_shakespeare_is_named_so_only_when_it_is_the_published_file(
     monkeypatch.setitem(download.KNOWN, TINY_SHAKESPEARE, ("sha256", hashes(path)["sha256"]))
     data = load_corpus(config)
     assert data.name == "tiny-shakespeare" and data.source == str(path.resolve())
+
+
+def test_staged_files_are_read_without_a_lock_file_beside_them(tmp_path, monkeypatch):
+    """A pre-staged data_root may sit on a read-only mount: reading it must write nothing there."""
+    from trainables.data.cifar10 import load_images
+    from trainables.data.digits import load_digits32
+    monkeypatch.setenv("TUNESTUDIES_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "staged"
+    miniature.write_cifar10(root, per_batch=4, test=10)
+    miniature.write_mnist(root, train=20, test=10)
+    before = sorted(tmp_path.rglob("*"))
+    assert len(load_images({"dataset": "cifar10", "data_root": str(root), "download": False}).arrays["y_train"]) == 20
+    assert len(load_digits32({"dataset": "mnist", "data_root": str(root), "download": False}).arrays["y_val"]) == 10
+    assert sorted(p for p in tmp_path.rglob("*") if "cache" not in p.parts) == before

@@ -64,11 +64,14 @@ def read_mnist(root: str | Path, download: bool = True) -> dict[str, np.ndarray]
     """All of MNIST through torchvision's loader: x (N, 1, 28, 28) uint8, y int64."""
     from torchvision.datasets import MNIST
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    train, test = fetch_once(Path(str(root) + ".lock"),
-                             lambda: (MNIST(str(root), train=True, download=download),
-                                      MNIST(str(root), train=False, download=download)),
-                             partial(MNIST_HINT.format, root=root))
+    raw = root / "MNIST" / "raw"
+    # staged files are read as they are: no lock file beside a (possibly read-only) data_root
+    fetch_once(Path(str(root) + ".lock"),
+               lambda: [MNIST(str(root), train=t, download=download) for t in (True, False)],
+               partial(MNIST_HINT.format, root=root),
+               ready=lambda: all((raw / f"{split}-{kind}-ubyte").exists() for split in ("train", "t10k")
+                                 for kind in ("images-idx3", "labels-idx1")))
+    train, test = MNIST(str(root), train=True), MNIST(str(root), train=False)
 
     def arrays(ds):
         return ds.data.numpy().astype(np.uint8)[:, None], ds.targets.numpy().astype(np.int64)
