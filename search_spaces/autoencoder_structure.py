@@ -20,6 +20,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "epochs": pick(profile, smoke=2, local=12, full=30),
             "max_train": pick(profile, smoke=400, local=0, full=0),
             "max_val": pick(profile, smoke=200, local=0, full=0),
+            # full: where the canonical files are ("" = the data cache, downloaded once per node)
+            **({"data_root": ""} if profile == "full" else {}),
             "bottleneck": 10, "noise": 0.0, "loss": "mse",
             "batch_size": pick(profile, smoke=64, local=64, full=128),
             # CNN filters w, 2w, 4w, 8w; the dense layer from the code goes to 4x4x(8w):

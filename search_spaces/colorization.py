@@ -16,6 +16,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "epochs": pick(profile, smoke=2, local=8, full=40),
             "max_train": pick(profile, smoke=256, local=0, full=0),
             "max_val": pick(profile, smoke=64, local=0, full=0),
+            # full: where the canonical files are ("" = the data cache, downloaded once per node)
+            **({"data_root": ""} if profile == "full" else {}),
             "batch_size": pick(profile, smoke=32, local=32, full=64),
             "width": pick(profile, smoke=4, local=8, full=32),
             "l1_weight": 100.0,

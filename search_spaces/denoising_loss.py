@@ -19,6 +19,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "epochs": pick(profile, smoke=2, local=12, full=30),
             "max_train": pick(profile, smoke=300, local=0, full=0),
             "max_val": pick(profile, smoke=150, local=0, full=0),
+            # full: where the canonical files are ("" = the data cache, downloaded once per node)
+            **({"data_root": ""} if profile == "full" else {}),
             # Gaussian noise of this std is added to the [0, 1] input, then clipped to [0, 1]
             "noise": 0.5,
             "batch_size": pick(profile, smoke=32, local=64, full=128),

@@ -15,6 +15,8 @@ def space(profile: str, search: str = "grid") -> Space:
         "max_val": pick(profile, smoke=300, local=0, full=0),
         "batch_size": 64, "optimizer": "sgd", "momentum": 0.0,
         "width": pick(profile, smoke=8, local=16, full=32),
+        # full: where the canonical files are ("" = the data cache, downloaded once per node)
+        **({"data_root": ""} if profile == "full" else {}),
     }
     rates = pick(profile, smoke=[0.03, 0.3], local=RATES, full=RATES)
     if search == "optuna":

@@ -20,6 +20,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "epochs": pick(profile, smoke=2, local=8, full=30),
             "max_train": pick(profile, smoke=600, local=0, full=0),
             "max_val": pick(profile, smoke=300, local=0, full=0),
+            # full: where the canonical files are ("" = the data cache, downloaded once per node)
+            **({"data_root": ""} if profile == "full" else {}),
             "batch_size": 64, "optimizer": "adam", "width": pick(profile, smoke=8, local=16, full=32),
         },
         # smoke: a good rate first and a poor one second, so ASHA has something to stop

@@ -23,8 +23,9 @@ def space(profile: str, search: str = "grid") -> Space:
             "embed_dim": 300,
             "hidden": pick(profile, smoke=16, local=32, full=64),
             "batch_size": 64, "freeze_embedding": False,
-            # full only: where the aclImdb folder and glove.6B.300d.txt are ("" = download to the cache)
-            **({"imdb_root": "", "glove_file": "", "glove_dim": 300} if profile == "full" else {}),
+            # full only: data_root holds the aclImdb folder and glove.6B.300d.txt ("" = the data cache,
+            # downloaded once per node); imdb_root / glove_file point at either one alone
+            **({"data_root": "", "imdb_root": "", "glove_file": "", "glove_dim": 300} if profile == "full" else {}),
         },
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[1e-3, 3e-3], full=[3e-4, 1e-3, 3e-3]),
                                  dist=LogUniform(1e-4, 1e-2))},

@@ -17,6 +17,8 @@ def space(profile: str, search: str = "grid") -> Space:
             # (or any text file path or URL: --set corpus=...)
             "corpus": pick(profile, smoke="shakespeare", local="shakespeare", full="tiny-shakespeare"),
             "plays": pick(profile, smoke=["macbeth"], local=LOCAL_PLAYS, full=[]),
+            # full: tiny-shakespeare pre-staged as <data_root>/input.txt ("" = downloaded to the data cache)
+            **({"data_root": ""} if profile == "full" else {}),
             "max_chars": pick(profile, smoke=40_000, local=0, full=0),
             "epochs": pick(profile, smoke=2, local=6, full=30),
             "batch_size": 64,

@@ -19,6 +19,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "epochs": pick(profile, smoke=2, local=15, full=50),
             "max_train": pick(profile, smoke=400, local=0, full=0),
             "max_val": pick(profile, smoke=200, local=0, full=0),
+            # full: where the canonical files are ("" = the data cache, downloaded once per node)
+            **({"data_root": ""} if profile == "full" else {}),
             "batch_size": 64, "latent": 16, "width": pick(profile, smoke=8, local=16, full=64),
             # samples scored per epoch (IS over `is_splits` parts, Frechet on all of them)
             "n_samples": pick(profile, smoke=200, local=1000, full=10000),

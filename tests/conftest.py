@@ -49,12 +49,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.ray)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "ray: runs studies through real Ray Tune (deselect with -m 'not ray')")
+
+
 @pytest.fixture(scope="session")
-def ray_local():
+def ray_local(tmp_path_factory):
     import ray
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
-    yield ray
-    ray.shutdown()
+    with pytest.MonkeyPatch.context() as env:
+        # a private torch hub cache (torchvision's weights) for the driver and every worker, which
+        # inherit the environment Ray starts with: no test reads or writes the user's ~/.cache/torch
+        env.setenv("TORCH_HOME", str(tmp_path_factory.mktemp("torch_home")))
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+        yield ray
+        ray.shutdown()
 
 
 def run_study(name: str, storage: Path, *args: str) -> Path:

@@ -37,7 +37,7 @@ DEFAULTS = {
     "layers": 1, "dropout": 0.0, "word_vocab": 2000, "word_seq_len": 32, "char_seq_len": 128,
     "clip": 1.0, "temperatures": TEMPERATURES, "prompts": 40, "samples_per_prompt": 4,
     "prompt_words": 10, "continuation_words": 20, "bleu_order": 4,
-    "corpus": "shakespeare", "plays": ["hamlet"], "max_chars": 0, "val_fraction": 0.1, "test_fraction": 0.1,
+    "corpus": "shakespeare", "plays": ["hamlet"], "data_root": "", "max_chars": 0, "val_fraction": 0.1, "test_fraction": 0.1,
 }
 
 

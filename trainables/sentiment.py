@@ -28,7 +28,7 @@ DEFAULTS = {
     "freeze_embedding": False, "dataset": "rotten_tomatoes", "vocab_size": 10000,
     "max_len": 50, "max_texts": 0, "lr_scale": 1.0, "val_fraction": 0.1,
     # full: where the aclImdb folder and glove.6B.<dim>d.txt are ("": downloaded to the cache)
-    "imdb_root": "", "glove_file": "", "glove_dim": 300, "download": True,
+    "data_root": "", "imdb_root": "", "glove_file": "", "glove_dim": 300, "download": True,
 }
 
 

