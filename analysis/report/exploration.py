@@ -114,6 +114,7 @@ def dqn_curves(s, folder):
 
 FIG = {"q_eps": "fewer (Fig. 8)", "q_softmax": "slightly more (Fig. 9)"}
 SPEC = ReportSpec(
+    study="exploration",
     title="Figures 8, 9: Q-learning (and DQN) with ε-greedy vs. softmax exploration",
     columns=[
         Column("episodes to block return ≥ threshold", "final_episodes_to_threshold", fmt=".0f", report=FIG),
