@@ -77,8 +77,8 @@ def test_a_broken_report_column_is_refused_in_one_line(tmp_path, capsys, monkeyp
 def test_a_finding_on_a_metric_the_trainable_does_not_report_is_refused():
     study = registry.load("regularization")
     spec = dataclasses.replace(spec_for("regularization"), findings=lambda s: [
-        higher("dropout helps", s, "dropout", "baseline", "best_val_acc"),
-        higher("dropout lowers the loss", s, "baseline", "dropout", "final_val_los")])
+        higher("dropout helps", s, "dropout", "baseline", "best_val_acc", 1.0, "test"),
+        higher("dropout lowers the loss", s, "baseline", "dropout", "final_val_los", 1.0, "test")])
     lines = contract.violations(study, study.space("smoke", "grid"), spec)
     assert len(lines) == 1 and "compares 'final_val_los'" in lines[0], lines
 
