@@ -403,8 +403,8 @@ def _row(f: Finding) -> str:
         _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
     eff += f" {f.unit}" if f.unit and f.effect is not None else ""
     sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
-    claim = f.claim + (f" (report: «{_cell(f.quote)}»)" if f.quote else "")
-    return f"| {claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |"
+    quote = f"«{_cell(f.quote)}» ({_cell(f.where)})" if f.quote else "—"
+    return f"| {f.claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} | {quote} |"
 
 
 def _cell(text: str) -> str:
@@ -412,8 +412,8 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "/")
 
 
-HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | evidence |",
-        "| --- | --- | --- | --- | --- | --- |"]
+HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | evidence | the report says |",
+        "| --- | --- | --- | --- | --- | --- | --- |"]
 
 
 def markdown(title: str, findings: list[Finding]) -> str:

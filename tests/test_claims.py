@@ -171,3 +171,10 @@ def test_regularization_findings_on_curves_like_the_reports():
     assert v[flat] == fd.REPRODUCED
     zero = out["Zero initialisation stays at chance (10%)"]
     assert zero.kind == fd.CHECK and zero.verdict == "holds" and "10%" in zero.quote
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_claim_texts_fit_a_markdown_table_row(study):
+    # findings.md and the report page find a finding by "| claim | **verdict** |"
+    for f in spec_for(study).findings(empty_run()):
+        assert "|" not in f.claim and "\n" not in f.claim, f.claim

@@ -26,8 +26,8 @@ def findings(s):
     gaps = {arm: chroma_gap(s, arm) for arm in ("cgan", "unet")}
     closer = difference("|chroma − truth's|: unet − cgan", gaps["cgan"], gaps["unet"], -1, 2.0)
     return [
-        finding("The cGAN's colours are closer to the truth's saturation than the UNet's (measure: |mean Lab "
-                "chroma of the outputs - the truth's|, a stand-in for realism until a per-pixel chroma error "
+        finding("The cGAN's colours are closer to the truth's saturation than the UNet's (measure: the absolute "
+                "difference of the outputs' and the truth's mean Lab chroma, a stand-in for realism until a per-pixel chroma error "
                 "is reported)", [closer], 2.0, "2 Lab chroma units: about one just-noticeable colour difference",
                 "Lab chroma"),
         stated("The cGAN's colour edges are as sharp as the truth's, more than the UNet's",
