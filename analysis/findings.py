@@ -404,15 +404,15 @@ def _row(f: Finding) -> str:
     eff += f" {f.unit}" if f.unit and f.effect is not None else ""
     sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
     quote = f"«{_cell(f.quote)}» ({_cell(f.where)})" if f.quote else "—"
-    return f"| {f.claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} | {quote} |"
+    return f"| {f.claim} | **{f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {quote} | {_cell(f.evidence)} |"
 
 
 def _cell(text: str) -> str:
-    """One table cell: no line breaks, tabs or pipes."""
-    return " ".join(text.split()).replace("|", "/")
+    """One table cell: no line breaks, tabs or pipes (the evidence joins its comparisons with " | ")."""
+    return " ".join(text.split()).replace(" | ", " ; ").replace("|", "/")
 
 
-HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | evidence | the report says |",
+HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | the report says | evidence |",
         "| --- | --- | --- | --- | --- | --- | --- |"]
 
 

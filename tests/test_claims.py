@@ -178,3 +178,15 @@ def test_claim_texts_fit_a_markdown_table_row(study):
     # findings.md and the report page find a finding by "| claim | **verdict** |"
     for f in spec_for(study).findings(empty_run()):
         assert "|" not in f.claim and "\n" not in f.claim, f.claim
+
+
+def test_every_findings_row_has_the_tables_columns():
+    # evidence joins several comparisons with " | ": the row must still have 7 cells, quote 6th
+    out = spec_for("regularization").findings(synthetic_regularization())
+    md = fd.markdown("t", out)
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "**" in ln]
+    assert len(rows) == sum(f.kind != fd.UNTESTABLE for f in out)
+    for ln in rows:
+        cells = ln.strip().strip("|").split(" | ")
+        assert len(cells) == 7, ln[:200]
+        assert cells[5].startswith("«") or cells[5] == "—"
