@@ -93,8 +93,17 @@ def check_findings(folder: Path, seeds: int) -> dict:
     """A study's judged findings (claim -> Finding), each checked for what a verdict must carry:
     a SESOI and its reason where a test decides it, an interval behind every settled verdict, no
     settled comparison of arms on fewer than 2 seeds, and findings.md showing the same verdicts."""
-    from analysis.findings import (CHECK, CHECK_VERDICT, EVIDENCE, FIXED, INCONCLUSIVE, NOT_REPRODUCED,
-                                   REPRODUCED, UNTESTABLE, load)
+    from analysis.findings import (
+        CHECK,
+        CHECK_VERDICT,
+        EVIDENCE,
+        FIXED,
+        INCONCLUSIVE,
+        NOT_REPRODUCED,
+        REPRODUCED,
+        UNTESTABLE,
+        load,
+    )
     found = load(folder)
     text = (folder / "findings.md").read_text()
     for f in found:

@@ -1,10 +1,16 @@
 """The report's claims per study (analysis/claims.py): every quote is the report's own text, every
 study has claims, and the kinds are the three the analysis knows. Ray-free."""
+import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import claims
+from analysis import findings as fd
+from analysis.report import spec_for
+from analysis.summary import Summary
 from studies.registry import STUDIES
 
 SHARED_REPORT = Path("/work/shared/seed/report.txt")  # the report as the project got it, where present
@@ -62,14 +68,6 @@ def test_no_testable_claim_is_missing_and_partial_ones_say_so():
 
 # ---------------------------------------------------------------- the specs carry the claims
 
-import re
-
-import numpy as np
-import pandas as pd
-
-from analysis import findings as fd
-from analysis.report import spec_for
-from analysis.summary import Summary
 
 
 def empty_run():
@@ -146,8 +144,8 @@ def synthetic_regularization(epochs=12, seeds=4):
                 val = val + 0.03 * (-1) ** e
                 train = val + 0.05 - 0.03 * (-1) ** e
             loss = 1 - val + (0.04 * (-1) ** e if arm == "baseline" else 0)
-            hist += [{"trial_id": tid, "epoch": int(k), "val_acc": v, "train_acc": t, "val_loss": l}
-                     for k, v, t, l in zip(e, val, train, loss)]
+            hist += [{"trial_id": tid, "epoch": int(k), "val_acc": v, "train_acc": t, "val_loss": x}
+                     for k, v, t, x in zip(e, val, train, loss)]
             trials.append({"trial_id": tid, "arm": arm, "seed": seed, "status": "completed",
                            "best_val_acc": val.max(), "final_val_acc": val[-1], "final_train_acc": train[-1],
                            "best_val_loss": loss.min()})

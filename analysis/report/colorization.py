@@ -75,7 +75,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[colour_grid],
     arm_labels=LABELS,
-    notes=["Colour space: CIE Lab (scikit-image's rgb2lab/lab2rgb). The models get L and predict a, b; "
+    notes=["Measures (findings.md): 'more realistic colours' = the absolute difference of the outputs' and the truth's mean Lab chroma (closer is better), not raw saturation; 'sharper details' is not measured (the trainable reports no a,b edge energy).",
+           "Colour space: CIE Lab (scikit-image's rgb2lab/lab2rgb). The models get L and predict a, b; "
            "the test MAE is taken in RGB in [0, 1] after putting the true L and the predicted a, b together.",
            "Saturation: mean Lab chroma sqrt(a^2 + b^2) of the outputs beside the ground truth's; the "
            "report judged realism by eye, this is the number behind 'more saturated'.",

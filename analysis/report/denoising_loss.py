@@ -70,7 +70,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[denoising_grid(loss) for loss in LABELS],
     arm_labels=LABELS,
-    notes=["MSE and SSIM are of the denoised output against the clean digit, whatever loss trained "
+    notes=["Measures (findings.md): 'training becomes smoother' = std of the per-epoch validation MSE around its least-squares line (every arm reports val. MSE per epoch, so one scale for all losses).",
+           "MSE and SSIM are of the denoised output against the clean digit, whatever loss trained "
            "the model; train values are measured after the last epoch in eval mode over the whole "
            "training split, with noise drawn once (fixed seed), as for the validation split.",
            "Noise: Gaussian, std = the `noise` setting (0.5), added to the [0, 1] image and clipped "

@@ -154,7 +154,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[bleu_vs_temperature],
     arm_labels=LEVELS,
-    notes=["The report gives Figures 4 and 5 without numbers and does not name its corpus or model; "
+    notes=["Measures (findings.md): 'more creative' = distinct-2 of the samples each trial stores (2 per temperature: a weak measure); 'close to the training data' is not measured (no copy rate reported).",
+           "The report gives Figures 4 and 5 without numbers and does not name its corpus or model; "
            "its columns say 'figure only'. The corpus here is a stand-in (see Data).",
            "BLEU: NLTK corpus_bleu, 4-gram, SmoothingFunction().method1, x100, over word tokens for "
            "both levels. Both models continue the same held-out prompts (prompt_words words of the "

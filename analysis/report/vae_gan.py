@@ -145,7 +145,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[sample_grids, vae_reconstructions, quality_per_epoch],
     arm_labels=LABELS,
-    notes=["This run's Inception Score comes from a small digit classifier trained on the training "
+    notes=["Measures (findings.md): 'training can easily fail' = per seed, the share of the learning-rate grid's trials that diverged or errored, and the std of the IS over that grid, GAN against each VAE.",
+           "This run's Inception Score comes from a small digit classifier trained on the training "
            "digits (its test accuracy is in the table and its weights' hash in manifest.json), not "
            "from Inception-v3: it is at most 10 (confident, class-balanced samples) and its scale "
            "differs from the report's. The Frechet distance uses that classifier's 64 features.",

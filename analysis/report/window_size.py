@@ -131,7 +131,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[forecasts_per_window],
     arm_labels={f"window_{w}": f"window {w} month{'s' if w > 1 else ''}" for w in WINDOWS},
-    notes=["The report gives this comparison as a figure, without numbers: the report columns are empty.",
+    notes=["Measures (findings.md): 'smoother / more fluctuating predictions' = std of the one-step forecasts' month-to-month change over the test months; 'reacted more quickly to short-term changes' = correlation of the forecast's and the actual month-to-month change there; 'similar best performance' = TOST on test RMSE within the SESOI.",
+           "The report gives this comparison as a figure, without numbers: the report columns are empty.",
            "Errors in thousands of passengers, one step ahead from observed past months. The report "
            "does not name its 12-month-periodic series; the Box-Jenkins airline-passengers series "
            "(1949-1960) is assumed. Train on 1949-1957, choose the learning rate on 1958 "
