@@ -333,7 +333,11 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
           "exploring policy's return, not the greedy policy's] | "
           "Q-learning: softmax converges slightly slower (smaller area under the learning curve) | "
           "DQN: softmax converges slightly slower (more episodes to the return threshold) | "
-          "DQN: softmax converges slightly slower (smaller area under the learning curve)"),
+          "DQN: softmax converges slightly slower (smaller area under the learning curve) | "
+          "Q-learning: softmax converges slightly slower by the greedy policy (more episodes until the greedy "
+          "policy's return first reaches the return threshold) | "
+          "DQN: softmax converges slightly slower by the greedy policy (more episodes until the greedy "
+          "policy's return first reaches the return threshold)"),
     ),
 }
 

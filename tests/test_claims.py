@@ -188,3 +188,30 @@ def test_every_findings_row_has_the_tables_columns():
         cells = ln.strip().strip("|").split(" | ")
         assert len(cells) == 7, ln[:200]
         assert cells[5].startswith("«") or cells[5] == "—"
+
+
+def test_exploration_convergence_by_the_greedy_policy():
+    """softmax's greedy policy reaches FrozenLake's threshold two blocks later than ε-greedy's, every
+    seed; a seed that never reaches it counts the episodes run (censored)."""
+    from trainables.rl import threshold_for
+    thr = threshold_for("FrozenLake-v1", "auto")
+    trials, hist = [], []
+    for arm, first in (("q_eps", 2), ("q_softmax", 4)):
+        for seed in range(3):
+            tid = f"{arm}{seed}"
+            reach = first + (seed == 2)
+            g = [thr * 0.5] * reach + [thr * 1.1] * (8 - reach)
+            hist += [{"trial_id": tid, "epoch": e + 1, "greedy_return": v} for e, v in enumerate(g)]
+            trials.append({"trial_id": tid, "arm": arm, "seed": seed, "status": "completed", "best_mean_return": 1.0,
+                           "config/env": "FrozenLake-v1", "config/threshold": "auto",
+                           "config/episodes_per_block": 100})
+    s = Summary(pd.DataFrame(trials), pd.DataFrame(hist), "mean_return", "max", ["q_eps", "q_softmax"])
+    from analysis.report.exploration import GREEDY_CLAIM, greedy_episodes, greedy_slower
+    episodes, reached, _, block = greedy_episodes(s, "q_softmax", "q")
+    assert episodes == {0: 500.0, 1: 500.0, 2: 600.0} and all(reached.values()) and block == 100
+    f = fd.judge([greedy_slower(GREEDY_CLAIM.format("Q-learning"), s, "q_softmax", "q_eps", "q")])[0]
+    assert f.effect == 200 and f.n_seeds == 3
+    never = s.history.assign(greedy_return=0.0)
+    s2 = Summary(s.trials, never, "mean_return", "max", ["q_eps", "q_softmax"])
+    g = greedy_slower("x", s2, "q_softmax", "q_eps", "q")
+    assert g.comparisons[0].kind == fd.FIXED and "censored" in g.comparisons[0].detail
