@@ -30,6 +30,12 @@ MAX_SEEDS_SHOWN = 1000
 
 DIRECTION, EQUIVALENCE, FIXED = "direction", "equivalence", "fixed"
 
+# what a row of findings.md is: evidence for the report (counted), a sanity check that holds by
+# construction (shown apart, never counted), or a claim this design cannot test (listed with why)
+EVIDENCE, CHECK, UNTESTABLE = "finding", "check", "untestable"
+CHECK_VERDICT = {REPRODUCED: "holds", NOT_REPRODUCED: "fails", INCONCLUSIVE: "not settled"}
+UNTESTABLE_VERDICT = "untestable here"
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -158,6 +164,9 @@ class Finding:
     seeds_needed: int | None = None      # inconclusive: seeds per arm that would settle it
     comparisons: tuple = field(default_factory=tuple)
     caveat: str = ""                     # why this run cannot judge it (analysis.flags), in words
+    kind: str = EVIDENCE                 # EVIDENCE, CHECK or UNTESTABLE
+    quote: str = ""                      # the report's sentence it tests (analysis/claims.py)
+    where: str = ""                      # the report's section, table or figure
 
 
 def finding(claim: str, comps: list, sesoi, why: str, unit: str) -> Finding:
@@ -304,6 +313,12 @@ def stated(claim: str, verdict: str, evidence: str) -> Finding:
     return finding(claim, [fixed(claim, verdict, evidence)], None, "", "")
 
 
+def untestable(quote: str, where: str, reason: str) -> Finding:
+    """A claim of the report this design cannot test: listed with the reason, never judged."""
+    return Finding(quote, UNTESTABLE_VERDICT, None, None, None, 0, reason, kind=UNTESTABLE, quote=quote,
+                   where=where)
+
+
 # ---------------------------------------------------------------- judging a study's family
 
 def holm(pvalues: list[float]) -> list[float]:
@@ -319,7 +334,18 @@ def holm(pvalues: list[float]) -> list[float]:
 
 
 def judge(findings: list[Finding]) -> list[Finding]:
-    """Verdicts for a study's findings, Holm-corrected over all their comparisons."""
+    """Verdicts for a study's findings, Holm-corrected over all their comparisons. Checks are
+    judged as a family of their own (they are not evidence: they must not weaken the findings'
+    correction) and read holds / fails / not settled; untestable claims pass through."""
+    out = list(findings)
+    for kind in (EVIDENCE, CHECK):
+        idx = [i for i, f in enumerate(findings) if f.kind == kind]
+        for i, f in zip(idx, _judge_family([findings[i] for i in idx])):
+            out[i] = replace(f, verdict=CHECK_VERDICT[f.verdict]) if kind == CHECK else f
+    return out
+
+
+def _judge_family(findings: list[Finding]) -> list[Finding]:
     flat = [c for f in findings for c in f.comparisons]
     raw = [c.raw_p() for c in flat]
     yes, no = holm([p[0] for p in raw]), holm([p[1] for p in raw])
@@ -374,21 +400,43 @@ def _num(v) -> str:
     return "—" if v is None or not np.isfinite(v) else format(v, "+" + FMT)
 
 
+def _row(f: Finding) -> str:
+    eff = "—" if f.effect is None else (
+        _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
+    eff += f" {f.unit}" if f.unit and f.effect is not None else ""
+    sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
+    quote = f"«{_cell(f.quote)}» ({_cell(f.where)})" if f.quote else "—"
+    return f"| {f.claim} | **{f.caveat or f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {quote} | {_cell(f.evidence)} |"  # a caveat starts with its verdict
+
+
+def _cell(text: str) -> str:
+    """One table cell: no line breaks, tabs or pipes (the evidence joins its comparisons with " | ")."""
+    return " ".join(text.split()).replace(" | ", " ; ").replace("|", "/")
+
+
+HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | the report says | evidence |",
+        "| --- | --- | --- | --- | --- | --- | --- |"]
+
+
 def markdown(title: str, findings: list[Finding]) -> str:
-    m = sum(c.testable for f in findings for c in f.comparisons)
-    lines = [f"# Findings: {title}", "",
-             "| finding | verdict | effect [95% CI] | SESOI (why) | seeds | evidence |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for f in findings:
-        eff = "—" if f.effect is None else (
-            _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
-        eff += f" {f.unit}" if f.unit and f.effect is not None else ""
-        sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
-        verdict = f"**{f.caveat or f.verdict}**"  # a caveat starts with its verdict
-        lines.append(f"| {f.claim} | {verdict} | {eff} | {sesoi} | {f.n_seeds} | {f.evidence} |")
-    counts = {v: sum(f.verdict == v for f in findings) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
-    lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items()),
-              "", f"Method (Holm over m={m} comparisons): {METHOD}"]
+    """The findings table (evidence: counted), then the checks (sanity, not evidence) and the
+    report's claims this design cannot test, each with the report's sentence."""
+    evidence = [f for f in findings if f.kind == EVIDENCE]
+    checks = [f for f in findings if f.kind == CHECK]
+    untestable = [f for f in findings if f.kind == UNTESTABLE]
+    m = sum(c.testable for f in evidence for c in f.comparisons)
+    lines = [f"# Findings: {title}", "", *HEAD, *map(_row, evidence)]
+    counts = {v: sum(f.verdict == v for f in evidence) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
+    lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items())]
+    if checks:
+        lines += ["", "## Checks (sanity, not evidence)", "",
+                  "Claims of the report that hold by construction: a check that fails points at the code, "
+                  "one that holds says nothing for the report. Judged apart, not counted above.", "",
+                  *HEAD, *map(_row, checks)]
+    if untestable:
+        lines += ["", "## Untestable here", "", "| the report says | where | why not |", "| --- | --- | --- |"]
+        lines += [f"| «{_cell(f.quote or f.claim)}» | {_cell(f.where)} | {_cell(f.evidence)} |" for f in untestable]
+    lines += ["", f"Method (Holm over m={m} comparisons): {METHOD}"]
     return "\n".join(lines) + "\n"
 
 

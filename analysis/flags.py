@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from analysis.findings import FIXED, INCONCLUSIVE, Finding
+from analysis.findings import EVIDENCE, FIXED, INCONCLUSIVE, Finding
 
 EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
 IMPROVING_REL = 0.01    # more than 1% better over the last epochs
@@ -185,7 +185,7 @@ def apply(findings: list[Finding], s) -> list[Finding]:
     manifest = getattr(s, "manifest", None) or {}
     cache, out = {}, []
     for f in findings:
-        why = reasons(f, s, manifest, cache)
+        why = reasons(f, s, manifest, cache) if f.kind == EVIDENCE else None  # checks, untestable: as they are
         if not why:
             out.append(f)
             continue

@@ -197,7 +197,9 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 def totals(parts: list[StudyPart]) -> dict:
     rows = [r for p in parts for r in p.findings]
-    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {"findings": len(rows)}
+    # checks (holds / fails) and untestable claims are listed but are not findings: not counted
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {"findings": sum(r.verdict in VERDICTS
+                                                                                      for r in rows)}
 
 
 def scorecard_md(parts: list[StudyPart], link) -> str:

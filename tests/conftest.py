@@ -101,15 +101,30 @@ def check_findings(folder: Path, seeds: int) -> dict:
     """A study's judged findings (claim -> Finding), each checked for what a verdict must carry:
     a SESOI and its reason where a test decides it, an interval behind every settled verdict, no
     settled comparison of arms on fewer than 2 seeds, and findings.md showing the same verdicts."""
-    from analysis.findings import FIXED, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, load
+    from analysis.findings import (
+        CHECK,
+        CHECK_VERDICT,
+        EVIDENCE,
+        FIXED,
+        INCONCLUSIVE,
+        NOT_REPRODUCED,
+        REPRODUCED,
+        UNTESTABLE,
+        load,
+    )
     found = load(folder)
     text = (folder / "findings.md").read_text()
     for f in found:
-        assert f.verdict in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+        if f.kind == UNTESTABLE:  # listed with its reason under "Untestable here", never judged
+            assert f"| «{' '.join(f.quote.split())}» |" in text.split("## Untestable here")[1]
+            continue
+        assert f.verdict in ((REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE) if f.kind == EVIDENCE
+                             else tuple(CHECK_VERDICT.values()))
         assert f"| {f.claim} | **{f.verdict}** |" in text
+        assert f.kind == EVIDENCE or f"| {f.claim} |" in text.split("## Checks (sanity, not evidence)")[1]
         tested = [c for c in f.comparisons if c.kind != FIXED]
-        if tested:
+        if tested and f.kind != CHECK:
             assert f.sesoi is not None and f.why and f.n_seeds <= seeds
             if f.verdict != INCONCLUSIVE:  # a trend's interval spans its points, even on one seed
                 assert f.interval is not None and (f.n_seeds >= 2 or all(c.fisher for c in tested))
-    return {f.claim: f for f in found}
+    return {f.claim: f for f in found if f.kind != UNTESTABLE}

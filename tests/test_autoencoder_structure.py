@@ -43,7 +43,7 @@ def test_pca_reports_once_at_the_full_budget_and_asha_prunes_the_others(structur
 
 def test_findings_and_reconstruction_figure(structure_run):
     found = check_findings(structure_run, seeds=1)
-    assert len(found) == 3 and all(f.n_seeds == 1 and f.effect is not None for f in found.values())
+    assert len(found) == 4 and all(f.n_seeds == 1 and f.effect is not None for f in found.values())
     assert (structure_run / "figures" / "reconstructions.png").stat().st_size > 5_000
     # the figure's digits come from the chosen trials' last checkpoints: the same ones per arm
     picked = []

@@ -24,7 +24,7 @@ def test_every_loss_trains_one_noisy_denoiser_with_scores_in_range(denoising_run
     trials = pd.read_parquet(denoising_run / "trials.parquet")
     assert set(trials["config/loss"]) == set(ARMS) and (trials["config/noise"] == 0.5).all()
     found = check_findings(denoising_run, seeds=1)
-    assert len(found) == 3 and {f.verdict for f in found.values()} == {"inconclusive"}  # one seed
+    assert len(found) == 4 and {f.verdict for f in found.values()} == {"inconclusive"}  # one seed
 
 
 def test_noisy_denoised_clean_figure_for_every_loss(denoising_run):

@@ -38,7 +38,7 @@ def test_the_gan_has_no_reconstruction_and_scores_come_from_the_recorded_classif
     assert len(manifest["data"]["classifier_sha256_16"]) == 16
     assert (trials["final_classifier_acc"] == manifest["data"]["classifier_test_acc"]).all()
     found = check_findings(vae_gan_run, seeds=1)
-    assert len(found) == 3 and {f.verdict for f in found.values()} == {"inconclusive"}  # one seed
+    assert len(found) == 4 and {f.verdict for f in found.values()} == {"inconclusive"}  # one seed
     for name in ("samples_per_arm.png", "vae_reconstructions.png", "sample_quality_per_epoch.png"):
         assert (vae_gan_run / "figures" / name).stat().st_size > 5_000
 

@@ -40,9 +40,12 @@ def test_every_trial_leaves_its_forecast_at_the_last_epoch(window_run):
 
 def test_findings_and_the_forecast_figure(window_run):
     found = list(check_findings(window_run, seeds=2).values())
-    # 4 + 3 pairs of windows, each paired over the two seeds
-    assert [len(f.comparisons) for f in found] == [4, 3]
-    assert all(c.method == "paired t, 2 shared seeds" for f in found for c in f.comparisons)
+    # RMSE: 4 + 3 pairs of windows and 1 vs 3 (TOST), each paired over the two seeds; then the forecasts'
+    # roughness (a trend over windows, then 12 vs the rest) and change tracking (1 and 3 vs 12)
+    assert [len(f.comparisons) for f in found] == [4, 3, 1, 1, 3, 2]
+    paired = [c for i, f in enumerate(found) if i != 3 for c in f.comparisons]
+    assert all(c.method == "paired t, 2 shared seeds" for c in paired)
+    assert found[3].comparisons[0].fisher and found[3].n_seeds == 2
     assert (window_run / "figures" / "forecasts_per_window.png").stat().st_size > 20_000
 
 

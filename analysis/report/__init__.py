@@ -25,16 +25,20 @@ class ReportSpec:
     figures: list[Callable] = field(default_factory=list)   # (Summary, folder) -> Path
     arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
     notes: list[str] = field(default_factory=list)
+    study: str = ""                 # the study's name: ties its findings to analysis/claims.py
 
     def __post_init__(self):
         # whoever asks for the findings (findings.md, the report page) gets them judged as one
         # family, Holm-corrected over the study, then those resting on an arm below its trivial
         # baseline, tuned at a grid edge or still improving made inconclusive (analysis.flags);
+        # the report's claims of this study come with them: quotes, checks, untestable ones;
         # the spec modules only state the comparisons
+        from analysis.claims import attach
         from analysis.findings import judge
         from analysis.flags import apply
-        raw = self.findings
-        object.__setattr__(self, "findings", lambda s: apply(judge(raw(s)), s))
+        raw, study = self.findings, self.study
+        object.__setattr__(self, "findings", lambda s: apply(judge(attach(study, raw(s))), s))
+        object.__setattr__(self, "raw_findings", raw)
 
 
 ACCURACY = (0.0, 1.0)           # bounds for accuracies, rates and shares

@@ -4,9 +4,15 @@ The report shows learning curves only (no numbers). Its claims: epsilon-greedy g
 rise, then a plateau; softmax (temperature 0.05) gives a smoother curve and slightly slower
 convergence. Each is judged here on per-seed statistics of the learning curve (computed by the
 trainable, trainables.rl.curve_stats), as effects with intervals over seeds (analysis/findings.py)."""
+from dataclasses import replace
+
+import numpy as np
+
+from analysis import measures
 from analysis.figures import mean_band, plt, save
-from analysis.findings import INCONCLUSIVE, higher, lower, stated
+from analysis.findings import INCONCLUSIVE, difference, finding, higher, lower, stated
 from analysis.report import Column, ReportSpec
+from analysis.report.curves import per_seed
 
 ARM_LABELS = {"q_eps": "Q-learning, ε-greedy (decaying ε)", "q_softmax": "Q-learning, softmax",
               "dqn_eps": "DQN, ε-greedy (decaying ε)", "dqn_softmax": "DQN, softmax over Q-values"}
@@ -48,7 +54,49 @@ def findings(s):
                s, "dqn_softmax", "dqn_eps", "dqn_episodes_per_block"),
         lower("DQN: softmax converges slightly slower (smaller area under the learning curve)",
               s, "dqn_softmax", "dqn_eps", "final_auc", *d_ret, unit="return"),
+        greedy_slower(GREEDY_CLAIM.format("Q-learning"), s, "q_softmax", "q_eps", Q),
+        greedy_slower(GREEDY_CLAIM.format("DQN"), s, "dqn_softmax", "dqn_eps", DQN),
     ]
+
+
+GREEDY_CLAIM = ("{}: softmax converges slightly slower by the greedy policy (more episodes until the greedy "
+                "policy's return first reaches the return threshold)")
+
+
+def greedy_episodes(s, arm: str, agent: str) -> tuple:
+    """(seed -> episodes until the greedy policy's return (history, one evaluation a block) first
+    reaches the arm's return threshold, censored at the episodes run when it never does; seed ->
+    whether it did; the threshold; episodes per block)."""
+    from trainables.rl import threshold_for
+    env = _config(s, arm, "dqn_env" if agent == DQN else "env")
+    setting = _config(s, arm, "dqn_threshold" if agent == DQN else "threshold")
+    block = float(_config(s, arm, "dqn_episodes_per_block" if agent == DQN else "episodes_per_block") or 1)
+    threshold = threshold_for(env, setting) if env is not None else np.nan
+
+    def measure(h):
+        g = np.asarray(h["greedy_return"], float)
+        g = g[np.isfinite(g)]
+        if not len(g) or not np.isfinite(threshold):
+            raise ValueError("no greedy return")
+        return measures.first_reach(g, threshold, int(block)), len(g) * block
+
+    found = per_seed(s, arm, lambda h: measure(h)[0])
+    run = per_seed(s, arm, lambda h: measure(h)[1])
+    episodes = {k: found[k] if np.isfinite(found.get(k, np.nan)) else v for k, v in run.items()}
+    return episodes, {k: bool(np.isfinite(found.get(k, np.nan))) for k in run}, threshold, block
+
+
+def greedy_slower(claim, s, a, b, agent):
+    """`a`'s greedy policy needs more episodes to the threshold than `b`'s, by at least one block
+    (the measure's resolution); inconclusive when every seed of both is censored."""
+    (ea, ra, threshold, block), (eb, rb, _, _) = greedy_episodes(s, a, agent), greedy_episodes(s, b, agent)
+    if ea and eb and not any(ra.values()) and not any(rb.values()):
+        return stated(claim, INCONCLUSIVE, f"the greedy policy of no seed of {a} or {b} reached the return "
+                                           f"threshold ({threshold:g}) within the budget (both censored)")
+    c = difference(f"greedy episodes to {threshold:g}: {a} − {b}", ea, eb, +1, block)
+    text = lambda v: ", ".join(f"{x:g}" for x in v.values()) or "n/a"
+    c = replace(c, arms=(a, b), detail=f"{a} ({text(ea)}); {b} ({text(eb)})" + (f"; {c.detail}" if c.detail else ""))
+    return finding(claim, [c], block, f"{block:g} episodes: one block, the resolution of the measure", "episodes")
 
 
 def slower(claim, s, a, b, block_key):
@@ -114,6 +162,7 @@ def dqn_curves(s, folder):
 
 FIG = {"q_eps": "fewer (Fig. 8)", "q_softmax": "slightly more (Fig. 9)"}
 SPEC = ReportSpec(
+    study="exploration",
     title="Figures 8, 9: Q-learning (and DQN) with ε-greedy vs. softmax exploration",
     columns=[
         Column("episodes to block return ≥ threshold", "final_episodes_to_threshold", fmt=".0f", report=FIG),

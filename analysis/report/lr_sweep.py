@@ -62,6 +62,7 @@ def loss_per_rate(s, folder):
 
 
 SPEC = ReportSpec(
+    study="lr_sweep",
     title="Figure 1: loss for different learning rates",
     columns=[Column("final train loss", "final_train_loss", fmt=".3f", bounds=NON_NEGATIVE),
              Column("per-batch loss jitter, last epoch", "final_loss_jitter", fmt=".3f", bounds=NON_NEGATIVE),

@@ -43,6 +43,7 @@ def findings(s):
 
 
 SPEC = ReportSpec(
+    study="sentiment",
     title="Table 3: sentiment models, test/train accuracy and example-sentence scores",
     columns=[Column("test accuracy", TEST, fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.8520, "lstm": 0.8500, "lstm_glove": 0.8558}),

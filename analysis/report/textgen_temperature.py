@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 
 from analysis.figures import plt, save
-from analysis.findings import INCONCLUSIVE, higher, stated, trend
+from analysis import measures
+from analysis.findings import INCONCLUSIVE, all_of, higher, stated, trend
 from analysis.report import ACCURACY, Column, ReportSpec
 from trainables.language_model import TEMPERATURES, bleu_key
 
@@ -78,7 +79,35 @@ def findings(s):
                "final_bleu_mean", 1.0, "1 BLEU point (x100): smaller gaps are within sampling noise", 100,
                "BLEU x100"),
         f"; word above char at {len(wins)} of {len(temperatures(s))} temperatures"))
+    out.append(all_of("Generated text gets more varied as the temperature rises (measure: distinct-2, the "
+                      "share of distinct token bigrams (words, or characters at char level) in the samples each trial stores: 2 per temperature)",
+                      [variety_trend(s, arm) for arm in ("word", "char")]))
+    out.append(stated("Generated text copies the training text less as the temperature rises",
+                      INCONCLUSIVE, "not measured: needs the share of generated n-grams found in the training "
+                                    "text (analysis.measures.copy_rate), which the trainable does not report"))
     return out
+
+
+def distinct_points(s, arm: str) -> tuple[list, list]:
+    """(temperature, distinct-2 of that temperature's stored samples), one point per seed."""
+    xs, ys = [], []
+    ids = s.chosen.loc[s.chosen["arm"] == arm, "trial_id"] if "arm" in s.chosen else []
+    for trial_id in ids:
+        h = s.history[(s.history["trial_id"] == trial_id) & s.history["samples"].notna()] \
+            if "samples" in s.history else s.history.head(0)
+        if h.empty:
+            continue
+        for key, texts in json.loads(h["samples"].iloc[-1]).items():
+            if key.startswith("T=") and texts:
+                xs.append(float(key[2:]))
+                ys.append(measures.distinct_n([t.split() for t in texts], 2))
+    return xs, ys
+
+
+def variety_trend(s, arm: str):
+    xs, ys = distinct_points(s, arm)
+    return trend("", xs, ys, +1, f"distinct-2 vs temperature ({arm})", 0.3,
+                 "rho 0.3: a moderate rank correlation (Cohen); less would not be a tendency")
 
 
 def _add_detail(f, text: str):
@@ -115,6 +144,7 @@ def bleu_vs_temperature(s, folder):
 
 
 SPEC = ReportSpec(
+    study="textgen_temperature",
     title="Figures 4, 5: BLEU of generated text against sampling temperature, word vs. character level",
     columns=[Column(f"BLEU T={t:g}", f"final_{bleu_key(t)}", report=FIGURE_ONLY, scale=100, fmt=".2f",
                     bounds=ACCURACY) for t in TEMPERATURES] + [
@@ -124,7 +154,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[bleu_vs_temperature],
     arm_labels=LEVELS,
-    notes=["The report gives Figures 4 and 5 without numbers and does not name its corpus or model; "
+    notes=["Measures (findings.md): 'more creative' = distinct-2 of the samples each trial stores (2 per temperature: a weak measure); 'close to the training data' is not measured (no copy rate reported).",
+           "The report gives Figures 4 and 5 without numbers and does not name its corpus or model; "
            "its columns say 'figure only'. The corpus here is a stand-in (see Data).",
            "BLEU: NLTK corpus_bleu, 4-gram, SmoothingFunction().method1, x100, over word tokens for "
            "both levels. Both models continue the same held-out prompts (prompt_words words of the "

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures import plt, save
-from analysis.findings import all_of, lower
+from analysis import measures
+from analysis.findings import all_of, higher, lower, similar, trend
+from analysis.report.curves import compare, per_seed
 from analysis.report import NON_NEGATIVE, Column, ReportSpec
 from trainables.data.airline import AIRLINE_PASSENGERS, FIRST_MONTH
 
@@ -19,6 +21,48 @@ WINDOWS = (1, 3, 6, 12)
 SESOI, WHY = 5.0, "5 thousand passengers: about 1% of the test months' level (~430k)"
 
 
+def test_part(s):
+    """(forecast, actual) -> their test months: the measures are taken where the RMSE is."""
+    months = int(s.chosen["config/test_months"].iloc[0]) if "config/test_months" in s.chosen and len(s.chosen) \
+        else 24
+    actual = np.asarray(AIRLINE_PASSENGERS, float)
+    def measure(fn):
+        def on_history(h):
+            p = h["predictions"].dropna()
+            f = np.array([np.nan if v is None else v for v in json.loads(p.iloc[-1])], float)[:len(actual)]
+            return fn(f[-months:], actual[len(f) - months:len(f)])
+        return on_history
+    return measure
+
+
+def forecast_findings(s, arm):
+    """Roughness and change tracking of the one-step forecasts over the test months."""
+    on_test = test_part(s)
+    rough = on_test(lambda f, a: measures.roughness(f))
+    track = on_test(lambda f, a: measures.change_tracking(f, a))
+    xs, ys = [], []
+    for w in WINDOWS:
+        for v in per_seed(s, arm[w], rough).values():
+            xs.append(w)
+            ys.append(v)
+    actual_rough = measures.roughness(np.asarray(AIRLINE_PASSENGERS, float)[-24:])
+    r_sesoi = round(0.05 * actual_rough, 1)
+    r_why = f"{r_sesoi:g}: 5% of the actual test months' roughness ({actual_rough:.0f})"
+    r_unit = "thousand passengers (std of the monthly change)"
+    return [
+        trend("Forecasts get smoother as the window grows (measure: std of the forecasts' month-to-month "
+              "change over the test months)", xs, ys, -1, "roughness vs window", 0.3,
+              "rho 0.3: a moderate rank correlation (Cohen); less would not be a tendency"),
+        all_of("A window of 12 months gives the smoothest forecasts (same measure)",
+               [compare("", s, arm[12], arm[w], rough, -1, r_sesoi, r_why, r_unit, "roughness") for w in (1, 3, 6)]),
+        all_of("Windows of 1 and 3 months follow short-term changes better than 12 (measure: correlation of the "
+               "forecast's and the actual month-to-month change over the test months)",
+               [compare("", s, arm[w], arm[12], track, +1, 0.1,
+                        "0.1 of a correlation: smaller would not be a visible difference in Figure 3",
+                        "correlation", "change tracking") for w in (1, 3)]),
+    ]
+
+
 def findings(s):
     arm = {w: f"window_{w}" for w in WINDOWS}
     unit = "thousand passengers"
@@ -27,6 +71,9 @@ def findings(s):
                [lower("", s, arm[a], arm[b], RMSE, SESOI, WHY, unit=unit) for a in (1, 3) for b in (6, 12)]),
         all_of("A window of 12 months gives the highest test RMSE",
                [lower("", s, arm[a], arm[12], RMSE, SESOI, WHY, unit=unit) for a in (1, 3, 6)]),
+        similar("Windows of 1 and 3 months reach similar test RMSE (equivalence within the SESOI)", s, arm[1],
+                arm[3], RMSE, SESOI, WHY, unit=unit),
+        *forecast_findings(s, arm),
     ]
 
 
@@ -76,6 +123,7 @@ def forecasts_per_window(s, folder):
 
 
 SPEC = ReportSpec(
+    study="window_size",
     title="Figure 3: RNN forecasts for different window sizes",
     columns=[Column("test RMSE", RMSE, fmt=".1f", bounds=NON_NEGATIVE),
              Column("test MAE", "final_test_mae", fmt=".1f", bounds=NON_NEGATIVE),
@@ -83,7 +131,8 @@ SPEC = ReportSpec(
     findings=findings,
     figures=[forecasts_per_window],
     arm_labels={f"window_{w}": f"window {w} month{'s' if w > 1 else ''}" for w in WINDOWS},
-    notes=["The report gives this comparison as a figure, without numbers: the report columns are empty.",
+    notes=["Measures (findings.md): 'smoother / more fluctuating predictions' = std of the one-step forecasts' month-to-month change over the test months; 'reacted more quickly to short-term changes' = correlation of the forecast's and the actual month-to-month change there; 'similar best performance' = TOST on test RMSE within the SESOI.",
+           "The report gives this comparison as a figure, without numbers: the report columns are empty.",
            "Errors in thousands of passengers, one step ahead from observed past months. The report "
            "does not name its 12-month-periodic series; the Box-Jenkins airline-passengers series "
            "(1949-1960) is assumed. Train on 1949-1957, choose the learning rate on 1958 "
