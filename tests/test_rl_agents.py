@@ -188,6 +188,13 @@ def test_tabular_q_learning_learns_frozen_lake():
                         "eval_episodes": 50}, LocalSession(threads=1)).history
     assert history[0]["mean_return"] < 0.1          # random walk: rarely reaches the goal
     assert history[-1]["greedy_return"] > 0.4       # the learned greedy policy often does
+    # convergence by the greedy policy: its curve's mean so far, and the episodes until it first
+    # reached FrozenLake's threshold (0.3)
+    greedy = [h["greedy_return"] for h in history]
+    assert history[-1]["greedy_auc"] == pytest.approx(np.mean(greedy))
+    first = next(i for i, g in enumerate(greedy) if g >= 0.3)
+    assert history[-1]["greedy_episodes_to_threshold"] == (first + 1) * 150
+    assert [h["greedy_threshold_reached"] for h in history] == [float(i >= first) for i in range(8)]
 
 
 @pytest.mark.parametrize("agent", ["q", "dqn"])
@@ -203,6 +210,6 @@ def test_a_resumed_run_matches_an_unbroken_one(agent, tmp_path):
     resumed = train_rl(config, LocalSession(saved, threads=1)).history
     unbroken = train_rl(config, LocalSession(threads=1)).history
     assert [h["epoch"] for h in resumed] == [3]
-    for key in ("mean_return", "auc", "roughness", "greedy_return", "td_loss"):
+    for key in ("mean_return", "auc", "roughness", "greedy_return", "greedy_auc", "td_loss"):
         assert resumed[0][key] == pytest.approx(unbroken[-1][key], rel=1e-5), key
     assert broken[-1]["mean_return"] == pytest.approx(unbroken[1]["mean_return"])
