@@ -17,6 +17,7 @@ from trainables.rl import (
     curve_stats,
     epsilon_at,
     exploration,
+    gap_ema,
     is_success,
     select_action,
     softmax_probs,
@@ -201,7 +202,8 @@ def test_tabular_q_learning_learns_frozen_lake():
 def test_a_resumed_run_matches_an_unbroken_one(agent, tmp_path):
     config = {"agent": agent, "policy": "softmax", "epochs": 3, "episodes_per_block": 20,
               "dqn_episodes_per_block": 3, "dqn_warmup": 20, "dqn_batch": 8, "dqn_hidden": 8,
-              "dqn_temperature": 1.0, "eval_episodes": 2, "dqn_eval_episodes": 1, "seed": 3}
+              "dqn_temperature": 1.0, "eval_episodes": 2, "dqn_eval_episodes": 1, "seed": 3,
+              "dqn_temperature_scale": "action_gap"}
     ckpt = tmp_path / "ckpt"
     broken = train_rl({**config, "epochs": 2}, LocalSession(ckpt, threads=1)).history
     assert load_state(ckpt)["epoch"] == 2
@@ -210,6 +212,25 @@ def test_a_resumed_run_matches_an_unbroken_one(agent, tmp_path):
     resumed = train_rl(config, LocalSession(saved, threads=1)).history
     unbroken = train_rl(config, LocalSession(threads=1)).history
     assert [h["epoch"] for h in resumed] == [3]
-    for key in ("mean_return", "auc", "roughness", "greedy_return", "greedy_auc", "td_loss"):
+    for key in ("mean_return", "auc", "roughness", "greedy_return", "greedy_auc", "td_loss") + \
+            (("action_gap", "temperature") if agent == "dqn" else ()):
         assert resumed[0][key] == pytest.approx(unbroken[-1][key], rel=1e-5), key
     assert broken[-1]["mean_return"] == pytest.approx(unbroken[1]["mean_return"])
+
+
+def test_the_dqn_softmax_temperature_can_follow_the_q_values_scale():
+    """dqn_temperature_scale=action_gap: the temperature is dqn_temperature times the running mean
+    action gap (max - min Q at the states visited), so it grows with the Q-values."""
+    assert gap_ema(None, [1.0, 3.0, 2.0]) == 2.0                       # starts at the first gap
+    assert gap_ema(2.0, [0.0, 12.0]) == pytest.approx(0.99 * 2 + 0.01 * 12)
+    config = {"agent": "dqn", "policy": "softmax", "epochs": 3, "dqn_episodes_per_block": 3,
+              "dqn_warmup": 20, "dqn_batch": 8, "dqn_hidden": 8, "dqn_temperature": 0.5,
+              "dqn_temperature_scale": "action_gap"}
+    history = train_rl(config, LocalSession(threads=1)).history
+    gaps = [h["action_gap"] for h in history]
+    assert all(g > 0 for g in gaps) and len(set(gaps)) == 3            # it moves as Q learns
+    assert [h["temperature"] for h in history] == pytest.approx([0.5 * g for g in gaps])
+    fixed = train_rl({**config, "dqn_temperature_scale": "fixed"}, LocalSession(threads=1)).history
+    assert [h["temperature"] for h in fixed] == [0.5] * 3 and "action_gap" not in fixed[0]
+    with pytest.raises(ValueError, match="dqn_temperature_scale"):
+        train_rl({**config, "dqn_temperature_scale": "q"}, LocalSession(threads=1))
