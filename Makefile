@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench install clean report
+.PHONY: demo test test-fast lint bench install clean report fashion-mnist
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,19 +16,27 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m trainables.data.embedded fetch
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fashion-mnist
 
-demo: $(STAMP)
+# Fashion-MNIST, the local stand-in for CIFAR-10 (Table 1, Figure 1), is a Debian package:
+# installed here when missing and we are root, else one line says how.
+FASHION := /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz
+fashion-mnist:
+	@test -e $(FASHION) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q dataset-fashion-mnist || { apt-get update -q && apt-get install -y -q dataset-fashion-mnist; }; }; } || \
+	  echo "Fashion-MNIST (local stand-in for CIFAR-10) is missing: run 'sudo apt-get install -y dataset-fashion-mnist'"
+
+demo: install
 	$(BIN)/python studies/lr_sweep.py
 
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest
 
 # The whole report: every study of PROFILE (complete ones skipped, interrupted ones resumed),
 # then report/index.html and report/REPORT.md. STUDY_OPTS go to every study, e.g. "--seeds 5".
 PROFILE    ?= local
 STUDY_OPTS ?=
-report: $(STAMP)
+report: install
 	$(BIN)/python -m analysis.report_page --profile $(PROFILE) -- $(STUDY_OPTS)
 # The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
 test-fast: $(STAMP)

@@ -29,7 +29,14 @@ def space(profile: str, search: str = "grid") -> Space:
             "eps_decay_episodes": 1000,
             "dqn_eps_decay": pick(profile, smoke=0.7, local=0.95, full=0.99),
             "temperature": 0.05, "temperature_decay": 1.0, "temperature_min": 0.01,
-            "dqn_temperature": 0.05,
+            # local: the DQN's temperature on the scale of its Q-values (trainables/rl.py): 0.42 x
+            # the running mean action gap, chosen so that at a state with that gap softmax takes
+            # the worse of CartPole's 2 actions with p = 1/(1 + e^(1/0.42)) = 0.084, the mean
+            # rate at which the eps-greedy arm's schedule (0.95^episode, floor 0.01, 120 episodes:
+            # mean eps 0.168) takes it; so the arms explore as much, only differently. A fixed
+            # T = 0.05 (the report's) is nearly greedy once the gaps grow and ends below random.
+            "dqn_temperature_scale": pick(profile, smoke="fixed", local="action_gap", full="fixed"),
+            "dqn_temperature": pick(profile, smoke=0.05, local=0.42, full=0.05),
             "eval_episodes": pick(profile, smoke=5, local=20, full=100),
             "dqn_eval_episodes": pick(profile, smoke=1, local=3, full=10),
             "dqn_lr": 1e-3, "dqn_hidden": pick(profile, smoke=16, local=64, full=64),

@@ -16,10 +16,12 @@ def space(profile: str, search: str = "grid") -> Space:
     return Space(
         arms=dict(ARMS),
         fixed={
-            "dataset": pick(profile, smoke="digits", local="digits", full="cifar10"),
+            # local: Fashion-MNIST 4k/1k, a stand-in for CIFAR-10 whose baseline is not saturated
+            # (the embedded digits reach 97%); smoke stays on the embedded digits (no package needed)
+            "dataset": pick(profile, smoke="digits", local="fashion_mnist", full="cifar10"),
             "epochs": pick(profile, smoke=2, local=8, full=30),
-            "max_train": pick(profile, smoke=600, local=0, full=0),
-            "max_val": pick(profile, smoke=300, local=0, full=0),
+            "max_train": pick(profile, smoke=600, local=4000, full=0),
+            "max_val": pick(profile, smoke=300, local=1000, full=0),
             # full: where the canonical files are ("" = the data cache, downloaded once per node)
             **({"data_root": ""} if profile == "full" else {}),
             "batch_size": 64, "optimizer": "adam", "width": pick(profile, smoke=8, local=16, full=32),

@@ -17,6 +17,7 @@ from trainables.rl import (
     curve_stats,
     epsilon_at,
     exploration,
+    gap_ema,
     is_success,
     select_action,
     softmax_probs,
@@ -188,13 +189,21 @@ def test_tabular_q_learning_learns_frozen_lake():
                         "eval_episodes": 50}, LocalSession(threads=1)).history
     assert history[0]["mean_return"] < 0.1          # random walk: rarely reaches the goal
     assert history[-1]["greedy_return"] > 0.4       # the learned greedy policy often does
+    # convergence by the greedy policy: its curve's mean so far, and the episodes until it first
+    # reached FrozenLake's threshold (0.3)
+    greedy = [h["greedy_return"] for h in history]
+    assert history[-1]["greedy_auc"] == pytest.approx(np.mean(greedy))
+    first = next(i for i, g in enumerate(greedy) if g >= 0.3)
+    assert history[-1]["greedy_episodes_to_threshold"] == (first + 1) * 150
+    assert [h["greedy_threshold_reached"] for h in history] == [float(i >= first) for i in range(8)]
 
 
 @pytest.mark.parametrize("agent", ["q", "dqn"])
 def test_a_resumed_run_matches_an_unbroken_one(agent, tmp_path):
     config = {"agent": agent, "policy": "softmax", "epochs": 3, "episodes_per_block": 20,
               "dqn_episodes_per_block": 3, "dqn_warmup": 20, "dqn_batch": 8, "dqn_hidden": 8,
-              "dqn_temperature": 1.0, "eval_episodes": 2, "dqn_eval_episodes": 1, "seed": 3}
+              "dqn_temperature": 1.0, "eval_episodes": 2, "dqn_eval_episodes": 1, "seed": 3,
+              "dqn_temperature_scale": "action_gap"}
     ckpt = tmp_path / "ckpt"
     broken = train_rl({**config, "epochs": 2}, LocalSession(ckpt, threads=1)).history
     assert load_state(ckpt)["epoch"] == 2
@@ -203,6 +212,25 @@ def test_a_resumed_run_matches_an_unbroken_one(agent, tmp_path):
     resumed = train_rl(config, LocalSession(saved, threads=1)).history
     unbroken = train_rl(config, LocalSession(threads=1)).history
     assert [h["epoch"] for h in resumed] == [3]
-    for key in ("mean_return", "auc", "roughness", "greedy_return", "td_loss"):
+    for key in ("mean_return", "auc", "roughness", "greedy_return", "greedy_auc", "td_loss") + \
+            (("action_gap", "temperature") if agent == "dqn" else ()):
         assert resumed[0][key] == pytest.approx(unbroken[-1][key], rel=1e-5), key
     assert broken[-1]["mean_return"] == pytest.approx(unbroken[1]["mean_return"])
+
+
+def test_the_dqn_softmax_temperature_can_follow_the_q_values_scale():
+    """dqn_temperature_scale=action_gap: the temperature is dqn_temperature times the running mean
+    action gap (max - min Q at the states visited), so it grows with the Q-values."""
+    assert gap_ema(None, [1.0, 3.0, 2.0]) == 2.0                       # starts at the first gap
+    assert gap_ema(2.0, [0.0, 12.0]) == pytest.approx(0.99 * 2 + 0.01 * 12)
+    config = {"agent": "dqn", "policy": "softmax", "epochs": 3, "dqn_episodes_per_block": 3,
+              "dqn_warmup": 20, "dqn_batch": 8, "dqn_hidden": 8, "dqn_temperature": 0.5,
+              "dqn_temperature_scale": "action_gap"}
+    history = train_rl(config, LocalSession(threads=1)).history
+    gaps = [h["action_gap"] for h in history]
+    assert all(g > 0 for g in gaps) and len(set(gaps)) == 3            # it moves as Q learns
+    assert [h["temperature"] for h in history] == pytest.approx([0.5 * g for g in gaps])
+    fixed = train_rl({**config, "dqn_temperature_scale": "fixed"}, LocalSession(threads=1)).history
+    assert [h["temperature"] for h in fixed] == [0.5] * 3 and "action_gap" not in fixed[0]
+    with pytest.raises(ValueError, match="dqn_temperature_scale"):
+        train_rl({**config, "dqn_temperature_scale": "q"}, LocalSession(threads=1))

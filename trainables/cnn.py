@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from analysis.measures import oscillation  # pure numpy: the same measure the analysis documents
 from trainables.augment import augment
 from trainables.data.cifar10 import load_images
 from trainables.device import to_float
@@ -73,9 +74,10 @@ def build(config: dict, data_arrays: dict) -> tuple[CNN, torch.optim.Optimizer]:
 
 
 def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", generator=None, run=None):
-    """One pass over (x, y); trains if `opt` is given. Returns loss, accuracy, seconds,
-    and the jitter of the per-batch loss: the std of its step-to-step change relative to its
-    mean, so that oscillation is not confused with a loss that is merely higher.
+    """One pass over (x, y); trains if `opt` is given. Returns loss, accuracy, seconds, the jitter
+    of the per-batch loss (the std of its step-to-step change relative to its mean; it grows as the
+    loss falls) and its oscillation: the std of the per-batch loss around its moving-average trend,
+    in loss units (analysis.measures.oscillation), what Figure 1's "more oscillations" is about.
     `run` (a trainables.loop.Run) brings mixed precision and loss scaling; without it, float32."""
     model.train(opt is not None)
     losses, sizes, correct, start = [], [], 0, time.perf_counter()
@@ -99,9 +101,9 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
     losses = [v * n for v, n in zip(torch.stack(losses).tolist(), sizes)]
     correct = int(correct)
     seconds = time.perf_counter() - start
-    per_batch = np.asarray(losses) / np.minimum(batch_size, len(y))
+    per_batch = np.asarray(losses) / np.minimum(batch_size, len(y) - np.arange(0, len(y), batch_size))
     jitter = float(np.std(np.diff(per_batch)) / max(per_batch.mean(), 1e-12)) if len(per_batch) > 2 else 0.0
-    return sum(losses) / len(y), correct / len(y), seconds, jitter
+    return sum(losses) / len(y), correct / len(y), seconds, jitter, oscillation(per_batch)
 
 
 @trainable(DEFAULTS, load_images)
@@ -112,14 +114,14 @@ def train_cnn(run: Run) -> None:
     # the data goes to the device once, as uint8 (copies: object-store arrays are read-only)
     xt, yt, xv, yv = (torch.tensor(arrays[k], device=device) for k in ("x_train", "y_train", "x_val", "y_val"))
     for _ in run.epochs():
-        tr_loss, tr_acc, seconds, jitter = run_epoch(
+        tr_loss, tr_acc, seconds, jitter, wobble = run_epoch(
             model, opt, xt, yt, config["batch_size"], device, config["augment"], run.generator, run)
-        va_loss, va_acc, _, _ = run_epoch(model, None, xv, yv, 512, device, run=run)
+        va_loss, va_acc, *_ = run_epoch(model, None, xv, yv, 512, device, run=run)
         run.report({"train_loss": tr_loss, "train_acc": tr_acc, "val_loss": va_loss, "val_acc": va_acc,
-                    "loss_jitter": jitter, "epoch_s": seconds, "images_per_s": len(yt) / seconds},
+                    "loss_jitter": jitter, "loss_oscillation": wobble, "epoch_s": seconds, "images_per_s": len(yt) / seconds},
                    finite=(tr_loss, va_loss))
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_cnn.metrics = {"train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max",
-                     "loss_jitter": "min", "epoch_s": "min", "images_per_s": "max"}
+                     "loss_jitter": "min", "loss_oscillation": "min", "epoch_s": "min", "images_per_s": "max"}

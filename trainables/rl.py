@@ -41,6 +41,10 @@ DEFAULTS = {
     # softmax: temperature per episode max(temperature_min, temperature * temperature_decay**episode)
     "temperature": 0.05, "temperature_decay": 1.0, "temperature_min": 0.01,
     "dqn_temperature": 0.05,
+    # "fixed": dqn_temperature is in Q units; "action_gap": it is a multiple of the running mean
+    # action gap (max - min Q over the actions, EMA over the states visited while learning), so it
+    # follows the Q-values' scale as they grow (CartPole's reach ~100 at gamma 0.99)
+    "dqn_temperature_scale": "fixed",
     "eval_episodes": 0, "dqn_eval_episodes": 0,   # greedy episodes after each block (0: none)
     "dqn_lr": 1e-3, "dqn_hidden": 64, "dqn_batch": 64, "dqn_buffer": 10_000, "dqn_warmup": 200,
     "dqn_train_every": 2, "dqn_target_every": 100,   # steps per update; updates per target sync
@@ -261,8 +265,12 @@ def run_episode(env, agent, config, policy, explore, rng, reset_seed, learn, cou
     s, _ = env.reset(seed=reset_seed)
     ret, steps, losses, r = 0.0, 0, [], 0.0
     dqn = isinstance(agent, DQN)
+    scaled = learn and dqn and policy == "softmax" and config["dqn_temperature_scale"] == "action_gap"
     while True:
-        a = select_action(agent.values(s), policy, explore, rng)
+        q = agent.values(s)
+        if scaled:
+            counters["gap"] = gap_ema(counters["gap"], q)
+        a = select_action(q, policy, explore * counters["gap"] if scaled else explore, rng)
         s2, r, terminated, truncated, _ = env.step(a)
         ret += r
         steps += 1
@@ -283,6 +291,12 @@ def run_episode(env, agent, config, policy, explore, rng, reset_seed, learn, cou
             break
     success = is_success(counters["env"], ret, r, terminated)
     return ret, steps, success, (float(np.mean(losses)) if losses else math.nan)
+
+
+def gap_ema(gap: float | None, q_values, rate: float = 0.01) -> float:
+    """The running mean action gap (max - min Q at a state), started at the first state's gap."""
+    now = float(np.ptp(q_values))
+    return now if gap is None else (1 - rate) * gap + rate * now
 
 
 def build_agent(config: dict, env, device: torch.device | str = "cpu"):
@@ -316,11 +330,15 @@ def train_rl(run: Run) -> None:
     env = make_env(env_name, config["dqn_max_steps" if dqn else "max_steps"])
     agent = build_agent(config, env, run.device)
     run.track(agent=agent)
-    counters = {"env": env_name, "steps": run.saved("steps", 0), "updates": run.saved("updates", 0), "buffer": None}
+    counters = {"env": env_name, "steps": run.saved("steps", 0), "updates": run.saved("updates", 0), "buffer": None,
+                "gap": run.saved("gap")}
+    if config["dqn_temperature_scale"] not in ("fixed", "action_gap"):
+        raise ValueError(f"dqn_temperature_scale {config['dqn_temperature_scale']!r}: use fixed or action_gap")
     if dqn:
         counters["buffer"] = Replay(config["dqn_buffer"], int(np.prod(env.observation_space.shape)), run.device)
         run.track(buffer=counters["buffer"])
     returns = list(run.saved("returns", []))
+    greedy = list(run.saved("greedy", []))   # the greedy policy's return after each block
     for epoch in run.epochs():
         start = time.perf_counter()
         rets, succ, lens, losses = [], [], [], []
@@ -338,6 +356,8 @@ def train_rl(run: Run) -> None:
                    "success_rate": float(np.mean(succ)), "episode_length": float(np.mean(lens)),
                    ("temperature" if config["policy"] == "softmax" else "epsilon"): explore,
                    **curve_stats(returns, threshold, per_block, final=run.last)}
+        if counters["gap"] is not None:  # the temperature in Q units at the block's end, and its scale
+            metrics.update(temperature=explore * counters["gap"], action_gap=counters["gap"])
         if not np.isnan(losses).all():  # mean squared TD error (tabular) or Huber loss (DQN);
             metrics["td_loss"] = float(np.nanmean(losses))  # none while the replay buffer warms up
         n_eval = int(config["dqn_eval_episodes" if dqn else "eval_episodes"])
@@ -346,17 +366,24 @@ def train_rl(run: Run) -> None:
             metrics["greedy_return"] = float(np.mean([
                 run_episode(env, agent, config, "eps_greedy", 0.0, eval_rng, 2**31 - 1 - k, False, counters)[0]
                 for k in range(n_eval)]))
+            # convergence speed as the greedy policy shows it (issue 13): the exploring policy's
+            # return also pays for its exploration, which differs between the arms compared
+            greedy.append(metrics["greedy_return"])
+            g = curve_stats(greedy, threshold, per_block, final=False)
+            metrics.update(greedy_auc=g["auc"], greedy_episodes_to_threshold=g["episodes_to_threshold"],
+                           greedy_threshold_reached=g["threshold_reached"])
         metrics["block_s"] = time.perf_counter() - start
         run.report(metrics, finite=(metrics["mean_return"], metrics.get("td_loss", 0.0)),
-                   keep={"returns": returns, "steps": counters["steps"], "updates": counters["updates"]})
+                   keep={"returns": returns, "greedy": greedy, "gap": counters["gap"], "steps": counters["steps"], "updates": counters["updates"]})
     env.close()
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_rl.metrics = {
     "mean_return": "max", "greedy_return": "max", "success_rate": "max", "auc": "max",
+    "greedy_auc": "max", "greedy_episodes_to_threshold": "min", "greedy_threshold_reached": "max",
     "early_return": "max", "late_gain": "max", "threshold_reached": "max",
     "episodes_to_threshold": "min", "roughness": "min", "td_loss": "min", "block_s": "min",
     "episodes": "max", "episode_length": "max",
     # the exploration schedule's value in that block, not a score
-    "epsilon": "min", "temperature": "min"}
+    "epsilon": "min", "temperature": "min", "action_gap": "max"}

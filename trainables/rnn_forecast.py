@@ -2,8 +2,14 @@
 (Figure 3), on the monthly airline-passengers series.
 
 Honest in time: the model trains on the first months, the nuisance settings are judged on the
-months after them (validation), and the last months are the test; the min-max scaling is fitted
-on the training months alone. Every forecast is one step ahead from observed past values.
+months after them (validation), and the last months are the test; the scaling is fitted on the
+training months alone. Every forecast is one step ahead from observed past values.
+
+`transform` says what the RNN sees: "minmax" (the series min-max scaled, as the report's kind of
+model does; a growing series puts the test months above every value it trained on, out of the
+range a tanh RNN can extrapolate to) or "log_diff" (the month-to-month change of the log, min-max
+scaled; its forecast times last month's value is the forecast in passengers, so growth and
+seasonality the model learned in 1949-57 carry over to any level).
 
 `train_forecaster(config, session, data)` runs without Ray.
 """
@@ -22,7 +28,7 @@ from trainables.session import is_finite
 
 DEFAULTS = {
     "window": 3, "hidden": 32, "lr": 3e-3, "batch_size": 16, "epochs": 100,
-    "val_months": 12, "test_months": 24, "max_months": 0,
+    "val_months": 12, "test_months": 24, "max_months": 0, "transform": "minmax",
 }
 
 
@@ -48,6 +54,36 @@ class MinMax:
         return z * self.span + self.lo
 
 
+class LogDiff:
+    """z[j] = scaled log(s[j+1] / s[j]): month j+1's log change (`lag` = 1: month 0 has none), the
+    scaling fitted on the training months' changes; back in units, pred * the observed last month."""
+    lag = 1
+
+    def __init__(self, series: np.ndarray, n_train: int):
+        self.series = np.asarray(series, np.float64)
+        d = np.diff(np.log(self.series))
+        self.scaler = MinMax(d[:n_train - 1])
+        self.z = self.scaler(d).astype(np.float32)
+
+    def to_units(self, pred, months: np.ndarray) -> np.ndarray:
+        return self.series[months - 1] * np.exp(self.scaler.inverse(np.asarray(pred, np.float64)))
+
+
+class Scaled:
+    """z[j] = the series' value of month j, min-max scaled on the training months (`lag` = 0)."""
+    lag = 0
+
+    def __init__(self, series: np.ndarray, n_train: int):
+        self.scaler = MinMax(series[:n_train])
+        self.z = self.scaler(series)
+
+    def to_units(self, pred, months: np.ndarray) -> np.ndarray:
+        return self.scaler.inverse(pred)
+
+
+TRANSFORMS = {"minmax": Scaled, "log_diff": LogDiff}
+
+
 def windows(z: np.ndarray, window: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """Inputs z[t-window:t] and targets z[t] for every target month t in [max(start, window), stop)."""
     targets = range(max(start, window), stop)
@@ -69,9 +105,9 @@ class RNNForecaster(nn.Module):
         return self.out(h[-1]).squeeze(-1)
 
 
-def _errors(model, x, y_true_units, scaler) -> tuple[float, float, np.ndarray]:
+def _errors(model, x, y_true_units, to_units) -> tuple[float, float, np.ndarray]:
     with torch.no_grad():
-        pred = scaler.inverse(model(x).cpu().numpy())
+        pred = to_units(model(x).cpu().numpy())
     err = pred - y_true_units
     return float(np.sqrt(np.mean(err ** 2))), float(np.mean(np.abs(err))), pred
 
@@ -82,12 +118,16 @@ def train_forecaster(run: Run) -> None:
     series = np.asarray(run.data.arrays["series"], np.float32)
     w = int(config["window"])
     n_train, n_val_end = split_points(len(series), int(config["val_months"]), int(config["test_months"]))
-    scaler = MinMax(series[:n_train])
-    z = scaler(series)
+    if config["transform"] not in TRANSFORMS:
+        raise ValueError(f"transform {config['transform']!r}: use {' or '.join(TRANSFORMS)}")
+    tf = TRANSFORMS[config["transform"]](series, n_train)
+    z, lag = tf.z, tf.lag   # z[j] belongs to month j + lag
     # the whole series is a few kB: every window goes to the device once
-    xt, yt = (torch.from_numpy(a).to(device) for a in windows(z, w, 0, n_train))
-    x_va = torch.from_numpy(windows(z, w, n_train, n_val_end)[0]).to(device)
-    x_te = torch.from_numpy(windows(z, w, n_val_end, len(series))[0]).to(device)
+    xt, yt = (torch.from_numpy(a).to(device) for a in windows(z, w, 0, n_train - lag))
+    x_va = torch.from_numpy(windows(z, w, n_train - lag, n_val_end - lag)[0]).to(device)
+    x_te = torch.from_numpy(windows(z, w, n_val_end - lag, len(series) - lag)[0]).to(device)
+    to_val = lambda pred: tf.to_units(pred, np.arange(n_train, n_val_end))
+    to_test = lambda pred: tf.to_units(pred, np.arange(n_val_end, len(series)))
     y_va_units, y_te_units = series[n_train:n_val_end], series[n_val_end:]
     model = RNNForecaster(int(config["hidden"])).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config["lr"])
@@ -103,22 +143,24 @@ def train_forecaster(run: Run) -> None:
             total += loss.item() * len(idx)
         train_loss = total / len(yt)
         model.eval()
-        val_rmse, val_mae, _ = _errors(model, x_va, y_va_units, scaler)
-        test_rmse, test_mae, _ = _errors(model, x_te, y_te_units, scaler)
+        val_rmse, val_mae, _ = _errors(model, x_va, y_va_units, to_val)
+        test_rmse, test_mae, _ = _errors(model, x_te, y_te_units, to_test)
         metrics = {"train_loss": train_loss, "val_rmse": val_rmse, "val_mae": val_mae,
                    "test_rmse": test_rmse, "test_mae": test_mae}
         if run.last and is_finite(train_loss, val_rmse):
-            metrics["predictions"] = forecast_json(model, z, w, scaler, device)
+            metrics["predictions"] = forecast_json(model, tf, w, device)
         run.report(metrics, finite=(train_loss, val_rmse))
 
 
-def forecast_json(model, z, window, scaler, device) -> str:
-    """One-step-ahead forecasts of every month (null for the first `window`), as a JSON list in
-    the series' units: the last epoch's metrics carry it, so the figure needs no other file."""
-    x, _ = windows(z, window, 0, len(z))
+def forecast_json(model, tf, window, device) -> str:
+    """One-step-ahead forecasts of every month (null for the first `window` + lag), as a JSON list
+    in the series' units: the last epoch's metrics carry it, so the figure needs no other file."""
+    x, _ = windows(tf.z, window, 0, len(tf.z))
+    first = window + tf.lag
     with torch.no_grad():
-        pred = scaler.inverse(model(torch.from_numpy(x).to(device)).cpu().numpy())
-    values = [None] * window + [round(float(v), 2) for v in pred]
+        pred = tf.to_units(model(torch.from_numpy(x).to(device)).cpu().numpy(),
+                           np.arange(first, first + len(x)))
+    values = [None] * first + [round(float(v), 2) for v in pred]
     return json.dumps([None if v is None or not math.isfinite(v) else v for v in values])
 
 

@@ -59,12 +59,15 @@ def load_cifar10(root: str | None = None, download: bool = True,
 
 
 def load_images(config: dict) -> Data:
-    """The image dataset a config names: `dataset` = digits | cifar10."""
+    """The image dataset a config names: `dataset` = digits | fashion_mnist | cifar10."""
     kind = config.get("dataset", "digits")
     n_tr, n_va = config.get("max_train"), config.get("max_val")
     if kind == "digits":
         return load_digits(n_tr, n_va)
+    if kind == "fashion_mnist":  # the local stand-in whose baseline is not saturated
+        from trainables.data.fashion_mnist import load_fashion_mnist
+        return load_fashion_mnist(config.get("data_root") or None, max_train=n_tr, max_val=n_va)
     if kind == "cifar10":
         return load_cifar10(config.get("data_root") or None, bool(config.get("download", True)),
                             max_train=n_tr, max_val=n_va)
-    raise DataError(f"unknown image dataset {kind!r}: choose digits or cifar10")
+    raise DataError(f"unknown image dataset {kind!r}: choose digits, fashion_mnist or cifar10")
