@@ -188,7 +188,9 @@ SPEC = ReportSpec(
         "Episodes to threshold: the first block whose mean return reached the environment's "
         "threshold (FrozenLake 0.3, Taxi 0, CliffWalking -30, CartPole 100; `--set threshold=`); a "
         "seed that never did counts as the whole budget (censored), see 'seeds reaching'.",
-        "Softmax uses temperature 0.05 as in the report (`temperature`, `dqn_temperature`); "
+        "Softmax uses temperature 0.05 as in the report (`temperature`); the local DQN's is 0.42 x "
+        "the running mean gap between its best and worst Q-value (`dqn_temperature_scale=action_gap`), "
+        "matched to the ε-greedy arm's mean exploration: a fixed 0.05 leaves it below a random policy; "
         "ε decays per episode as max(eps_min, eps_start·eps_decay^episode). The step size (alpha, "
         "or the DQN's Adam rate) is tuned per arm via `lr_scale`; each seed's best setting by "
         "block mean return is kept.",

@@ -136,5 +136,7 @@ SPEC = ReportSpec(
            "Errors in thousands of passengers, one step ahead from observed past months. The report "
            "does not name its 12-month-periodic series; the Box-Jenkins airline-passengers series "
            "(1949-1960) is assumed. Train on 1949-1957, choose the learning rate on 1958 "
-           "(validation), test on 1959-1960; min-max scaling fitted on the training months only."],
+           "(validation), test on 1959-1960; scaling fitted on the training months only: `local` "
+           "forecasts the month-to-month change of the log (`transform=log_diff`), which the RNN can "
+           "extrapolate; min-max scaled levels put the test years above every training value."],
 )
