@@ -128,3 +128,10 @@ def check_findings(folder: Path, seeds: int) -> dict:
             if f.verdict != INCONCLUSIVE:  # a trend's interval spans its points, even on one seed
                 assert f.interval is not None and (f.n_seeds >= 2 or all(c.fisher for c in tested))
     return {f.claim: f for f in found if f.kind != UNTESTABLE}
+
+
+def arm_rows(folder: Path):
+    """table.csv's arm rows (the trivial-baseline rows that follow them carry no seeds)."""
+    import pandas as pd
+    table = pd.read_csv(Path(folder) / "table.csv")
+    return table[table["kind"] == "arm"].set_index("arm")

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from search_spaces.autoencoder_structure import ARMS
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.autoencoders import CNNAutoencoder, MLPAutoencoder, train_autoencoder
 from trainables.data.cache import DataError
 from trainables.data.digits import load_digits32, load_mnist, pad32
@@ -22,7 +22,7 @@ def structure_run(smoke_run):
 
 
 def test_only_pca_has_an_explained_variance_and_the_codes_are_scored(structure_run):
-    csv = pd.read_csv(structure_run / "table.csv").set_index("arm")
+    csv = arm_rows(structure_run)
     assert csv["final_explained_variance_n"].to_dict() == {"mlp": 0, "cnn": 0, "pca": 1}
     assert 0.2 < csv.loc["pca", "final_explained_variance_mean"] < 1
     assert (csv["final_val_mse_n"] == 1).all() and (csv["final_val_code_acc_n"] == 1).all()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.colorization import PatchGAN, UNet, chroma, to_lab, to_rgb, train_colorization
 from trainables.data.photos import TEST_PHOTOS, TRAIN_PHOTOS, crops, load_colorization_data, load_photo_crops, photo
 from trainables.session import LocalSession
@@ -20,7 +20,7 @@ def colorization_run(smoke_run) -> Path:
 
 
 def test_errors_are_fractions_and_both_arms_see_the_same_true_colours(colorization_run):
-    csv = pd.read_csv(colorization_run / "table.csv").set_index("arm")
+    csv = arm_rows(colorization_run)
     assert ((csv["final_test_mae_mean"] > 0) & (csv["final_test_mae_mean"] < 1)).all()
     # the ground truth's chroma is the same test set for both arms
     assert csv["final_chroma_truth_mean"].nunique() == 1 and csv["final_chroma_truth_mean"].iloc[0] > 5

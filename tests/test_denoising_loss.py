@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from search_spaces.denoising_loss import ARMS
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.autoencoders import LOSSES, ConvDenoiser, add_noise, train_autoencoder
 from trainables.data.digits import load_digits32
 from trainables.session import LocalSession, load_state
@@ -17,7 +17,7 @@ def denoising_run(smoke_run):
 
 
 def test_every_loss_trains_one_noisy_denoiser_with_scores_in_range(denoising_run):
-    csv = pd.read_csv(denoising_run / "table.csv").set_index("arm")
+    csv = arm_rows(denoising_run)
     assert (csv["final_val_mse_n"] == 1).all() and (csv["final_ssim_val_n"] == 1).all()
     assert csv["final_val_mse_mean"].between(0, 0.3).all()
     assert csv["final_ssim_val_mean"].between(-1, 1).all()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from search_spaces.exploration import space
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def test_smoke_profile_is_small():
 
 
 def test_every_arm_has_its_curve_statistics_over_two_seeds(exploration_run):
-    csv = pd.read_csv(exploration_run / "table.csv")
+    csv = arm_rows(exploration_run).reset_index()
     assert (csv["final_mean_return_n"] == 2).all()          # two seeds per arm
     for col in ("final_episodes_to_threshold", "final_auc", "final_roughness", "final_greedy_return"):
         assert csv[f"{col}_mean"].notna().all(), col

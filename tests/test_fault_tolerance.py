@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from studies import registry
-from tests.conftest import ROOT, run_study
+from tests.conftest import ROOT, arm_rows, run_study
 
 
 def result_rows(folder: Path) -> list[dict]:
@@ -94,7 +94,7 @@ def test_a_non_finite_loss_stops_the_trial_as_diverged_not_retried(ray_local, tm
         assert not (math.isfinite(last["train_loss"]) and math.isfinite(last["val_loss"]))
         assert not list(folder.glob("error*")) and attempts(folder) == 1  # not an error: no retry
     assert set(trials["status"]) <= {"diverged", "completed"}  # the rest ran to the end
-    counts = pd.read_csv(out / "table.csv").set_index("arm")["trials"]  # the table's last column
+    counts = arm_rows(out)["trials"]  # the table's last column
     table = (out / "table.md").read_text()
     for arm in diverged["arm"]:
         assert counts[arm] == "0/0/0/1"

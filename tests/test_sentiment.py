@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from search_spaces.sentiment import ARMS
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.data.cache import DataError
 from trainables.data.reviews import (
     EXAMPLES,
@@ -30,7 +30,7 @@ def sentiment_run(smoke_run):
 
 
 def test_both_sentence_scores_and_only_the_glove_arm_has_a_coverage(sentiment_run):
-    csv = pd.read_csv(sentiment_run / "table.csv").set_index("arm")
+    csv = arm_rows(sentiment_run)
     for column in ("final_test_acc_mean", "final_train_acc_mean", "final_example1_mean", "final_example2_mean"):
         assert csv[column].between(0, 1).all(), column
     # the embedding model cannot tell the sentences apart; the coverage belongs to the GloVe arm

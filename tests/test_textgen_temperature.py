@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from search_spaces.textgen_temperature import ARMS
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.data.cache import DataError
 from trainables.data.corpus import OFFLINE_HINT, load_corpus, load_plays, load_text, normalise, texts, tokenize
 from trainables.language_model import (
@@ -54,7 +54,7 @@ def textgen_run(smoke_run):
 
 
 def test_both_levels_have_bleu_at_every_temperature_and_a_perplexity(textgen_run):
-    csv = pd.read_csv(textgen_run / "table.csv").set_index("arm")
+    csv = arm_rows(textgen_run)
     for t in TEMPERATURES:  # every level has a BLEU at every temperature, in [0, 100]
         assert csv[f"final_{bleu_key(t)}_mean"].between(0, 100).all()
         assert (csv[f"final_{bleu_key(t)}_n"] == 1).all()

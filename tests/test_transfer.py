@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from analysis.trials import _status
-from tests.conftest import check_findings, run_script
+from tests.conftest import arm_rows, check_findings, run_script
 from trainables.data import tiny_imagenet
 from trainables.data.cache import DataError, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
@@ -257,7 +257,7 @@ def transfer_run(smoke_run):
 def test_transfer_trains_the_head_only_and_the_device_is_named(transfer_run):
     table = (transfer_run / "table.md").read_text()
     assert "Trials ran on: CPU" in table
-    csv = pd.read_csv(transfer_run / "table.csv").set_index("arm")
+    csv = arm_rows(transfer_run)
     # transfer trains the head only: far fewer trainable parameters than the other two
     assert csv.loc["transfer", "final_trainable_params_mean"] < 0.5 * csv.loc["finetune", "final_trainable_params_mean"]
     found = check_findings(transfer_run, seeds=1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import check_findings
+from tests.conftest import arm_rows, check_findings
 from trainables.data.cache import DataError
 from trainables.data.digits import load_generative_data
 from trainables.generative import VAE, train_vae_gan, vae_loss
@@ -25,7 +25,7 @@ def vae_gan_run(smoke_run) -> Path:
 
 
 def test_the_gan_has_no_reconstruction_and_scores_come_from_the_recorded_classifier(vae_gan_run):
-    csv = pd.read_csv(vae_gan_run / "table.csv").set_index("arm")
+    csv = arm_rows(vae_gan_run)
     assert csv.loc["vae_no_kl", "final_recon_mse_n"] == 1 and csv.loc["gan", "final_recon_mse_n"] == 0
     assert (csv["final_is_mean_n"] == 1).all()
     assert ((csv["final_is_mean_mean"] >= 1.0) & (csv["final_is_mean_mean"] <= 10.0)).all()
