@@ -120,7 +120,8 @@ def check_findings(folder: Path, seeds: int) -> dict:
             continue
         assert f.verdict in ((REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE) if f.kind == EVIDENCE
                              else tuple(CHECK_VERDICT.values()))
-        assert f"| {f.claim} | **{f.verdict}** |" in text
+        assert f"| {f.claim} | **{f.caveat or f.verdict}** |" in text  # a caveat starts with its verdict
+        assert not f.caveat or f.caveat.startswith(f.verdict)
         assert f.kind == EVIDENCE or f"| {f.claim} |" in text.split("## Checks (sanity, not evidence)")[1]
         tested = [c for c in f.comparisons if c.kind != FIXED]
         if tested and f.kind != CHECK:

@@ -6,9 +6,9 @@ import numpy as np
 
 from analysis import measures
 from analysis.findings import all_of, higher, lower
-from analysis.report.curves import compare, per_seed
 from analysis.report import NON_NEGATIVE, Column, ReportSpec
 from analysis.report.autoencoder_structure import chosen_samples, image_grid
+from analysis.report.curves import compare, per_seed
 
 MSE = "final_val_mse"
 LABELS = {"mse": "MSE", "mae": "MAE", "ssim": "SSIM", "ms_ssim": "MS-SSIM"}

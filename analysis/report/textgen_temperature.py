@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from analysis.figures import plt, save
 from analysis import measures
+from analysis.figures import plt, save
 from analysis.findings import INCONCLUSIVE, all_of, higher, stated, trend
 from analysis.report import ACCURACY, Column, ReportSpec
 from trainables.language_model import TEMPERATURES, bleu_key

@@ -6,8 +6,20 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from analysis.figures import mean_band, plt, save
-from analysis.findings import (INCONCLUSIVE, REPRODUCED, Finding, all_of, at_least, at_most, difference,
-                               finding, fixed, higher, lower, stated)
+from analysis.findings import (
+    INCONCLUSIVE,
+    REPRODUCED,
+    Finding,
+    all_of,
+    at_least,
+    at_most,
+    difference,
+    finding,
+    fixed,
+    higher,
+    lower,
+    stated,
+)
 from analysis.report import ACCURACY, NON_NEGATIVE, Column, ReportSpec
 
 TEST = "final_test_acc_at_best"    # at the best validation epoch: the model early stopping keeps

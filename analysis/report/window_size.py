@@ -6,11 +6,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis.figures import plt, save
 from analysis import measures
-from analysis.findings import all_of, higher, lower, similar, trend
-from analysis.report.curves import compare, per_seed
+from analysis.figures import plt, save
+from analysis.findings import all_of, lower, similar, trend
 from analysis.report import NON_NEGATIVE, Column, ReportSpec
+from analysis.report.curves import compare, per_seed
 from trainables.data.airline import AIRLINE_PASSENGERS, FIRST_MONTH
 
 RMSE = "final_test_rmse"
