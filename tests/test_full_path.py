@@ -96,7 +96,7 @@ def imagenet_weights(ray_local, tmp_path_factory) -> list[Path]:
 def findings_rows(text: str) -> list[str]:
     """The claims of findings.md's table, in order."""
     return [line.split(" | ")[0].lstrip("| ") for line in text.splitlines()
-            if line.startswith("| ") and not line.startswith(("| finding |", "| --- |"))]
+            if line.startswith("| ") and "**" in line]  # findings, then checks (each with a verdict)
 
 
 @pytest.mark.ray
@@ -150,8 +150,8 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
         assert f"| {spec.arm_labels.get(arm, arm)} |" in table, arm
 
     # findings.md: one row per finding of the report, as the analysis judges this run
-    s = Summary(trials, history, manifest["metric"], manifest["mode"], list(manifest["arms"]))
-    claims = [f.claim for f in spec.findings(s)]
+    judged = spec.findings(Summary.from_manifest(trials, history, manifest))
+    claims = [f.claim for kind in ("finding", "check") for f in judged if f.kind == kind]
     assert claims and findings_rows((out / "findings.md").read_text()) == claims
 
     # the report's figures for this study, each a real PNG
