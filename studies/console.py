@@ -61,13 +61,32 @@ def wall_seconds(out_dir: Path) -> float | None:
 
 
 def summary(paths, out_dir: Path) -> None:
-    """The end of a run: table, where everything is, and the findings last."""
+    """The end of a run: the table (its notes stay in table.md), where everything is, and the
+    verdicts last, one line each (effects, intervals and evidence: findings.md)."""
     folder = Path(paths.folder)
     names = [str(Path(p).relative_to(folder)) if Path(p).is_relative_to(folder) else str(p)
              for p in paths.listing()]
-    print(paths.table.read_text().rstrip())
+    table = paths.table.read_text().rstrip().split("\n\n")
+    print("\n\n".join(part for part in table if not part.startswith(("Note:", "Trial counts:", "Trivial baseline rows:",
+                                                                      "Flags:"))))
     print()
     print(f"outputs in {folder}/: {', '.join(names)}")
     print(f"tensorboard --logdir {out_dir}")
     print()
-    print(Path(paths.findings).read_text().rstrip(), flush=True)
+    print("\n".join(verdict_lines(folder)), flush=True)
+
+
+def verdict_lines(folder: Path) -> list[str]:
+    """findings.md in brief: its title, one line per finding (verdict, claim), then the checks and
+    the claims this design cannot test, counted."""
+    from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, load
+    found = load(folder)
+    title = Path(folder, "findings.md").read_text().splitlines()[0]
+    evidence = [f for f in found if f.kind == EVIDENCE]
+    lines = [f"{title} (effects, intervals, evidence: {Path(folder, 'findings.md')})"]
+    lines += [f"  {f.caveat or f.verdict:<52} {f.claim}" for f in evidence]
+    counts = {v: sum(f.verdict == v for f in evidence) for v in ("reproduced", "not reproduced", "inconclusive")}
+    lines.append("  " + ", ".join(f"{n} {v}" for v, n in counts.items())
+                 + f"; checks: {', '.join(f'{f.verdict}' for f in found if f.kind == CHECK) or 'none'}"
+                 + f"; untestable here: {sum(f.kind == UNTESTABLE for f in found)}")
+    return lines

@@ -27,9 +27,16 @@ def test_console_is_short_and_ends_with_the_findings(smoke_run):
     progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+ trials", ln)]
     assert len(progress) == 7 and progress[-1].startswith("[14/14 trials"), progress
     assert all("best val_acc" in ln and "lr=" in ln for ln in progress)
-    # table first, then the outputs, and the findings are the very last thing printed
-    findings = (folder / "findings.md").read_text().rstrip("\n").splitlines()
-    assert lines[-len(findings):] == findings
+    # table first, then the outputs, and the verdicts are the very last thing printed: one line
+    # per finding of findings.md, with the same verdict
+    rows = [ln for ln in (folder / "findings.md").read_text().split("## Checks")[0].splitlines()
+            if ln.startswith("| ") and "**" in ln]
+    brief = lines[-len(rows) - 1:-1]
+    assert len(rows) > 3 and len(brief) == len(rows)
+    for row, line in zip(rows, brief):
+        claim, verdict = row.split(" | ")[0].lstrip("| "), row.split(" | ")[1].strip("*")
+        assert line.split()[0] == verdict.split()[0] and line.endswith(claim), (row, line)
+    assert re.match(r"  \d+ reproduced, \d+ not reproduced, \d+ inconclusive; checks: ", lines[-1])
     assert done.stdout.index("# Table 1") < done.stdout.index("outputs in") < done.stdout.index("# Findings")
     assert done.stderr.strip() == "", done.stderr
 
