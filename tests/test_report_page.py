@@ -40,8 +40,12 @@ def report(tmp_path_factory):
 
 
 def _findings_rows(folder: Path) -> int:
-    return sum(bool(re.match(r"\| .+ \| \*\*(reproduced|not reproduced|inconclusive)\*\* \|", ln))
-               for ln in (folder / "findings.md").read_text().splitlines())
+    """Every claim findings.md lists: findings and checks (with a verdict), and untestable ones."""
+    text = (folder / "findings.md").read_text()
+    judged = sum(bool(re.match(r"\| .+ \| \*\*(reproduced|not reproduced|inconclusive|holds|fails|not settled)"
+                               r"[^*]*\*\* \|", ln)) for ln in text.splitlines())
+    untestable = text.split("## Untestable here")[1].splitlines() if "## Untestable here" in text else []
+    return judged + sum(ln.startswith("| «") for ln in untestable)
 
 
 def test_report_skips_complete_studies_and_writes_both_documents(report):
