@@ -112,13 +112,9 @@ def _effect_text(f) -> str | None:
 
 
 def _findings_from_spec(name: str, folder: Path, m: dict) -> list[Row]:
-    from analysis.report import spec_for
-    from analysis.summary import Summary
-    t = pd.read_parquet(folder / "trials.parquet")
-    h = pd.read_parquet(folder / "history.parquet")
-    s = Summary(t, h, m["metric"], m["mode"], list(m["arms"]))
+    from analysis.findings import load
     rows = []
-    for f in spec_for(name).findings(s):
+    for f in load(folder):  # judged as findings.md judges them: with the manifest's baselines and flags
         report = getattr(f, "report", None) or getattr(f, "reported", None)
         seeds = getattr(f, "n_seeds", None) or getattr(f, "seeds", None)
         rows.append(Row(name, str(getattr(f, "claim", f)), str(getattr(f, "verdict", "?")), _effect_text(f),
