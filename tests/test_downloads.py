@@ -93,9 +93,14 @@ def test_the_known_urls_are_the_ones_the_loaders_fetch():
     assert all(url.startswith("https://") for url in download.KNOWN)
 
 
-@pytest.mark.parametrize("url", ["http://localhost:9/corpus.txt", "ftp://localhost/corpus.txt",
-                                 "HTTP://localhost:9/corpus.txt"])
-def test_a_corpus_url_that_is_not_https_is_refused_in_one_line_before_anything_is_written(tmp_path, url):
+@pytest.mark.parametrize("url", ["ftp://localhost/corpus.txt", "HTTP://localhost:9/corpus.txt", "file:///etc/hosts"])
+def test_every_scheme_but_https_is_refused(url):
+    with pytest.raises(DataError, match="must be an https URL"):
+        download.require_https(url, "--set corpus=URL")
+
+
+def test_a_corpus_url_that_is_not_https_is_refused_in_one_line_before_anything_is_written(tmp_path):
+    url = "http://localhost:9/corpus.txt"  # the whole script once (a process start costs seconds)
     done = subprocess.run([sys.executable, str(ROOT / "studies" / "textgen_temperature.py"), "--profile", "full",
                            "--set", f"corpus={url}", "--storage-path", str(tmp_path / "results")],
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
