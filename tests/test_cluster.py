@@ -303,7 +303,8 @@ def test_a_killed_worker_nodes_trials_move_to_the_other_node_and_complete(cluste
     storage, epochs = tmp_path / "shared", 12
     log = open(tmp_path / "driver.log", "w")
     # all 4,000 digits (~0.5 s an epoch even on an idle machine): the trials are mid-way at the kill
-    driver = subprocess.Popen(study(cluster, storage, "--set", f"epochs={epochs}", "--set", "max_train=0"),
+    driver = subprocess.Popen(study(cluster, storage, "--set", f"epochs={epochs}", "--set", "max_train=0",
+                                           "--set", "checkpoint_every=1"),  # resume from the last epoch
                               cwd=ROOT, stdout=log,
                               stderr=subprocess.STDOUT, env={**os.environ, "RAY_ADDRESS": ""},
                               start_new_session=True)

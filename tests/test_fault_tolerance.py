@@ -109,7 +109,10 @@ def _driver(storage: Path, *extra: str) -> list[str]:
             "--address", "local", "--set", "epochs=10",
             # all 4,000 digits: ~0.5 s an epoch even on an idle machine, so a trial is still
             # mid-way when the test kills the driver
-            "--set", "max_train=0", *extra]
+            "--set", "max_train=0",
+            # a checkpoint every epoch: this test is about resuming from the last one (the default
+            # policy, rung / last epoch / 60 s, trades redone epochs for fewer checkpoints)
+            "--set", "checkpoint_every=1", *extra]
 
 
 EPOCHS = 10
