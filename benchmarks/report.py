@@ -43,10 +43,10 @@ def targets(stored: dict) -> list[str]:
     else:
         over = stored["overhead"]
         ratio, first = _med(over, "ratio_fit_vs_parallel"), _med(over, "first_result_s")
-        lines.append(f"| Tune fit / bare loop side by side <= {TARGETS['overhead']} | {ratio:.3f} | {BEFORE['ratio_fit_vs_parallel']} | "
-                     f"{'yes' if ratio <= TARGETS['overhead'] else 'no'} |")
-        lines.append(f"| launch to first result < {TARGETS['first_result_s']:g} s | {first:.2f} s | {BEFORE['first_result_s']} s | "
-                     f"{'yes' if first < TARGETS['first_result_s'] else 'no'} |")
+        lines.append(_row(f"Tune fit / bare loop side by side <= {TARGETS['overhead']}", f"{ratio:.3f}",
+                          BEFORE["ratio_fit_vs_parallel"], ratio <= TARGETS["overhead"]))
+        lines.append(_row(f"launch to first result < {TARGETS['first_result_s']:g} s", f"{first:.2f} s",
+                          f"{BEFORE['first_result_s']} s", first < TARGETS["first_result_s"]))
         split = {k: _med(over, k) for k in NEXT_LEVER}
         biggest = max(split, key=split.get)
         if ratio > TARGETS["overhead"] or first >= TARGETS["first_result_s"]:
@@ -57,15 +57,15 @@ def targets(stored: dict) -> list[str]:
                 f"{split['first_trial_to_result_s']:.2f} s (largest: `{biggest}`). Next lever: {NEXT_LEVER[biggest]}.")
     if "throughput" in stored:
         r = _med(stored["throughput"], "ratio")
-        lines.append(f"| images/s in a trial / bare >= {TARGETS['throughput']} | {r:.3f} | {BEFORE['throughput']} | "
-                     f"{'yes' if r >= TARGETS['throughput'] else 'no'} |")
+        lines.append(_row(f"images/s in a trial / bare >= {TARGETS['throughput']}", f"{r:.3f}",
+                          BEFORE["throughput"], r >= TARGETS["throughput"]))
     if "asha" in stored:
         a = stored["asha"]
         e, g = _med(a, "epoch_ratio"), _med(a, "acc_gap_points")
-        lines.append(f"| ASHA epochs / FIFO epochs <= {TARGETS['asha_epochs']} | {e:.3f} | {BEFORE['asha_epochs']} | "
-                     f"{'yes' if e <= TARGETS['asha_epochs'] else 'no'} |")
-        lines.append(f"| best accuracy FIFO - ASHA <= {TARGETS['asha_gap']:g} point | {g:.2f} | {BEFORE['asha_gap']} | "
-                     f"{'yes' if g <= TARGETS['asha_gap'] else 'no'} |")
+        lines.append(_row(f"ASHA epochs / FIFO epochs <= {TARGETS['asha_epochs']}", f"{e:.3f}",
+                          BEFORE["asha_epochs"], e <= TARGETS["asha_epochs"]))
+        lines.append(_row(f"best accuracy FIFO - ASHA <= {TARGETS['asha_gap']:g} point", f"{g:.2f}",
+                          BEFORE["asha_gap"], g <= TARGETS["asha_gap"]))
     if "scale" in stored:
         from benchmarks.scale import growth
         notes.append("Cost as the work grows: " + growth(stored["scale"]))
@@ -105,6 +105,11 @@ def overhead_section(over: list[dict]) -> list[str]:
                   f"| the machine's own limit: bare side by side / (bare / slots) | {_v(seq, 'ratio_machine')} | |"]
     return lines + [""]
 
+
+
+def _row(target: str, measured: str, before, met: bool) -> str:
+    """One row of the targets table: target | measured | before | met."""
+    return f"| {target} | {measured} | {before} | {'yes' if met else 'no'} |"
 
 def render(stored: dict) -> str:
     machines = {}
