@@ -34,9 +34,12 @@ from trainables.session import LocalSession, Session, apply_threads, is_finite
 FAULTS = {"fail_at_epoch": 0, "fail_always": ""}
 
 # keys every trainable accepts besides its own (`arm` and `profile` are set by the runner,
-# `checkpoint_every` is read by the Tune session; `amp`: mixed precision, see trainables.device)
+# `checkpoint_every` is read by the Tune session; `amp`: mixed precision, see trainables.device;
+# `lr_schedule`: "constant", or "cosine" (every tracked optimizer's rate annealed to 0 over `epochs`,
+# so a fixed budget ends converged rather than still improving, and every arm gets the same schedule)
 LOOP_DEFAULTS = {"seed": 0, "device": "auto", "amp": "auto", "arm": "", "profile": "",
-                 "checkpoint_every": 1, **FAULTS}
+                 "checkpoint_every": 1, "lr_schedule": "constant", **FAULTS}
+SCHEDULES = ("constant", "cosine")
 
 
 class ConfigError(ValueError):
@@ -81,7 +84,10 @@ class Run:
         self.first_epoch = int(self.restored["epoch"]) if self.restored else 0
         self.epoch = self.first_epoch
         self.objects: dict[str, Any] = {}
+        self.schedules: list = []
         self.stopped = False
+        if self.config["lr_schedule"] not in SCHEDULES:
+            raise ConfigError(f"lr_schedule={self.config['lr_schedule']!r}: one of {', '.join(SCHEDULES)}")
         # fp16 needs its loss scaled (bf16 has float32's range and does not); the scale is kept
         self.scaler = torch.amp.GradScaler("cuda") if self.amp == torch.float16 else None
         if self.scaler is not None and (not self.restored or "amp_scaler" in self.restored["objects"]):
@@ -96,6 +102,11 @@ class Run:
             if self.restored:
                 obj.load_state_dict(self.restored["objects"][name])
             self.objects[name] = obj
+            if isinstance(obj, torch.optim.Optimizer) and self.config["lr_schedule"] == "cosine":
+                # built after the optimizer's state is back, so a resume continues the same curve
+                schedule = torch.optim.lr_scheduler.CosineAnnealingLR(obj, T_max=max(self.total, 1))
+                self.schedules.append(schedule)
+                self.track(**{f"{name}_lr_schedule": schedule})
 
     def autocast(self):
         """Context for the forward pass and loss: bf16/fp16 autocast on CUDA when `amp` says so,
@@ -157,6 +168,8 @@ class Run:
         `extra`: what the figures read from the last checkpoint."""
         diverged = bool(diverged) or not is_finite(*finite)
         stop = diverged or bool(early_stopped)
+        for schedule in self.schedules:  # the next epoch's rate, kept by this checkpoint
+            schedule.step()
         out = {"epoch": self.epoch, **metrics, "device": self.device_label, "diverged": diverged,
                "done_training": self.last or bool(early_stopped)}
         if early_stopped is not None:
