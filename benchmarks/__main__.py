@@ -32,8 +32,9 @@ class _Parser(argparse.ArgumentParser):
 def parse(argv=None) -> argparse.Namespace:
     p = _Parser(prog="python -m benchmarks")
     p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "render"),
-                   help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100); "
-                        "levers: each Tune setting's cost; scale: many trivial trials; studies: each study's wall time; "
+                   help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100, then the whole "
+                        "report as `make report` builds it); levers: each Tune setting's cost; scale: many trivial "
+                        "trials; studies: the whole report's wall time, study by study; "
                         "render: RESULTS.md again from results.json, nothing run")
     p.add_argument("--repeats", type=int, default=3, help="repeats (levers: rounds) of each figure")
     p.add_argument("--epochs", type=int, default=4, help="epochs per trial in the overhead study")
@@ -42,6 +43,8 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--levers", help="levers: comma-separated names (default: all of benchmarks/levers.py)")
     p.add_argument("--profile", default="local", choices=("smoke", "local", "full"), help="studies: profile")
     p.add_argument("--only", help="studies: comma-separated names (default: every study of studies/registry.py)")
+    p.add_argument("--storage", help="studies: where the report's studies go (default: a fresh temporary folder; "
+                                     "the page goes to <storage>/report)")
     p.add_argument("--note", default="", help="said beside the machine for the parts run now, e.g. 'shared, noisy'")
     p.add_argument("--results", default=str(HERE / "results.json"), help="raw figures (read, then updated)")
     p.add_argument("--out", default=str(HERE / "RESULTS.md"))
@@ -91,11 +94,12 @@ def run_parts(args) -> dict:
         if args.part == "levers":
             new["levers"] = timed(lambda: levers.measure(args.epochs, slots, args.repeats,
                                            args.levers.split(",") if args.levers else None))
-        if args.part == "studies":
-            names = args.only.split(",") if args.only else registry.STUDIES
-            new["studies"] = timed(lambda: [studies.measure(n, args.profile) for n in names])
     finally:
         ray.shutdown()
+    if args.part in ("all", "studies"):
+        # after this driver's Ray is down: each study starts its own, as under `make report`
+        names = args.only.split(",") if args.only else registry.STUDIES
+        new["studies"] = timed(lambda: studies.measure(args.profile, names, args.storage))
     return new
 
 

@@ -42,13 +42,20 @@ def test_scale_and_the_report_it_writes(ray_local):
     assert f"Cost as the work grows: 2 -> 6 trials: {marginal:.3f} s per added trial" in text
 
 
-def test_a_study_timed_by_the_studies_part(ray_local):
+@pytest.mark.ray
+def test_the_studies_part_times_make_reports_own_path(tmp_path):
+    """The studies part runs the report builder (a study process each) into its storage and
+    reads back each study's wall time, trials and epochs; the page is built there too."""
     from benchmarks import report, studies
-    row = studies.measure("lr_sweep", "smoke")
-    assert row["trials"] == 2 and row["epochs"] >= 2
-    assert 0 < row["before_fit_s"] < row["fit_s"] <= row["wall_s"]
-    text = report.render({"studies": {"machine": "Machine: test.", "value": [row]}})
-    assert "| lr_sweep | " in text and "not measured yet" in text
+    run = studies.measure("smoke", ["lr_sweep"], str(tmp_path))
+    row, = run["rows"]
+    assert row["study"] == "lr_sweep" and row["trials"] == 2 and row["epochs"] >= 2
+    assert 0 < row["study_wall_s"] <= row["wall_s"] + 1 <= run["total_s"] + 1
+    assert (tmp_path / "report" / "index.html").exists() and (tmp_path / "lr_sweep" / "trials.parquet").exists()
+    text = report.render({"studies": {"machine": "Machine: test.", "value": run}})
+    target = next(ln for ln in text.splitlines() if ln.startswith("| `make report`"))
+    assert target.endswith("| no |") and "(1 studies only)" in target  # one study is not the whole report
+    assert f"| lr_sweep | {row['wall_s']:.1f} | " in text
 
 
 @pytest.mark.parametrize("args, message", [
