@@ -35,10 +35,8 @@ LEVERS = {
                  Bookkeeping(keep=None), {}, None),
     "snapshot_60s": ("experiment snapshot at most every 60 s (`TUNE_GLOBAL_CHECKPOINT_S=60`)",
                      Bookkeeping(), {"TUNE_GLOBAL_CHECKPOINT_S": 60}, None),
-    "no_csv": ("loggers JSON + TensorBoard, no CSV", Bookkeeping(),
-               {"TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": 1}, _loggers("json", "tensorboard")),
-    "json_only": ("logger JSON only (no TensorBoard files: a floor)", Bookkeeping(),
-                  {"TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": 1}, _loggers("json")),
+    "with_csv": ("Tune's CSV logger back (progress.csv per trial; the defaults log JSON + TensorBoard only)",
+                 Bookkeeping(), {}, _loggers("csv")),
     "prewarm": ("import the trainable in idle workers while the Tuner is built (`prewarm=True`)",
                 Bookkeeping(prewarm=True), {}, None),
     "no_reuse": ("a new actor per trial (`reuse_actors=False`)", Bookkeeping(reuse_actors=False), {}, None),
@@ -54,9 +52,8 @@ DECISIONS = {
     "keep_all": "rejected: disk grows with every checkpoint of a long trial; with few checkpoints a trial "
                 "forces about one snapshot",
     "snapshot_60s": "rejected for now: a driver crash could redo up to 60 s more; re-examine in a quiet run",
-    "no_csv": "not changed here: the logger callbacks are being reworked (custom TensorBoard callback); "
-              "re-examine in a quiet run",
-    "json_only": "rejected: the TensorBoard files are an output of every study",
+    "with_csv": "rejected: progress.csv is read by nothing here (the outputs come from result.json); it was "
+                "a file write per result in the driver, which shares the 2 cores with the trials",
     "prewarm": "rejected: later first results in both rounds measured (the warm-up tasks hold the "
                "trials' CPUs, and Tune's actors gained nothing measurable)",
     "no_reuse": "rejected: a new process and torch import for every trial",

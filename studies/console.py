@@ -23,8 +23,12 @@ def expected_trials(space, args) -> int:
 def callbacks(study, space, args) -> list:
     """The Tune callbacks a study runs with: its TensorBoard logger always, the progress lines
     unless -v (Ray's reporter talks then) or -q (nothing but the summary)."""
+    from ray.tune.logger import JsonLoggerCallback
+
     from studies.tb_logger import StudyTBXLogger
-    found = [StudyTBXLogger(study.metric, study.mode, space.arms, list(space.nuisance), space.max_epochs,
+    # Tune's own loggers are off (studies.console.quiet_ray): result.json is what the analysis reads;
+    # progress.csv, read by nothing here, was one more file write per result in the driver
+    found = [JsonLoggerCallback(), StudyTBXLogger(study.metric, study.mode, space.arms, list(space.nuisance), space.max_epochs,
                             getattr(study.train, "defaults", None))]
     if not (args.verbose or args.quiet):
         from studies.progress import Console
@@ -42,6 +46,8 @@ def quiet_ray(verbose: bool) -> None:
         # Tune's newer reporter prints an experiment box and paths even at verbose=0; the
         # older one is silent at 0
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    # the loggers a study needs are passed explicitly (callbacks above): JSON and TensorBoard, no CSV
+    os.environ["TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"] = "1"
 
 
 def record_wall(out_dir: Path, started: float, ended: float, resumed: bool) -> None:
