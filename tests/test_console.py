@@ -47,6 +47,8 @@ def test_tensorboard_shows_the_study(smoke_run):
     _, folder = smoke_run
     runs = sorted(p.parent for p in folder.glob("*/events.out.tfevents.*"))
     assert len(runs) == 14
+    # Tune's loggers are JSON (the analysis reads it) and ours; its CSV logger is off
+    assert all((r / "result.json").exists() and not (r / "progress.csv").exists() for r in runs)
     # run names say arm, seed and nuisance setting
     assert all(re.match(r"[a-z_]+_seed0_lr=[0-9.e-]+_", r.name) for r in runs), [r.name for r in runs]
     statuses = set()
