@@ -32,6 +32,9 @@ VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 # ---------------------------------------------------------------- running the studies
 
+CONSOLE_FILE = "console.txt"
+
+
 def state(folder: Path) -> str:
     """complete (its outputs are built), interrupted (Tune state, no outputs) or new."""
     if (folder / "findings.md").exists() and (folder / "trials.parquet").exists() \
@@ -51,12 +54,14 @@ def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) 
             outcome[name] = "skipped (complete)"
             continue
         cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
-               "--storage-path", str(storage), "-q", *(["--resume"] if now == "interrupted" else []),
+               "--storage-path", str(storage), *(["--resume"] if now == "interrupted" else []),
                *study_opts]
         log(f"{name}: {'resuming' if now == 'interrupted' else 'running'} ({profile}) ...")
         start = time.monotonic()
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         took = time.monotonic() - start
+        if folder.is_dir():  # what the study printed (its progress lines, table, findings), kept beside it
+            (folder / CONSOLE_FILE).write_text(done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr else ""))
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
             log(f"{name}: FAILED after {took:.0f} s (exit {done.returncode}): {reason}")
