@@ -39,6 +39,20 @@ def test_check_refuses_anything_but_small_uint8_images():
         check({"a/b": np.zeros((4, 4, 1), np.uint8)})
 
 
+def test_images_travel_in_a_checkpoint_folder_and_one_without_them_has_none(tmp_path):
+    from ray.tune import Checkpoint
+
+    from studies.tb_logger import checkpoint_images
+    from trainables.session import save_images, save_state
+    save_state({"epoch": 3}, tmp_path / "plain")
+    assert checkpoint_images(Checkpoint.from_directory(str(tmp_path / "plain"))) is None
+    img = grid(np.random.default_rng(0).random((4, 8, 8)), cols=4)
+    save_state({"epoch": 3}, tmp_path / "with")
+    save_images({"samples": img}, 3, tmp_path / "with")
+    epoch, images = checkpoint_images(Checkpoint.from_directory(str(tmp_path / "with")))
+    assert epoch == 3 and list(images) == ["samples"] and np.array_equal(images["samples"], img)
+
+
 def _kept(session: LocalSession) -> dict:
     return {epoch: {tag: img.shape for tag, img in images.items()} for epoch, images in session.images.items()}
 
