@@ -72,7 +72,9 @@ class TimingSession(LocalSession):
         super().__init__()
         self.device, self.epochs, self.times, self.kept = device, epochs, [time.perf_counter()], []
 
-    def report(self, metrics: dict, state: dict | None = None) -> None:
+    wants_images = False  # the previews (trainables/previews.py) are not what is timed
+
+    def report(self, metrics: dict, state: dict | None = None, images=None) -> None:
         synchronize(self.device)
         self.times.append(time.perf_counter())
         super().report(metrics, None)

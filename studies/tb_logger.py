@@ -4,14 +4,17 @@ Scalars: the study's metric first (`1_study/`), the trainable's other metrics ne
 Tune's bookkeeping last (`3_tune/`, only the timings; done/should_checkpoint/... are dropped).
 Step = epoch. HParams: the same names in every study (`arm`, each arm setting as the trainable
 sees it, `seed`, each nuisance setting, `status`), and as metrics the best value of the study's
-metric (what the table uses), its final value, the epochs run and a status code."""
+metric (what the table uses), its final value, the epochs run and a status code. Images
+(`images/<tag>`, step = epoch): the previews a trainable keeps at a few epochs
+(trainables/previews.py), read from the checkpoint they travel in (trainables/tune_session.py)."""
 from __future__ import annotations
 
+import io
 import math
 
 from ray.tune.logger import TBXLoggerCallback
 
-from trainables.session import flatten_arm
+from trainables.session import IMAGES_FILE, flatten_arm, read_images
 
 BOOKKEEPING = ("time_this_iter_s", "time_total_s")
 HIDDEN = {"epoch", "done", "done_training", "should_checkpoint", "training_iteration", "trial_id",
@@ -34,6 +37,16 @@ def scalars(result: dict, metric: str) -> dict:
         group = "1_study" if key == metric else "3_tune" if key in BOOKKEEPING else "2_metrics"
         out[f"{group}/{key}"] = float(value)
     return out
+
+
+def checkpoint_images(checkpoint) -> tuple[int, dict] | None:
+    """(epoch, {tag: image}) kept in a Tune checkpoint (on any storage), or None."""
+    from pyarrow.fs import FileType
+    path = f"{checkpoint.path.rstrip('/')}/{IMAGES_FILE}"
+    if checkpoint.filesystem.get_file_info(path).type == FileType.NotFound:
+        return None
+    with checkpoint.filesystem.open_input_file(path) as f:
+        return read_images(io.BytesIO(f.read()))
 
 
 def status_of(last: dict, failed: bool, max_epochs: int | None) -> str:
@@ -76,6 +89,23 @@ class StudyTBXLogger(TBXLoggerCallback):
         self._last[trial] = result
         self._trial_result[trial] = result  # non-empty: the parent then writes HParams at the end
         writer.flush()
+
+    def on_checkpoint(self, iteration, trials, trial, checkpoint, **info):
+        found = checkpoint_images(checkpoint)
+        if not found:
+            return
+        ended = trial not in self._trial_writer  # a last checkpoint after the trial's end
+        if ended:
+            self.log_trial_start(trial)
+        epoch, images = found
+        writer = self._trial_writer[trial]
+        for tag, image in images.items():
+            writer.add_image(f"images/{tag}", image, global_step=epoch, dataformats="HWC")
+        writer.flush()
+        if ended:
+            writer.close()
+            del self._trial_writer[trial]
+            self._trial_result.pop(trial, None)
 
     def hparams(self, trial, status: str) -> dict:
         config = flatten_arm(trial.config)

@@ -66,8 +66,8 @@ class WhereSession(LocalSession):
         super().__init__(threads=1)
         self.devices: set[str] = set()
 
-    def report(self, metrics, state=None):
-        super().report(metrics, state)
+    def report(self, metrics, state=None, images=None):
+        super().report(metrics, state, images)
         # 0-d tensors left out: Adam keeps its step counter on the CPU by design
         self.devices |= {t.device.type for t in tensors(state["objects"]) if t.dim() > 0}
 

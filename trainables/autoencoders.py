@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from trainables.data.digits import load_digits32
 from trainables.device import synchronize, to_float
 from trainables.loop import Run, trainable
+from trainables.previews import sample_grid
 from trainables.session import is_finite
 from trainables.ssim import ms_ssim_loss, ssim, ssim_loss
 
@@ -236,7 +237,9 @@ def train_autoencoder(run: Run) -> None:
             metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
         extra = ({"samples": _samples(model, xv, yv, noisy_v, config["samples"], device)}
                  if run.last or not ok else None)
-        run.report(metrics, diverged=not ok, extra=extra)
+        run.report(metrics, diverged=not ok, extra=extra, images=lambda: {  # TensorBoard's previews
+            "denoised" if noise else "reconstructions":
+                sample_grid(_samples(model, xv, yv, noisy_v, config["samples"], device))})
 
 
 def _samples(model, xv, yv, noisy_v, k, device) -> dict:
@@ -285,7 +288,8 @@ def fit_pca(run: Run) -> None:
     samples = {"index": idx, "input": vc[idx].numpy(), "output": vv[idx].numpy(), "target": vc[idx].numpy()}
     run.epoch = run.total
     run.report(metrics, extra={"samples": samples, "components": pca.components_, "mean": pca.mean_,
-                               "explained_variance_ratio": pca.explained_variance_ratio_})
+                               "explained_variance_ratio": pca.explained_variance_ratio_},
+               images=lambda: {"reconstructions": sample_grid(samples)})
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from trainables.data.photos import load_colorization_data
 from trainables.loop import Run, trainable
 from trainables.loop import step as plain_step
+from trainables.previews import grid
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -210,7 +211,9 @@ def train_colorization(run: Run) -> None:
                     "grey": np.round((grey_te[:k, 0].numpy() + 1) * 127.5).astype(np.uint8),
                     "output": np.round(to_rgb(grey_te[:k], pred[:k]) * 255).astype(np.uint8),
                     "truth": np.asarray(arrays["x_val"][:k]).transpose(0, 2, 3, 1).copy()}
-        run.report(metrics, diverged=diverged, extra=extra)
+        run.report(metrics, diverged=diverged, extra=extra, images=None if diverged else lambda pred=pred: {
+            "colorizations": grid(grey_te[:8, 0] / 2 + 0.5, to_rgb(grey_te[:8], pred[:8]),  # grey, output,
+                                  rgb_te[:8])})                                           # truth
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)

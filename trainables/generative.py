@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from trainables.data.digits import load_generative_data
 from trainables.loop import Run, step, trainable
+from trainables.previews import grid
 from trainables.sample_quality import classifier_from, sample_scores
 from trainables.session import is_finite
 
@@ -268,7 +269,8 @@ def train_vae_gan(run: Run) -> None:
                     extra["originals"] = (xv[:16].cpu() * 255).round().byte().numpy()
                     extra["reconstructions"] = (recon * 255).round().byte().numpy()
         metrics["diverged_reason"] = reason  # a diverged GAN does not come back: stop, say why
-        run.report(metrics, diverged=bool(reason), extra=extra)
+        run.report(metrics, diverged=bool(reason), extra=extra,  # TensorBoard's previews
+                   images=None if reason else lambda s=samples: {"samples": grid(s[:32])})
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 
 from trainables.device import amp_dtype, device_label, pick_device, tune_backend
+from trainables.previews import check as check_images
+from trainables.previews import image_epochs
 from trainables.session import LocalSession, Session, apply_threads, is_finite
 
 # Fault injection, off unless set (`--set fail_at_epoch=2`):
@@ -162,10 +164,12 @@ class Run:
                 break
 
     def report(self, metrics: dict, *, finite=(), diverged: bool = False, early_stopped: bool | None = None,
-               keep: dict | None = None, extra: dict | None = None) -> None:
+               keep: dict | None = None, extra: dict | None = None, images=None) -> None:
         """Report this epoch with the reserved keys and checkpoint it. `finite`: values that must
         be finite (else the trial has diverged); `keep`: plain values resume needs (`saved()`);
-        `extra`: what the figures read from the last checkpoint."""
+        `extra`: what the figures read from the last checkpoint; `images`: a function returning
+        {tag: (H, W, C) uint8} previews (trainables/previews.py), called only at the epochs that
+        keep images (the first, a middle and the last) and never in the result's metrics."""
         diverged = bool(diverged) or not is_finite(*finite)
         stop = diverged or bool(early_stopped)
         for schedule in self.schedules:  # the next epoch's rate, kept by this checkpoint
@@ -177,7 +181,10 @@ class Run:
         state = {"objects": {k: o.state_dict() for k, o in self.objects.items()},
                  "rng": rng_state(self.generator, self.rng), "epoch": self.epoch, "config": self.config,
                  "keep": keep or {}, **(extra or {})}
-        self.session.report(out, state)
+        if images is not None and self.epoch in image_epochs(self.total) and self.session.wants_images:
+            self.session.report(out, state, images=check_images(images()))
+        else:
+            self.session.report(out, state)
         if self.epoch == self.config["fail_at_epoch"]:
             raise InjectedFault(f"fail_at_epoch: failing once after epoch {self.epoch}")
         self.stopped = stop

@@ -24,6 +24,7 @@ import torch.nn as nn
 
 from trainables.data.airline import load_airline
 from trainables.loop import Run, step, trainable
+from trainables.previews import forecast_plot
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -149,7 +150,8 @@ def train_forecaster(run: Run) -> None:
                    "test_rmse": test_rmse, "test_mae": test_mae}
         if run.last and is_finite(train_loss, val_rmse):
             metrics["predictions"] = forecast_json(model, tf, w, device)
-        run.report(metrics, finite=(train_loss, val_rmse))
+        run.report(metrics, finite=(train_loss, val_rmse), images=lambda: {"forecast": forecast_plot(
+            series, json.loads(forecast_json(model, tf, w, device)), marks=(n_train, n_val_end))})
 
 
 def forecast_json(model, tf, window, device) -> str:

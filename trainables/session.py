@@ -15,12 +15,14 @@ import torch
 
 class Session:
     threads: int | None = None  # CPU threads the host gives this trial (None: leave torch alone)
+    wants_images = True  # False: `Run.report` never computes the previews (timings stay clean)
 
     def restore(self) -> dict | None:
         """The training state of the last checkpoint, or None for a fresh start."""
         return None
 
-    def report(self, metrics: dict, state: dict | None = None) -> None:
+    def report(self, metrics: dict, state: dict | None = None, images: dict | None = None) -> None:
+        """`images`: {tag: (H, W, C) uint8} previews of this epoch (trainables/previews.py)."""
         raise NotImplementedError
 
 
@@ -29,6 +31,7 @@ class LocalSession(Session):
 
     def __init__(self, checkpoint_dir: str | Path | None = None, threads: int | None = None):
         self.history: list[dict] = []
+        self.images: dict[int, dict] = {}  # epoch -> {tag: image}
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.threads = threads
 
@@ -36,13 +39,26 @@ class LocalSession(Session):
         path = self.checkpoint_dir and self.checkpoint_dir / STATE_FILE
         return load_state(path.parent) if path and path.exists() else None
 
-    def report(self, metrics: dict, state: dict | None = None) -> None:
+    def report(self, metrics: dict, state: dict | None = None, images: dict | None = None) -> None:
         self.history.append(dict(metrics))
+        if images:
+            self.images[int(metrics.get("epoch", len(self.history)))] = images
         if state is not None and self.checkpoint_dir:
             save_state(state, self.checkpoint_dir)
 
 
 STATE_FILE = "state.pt"
+IMAGES_FILE = "images.npz"  # beside state.pt: the epoch's previews, read without loading the state
+
+
+def save_images(images: dict, epoch: int, folder: Path) -> None:
+    np.savez_compressed(Path(folder) / IMAGES_FILE, epoch=np.int64(epoch), **images)
+
+
+def read_images(stream) -> tuple[int, dict]:
+    """(epoch, {tag: image}) from an open IMAGES_FILE; plain arrays only (no pickles)."""
+    with np.load(stream, allow_pickle=False) as npz:
+        return int(npz["epoch"]), {k: npz[k] for k in npz.files if k != "epoch"}
 
 
 class CheckpointError(RuntimeError):

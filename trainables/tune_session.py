@@ -8,7 +8,7 @@ from pathlib import Path
 import ray
 from ray import tune
 
-from trainables.session import Session, flatten_arm, load_state, save_state
+from trainables.session import Session, flatten_arm, load_state, save_images, save_state
 
 # Longest a trial trains between two checkpoints (when its epochs are shorter than this).
 CHECKPOINT_S = 60.0
@@ -43,16 +43,20 @@ class TuneSession(Session):
         with checkpoint.as_directory() as folder:
             return load_state(Path(folder))
 
-    def report(self, metrics: dict, state: dict | None = None) -> None:
+    def report(self, metrics: dict, state: dict | None = None, images: dict | None = None) -> None:
         self._reports += 1
         # which Ray node ran this epoch (node_ip/hostname cannot tell nodes on one machine apart)
         metrics = {**metrics, "node_id": ray.get_runtime_context().get_node_id()}
-        if state is None or not self._due(metrics):
+        # images travel in the checkpoint (a few epochs a trial), never in the result, which
+        # Ray's JSON/CSV loggers would write out; studies/tb_logger.py reads them from there
+        if state is None or not (images or self._due(metrics)):
             tune.report(metrics)
             return
         self._last_checkpoint = time.monotonic()
         with tempfile.TemporaryDirectory() as folder:
             save_state(state, Path(folder))
+            if images:
+                save_images(images, int(metrics.get("epoch", self._reports)), Path(folder))
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
 
 
