@@ -205,14 +205,16 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
     "textgen_temperature": (
         F("As a result, the generated text is highly predictable and close to the training data.",
           "Section 3.3", "share of generated n-grams found in the training text falls as temperature rises",
-          'Generated text copies the training text less as the temperature rises [not measured: no copy rate reported]'),
+          "Generated text copies the training text less as the temperature rises (measure: the share of the "
+          "samples' word 4-grams found in the training text)"),
         F("This leads to a higher BLEU score because the n-gram overlap with the reference text is larger.",
           "Section 3.3, Figures 4, 5", "BLEU falls as temperature rises, word and char level (Spearman)",
           "BLEU falls as the sampling temperature rises (word level) | BLEU falls as the sampling temperature rises "
-          "(char level) [measure: BLEU x100 at its floor, 0.06-0.91]"),
+          "(char level)"),
         F("This produces more creative text", "Section 3.3",
           "distinct-n (share of distinct n-grams among generated ones) rises with temperature",
-          'Generated text gets more varied as the temperature rises (measure: distinct-2, the share of distinct token bigrams (words, or characters at char level) in the samples each trial stores: 2 per temperature) [on 2 samples per temperature]'),
+          "Generated text gets more varied as the temperature rises (measure: distinct-2, distinct word bigrams / "
+          "all, over every sample of the chosen trial at that temperature)"),
         U("but it can also lead to less coherent or grammatically correct output", "Section 3.3",
           "coherence and grammar need human rating or a grammar model"),
         F("Consequently, the BLEU score tends to decrease at higher temperatures.", "Section 3.3, Figures 4, 5",
@@ -329,11 +331,8 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
           "DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)"),
         F("slightly slower convergence compared to a purely ϵ -greedy approach", "Section 6, Figures 8, 9",
           "softmax needs more episodes than eps for the GREEDY policy's return to reach the threshold",
-          "Q-learning: softmax converges slightly slower (more episodes to the return threshold) [measure: the "
-          "exploring policy's return, not the greedy policy's] | "
-          "Q-learning: softmax converges slightly slower (smaller area under the learning curve) | "
-          "DQN: softmax converges slightly slower (more episodes to the return threshold) | "
-          "DQN: softmax converges slightly slower (smaller area under the learning curve) | "
+          "Q-learning: softmax converges slightly slower (smaller area under the greedy policy's return curve) | "
+          "DQN: softmax converges slightly slower (smaller area under the greedy policy's return curve) | "
           "Q-learning: softmax converges slightly slower by the greedy policy (more episodes until the greedy "
           "policy's return first reaches the return threshold) | "
           "DQN: softmax converges slightly slower by the greedy policy (more episodes until the greedy "

@@ -19,8 +19,11 @@ def space(profile: str, search: str = "grid") -> Space:
             "transform": pick(profile, smoke="minmax", local="log_diff", full="minmax"),
             # a checkpoint every 10th epoch (and the last): the epochs are milliseconds long
             "checkpoint_every": pick(profile, smoke=1, local=10, full=10),
+            # local: the rate annealed to 0 over the epochs, so every arm ends converged (the
+            # report's runs name no schedule); smoke and full keep a constant rate
+            "lr_schedule": pick(profile, smoke="constant", local="cosine", full="constant"),
         },
-        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2], local=[1e-3, 3e-3],
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-2], local=[1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
                                            full=[1e-3, 3e-3, 1e-2]),
                                  dist=LogUniform(3e-4, 3e-2))},
         seeds=pick(profile, smoke=2, local=3, full=5),

@@ -234,3 +234,23 @@ def test_the_dqn_softmax_temperature_can_follow_the_q_values_scale():
     assert [h["temperature"] for h in fixed] == [0.5] * 3 and "action_gap" not in fixed[0]
     with pytest.raises(ValueError, match="dqn_temperature_scale"):
         train_rl({**config, "dqn_temperature_scale": "q"}, LocalSession(threads=1))
+
+
+def test_the_matched_dqn_temperature_explores_as_often_as_eps_greedy():
+    """dqn_temperature_scale=matched: at a state whose two Q-values are one mean gap apart, softmax
+    takes the worse action exactly as often as eps-greedy at the same episode (eps / 2), uniformly
+    at eps = 1; the temperature in Q units is that multiple of the running mean gap."""
+    from trainables.rl import epsilon_at, exploration, matched_temperature
+    for eps in (0.9, 0.3, 0.05, 0.01):
+        assert softmax_probs([0.0, 1.0], matched_temperature(eps))[0] == pytest.approx(eps / 2)
+    assert softmax_probs([0.0, 1.0], matched_temperature(1.0))[0] == pytest.approx(0.5, abs=1e-6)
+    config = {"agent": "dqn", "policy": "softmax", "epochs": 3, "dqn_episodes_per_block": 3,
+              "dqn_warmup": 20, "dqn_batch": 8, "dqn_hidden": 8, "dqn_temperature": 1.0,
+              "dqn_temperature_scale": "matched", "dqn_eps_decay": 0.7}
+    full = {**DEFAULTS, **config}
+    explore = [exploration(full, e) for e in range(9)]
+    eps = [epsilon_at(e, 1.0, 0.01, 0.7) for e in range(9)]
+    assert explore == [matched_temperature(x) for x in eps] and explore[1] > explore[8]  # it cools
+    history = train_rl(config, LocalSession(threads=1)).history
+    assert [h["temperature"] for h in history] == pytest.approx(
+        [explore[3 * b + 2] * h["action_gap"] for b, h in enumerate(history)])

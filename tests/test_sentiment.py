@@ -163,3 +163,19 @@ def test_training_without_ray_and_scores_of_the_examples():
     assert last["done_training"] and last["example1"] == pytest.approx(last["example2"], abs=1e-6)
     model = AveragedEmbedding(len(data.arrays["glove"]))
     assert len(scores(model, data.arrays["x_examples"])) == 2
+
+
+def test_the_plain_lstm_differs_from_the_glove_arm_in_the_initialisation_alone():
+    # issue 13 item 4: one change per arm; the plain LSTM's embedding has GloVe's dimension in every
+    # profile (embedded GloVe 6B 50-d for smoke/local, glove_dim for full)
+    from search_spaces.sentiment import space
+    glove = load_sentiment({"dataset": "rotten_tomatoes", "max_texts": 300, "vocab_size": 500,
+                            "max_len": 30}).arrays["glove"]
+    for profile in ("smoke", "local"):
+        fixed = space(profile).fixed
+        cfg = {**fixed, "vocab_size": 500}
+        arrays = {"glove": glove, "glove_found": np.ones(len(glove), bool)}
+        plain, pre = build({**cfg, "model": "lstm"}, arrays), build({**cfg, "model": "lstm_glove"}, arrays)
+        assert plain.embedding.weight.shape == pre.embedding.weight.shape
+        assert [p.shape for p in plain.lstm.parameters()] == [p.shape for p in pre.lstm.parameters()]
+    assert space("full").fixed["embed_dim"] == space("full").fixed["glove_dim"]

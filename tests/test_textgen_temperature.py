@@ -159,7 +159,24 @@ def test_scores_are_reproducible_with_a_fixed_seed(text_file):
     model = LanguageModel(len(p["vocab"]), 8, 16)
     a, _ = score_temperatures(model, p["vocab"], "char", p["texts"]["test"], cfg, p["chars_per_word"], "cpu")
     b, _ = score_temperatures(model, p["vocab"], "char", p["texts"]["test"], cfg, p["chars_per_word"], "cpu")
-    assert a == b and set(a) == {bleu_key(t) for t in TEMPERATURES} | {"bleu_mean"}
+    assert a == b and set(a) == ({bleu_key(t, m) for t in TEMPERATURES for m in ("bleu", "distinct2")}
+                                 | {"bleu_mean"})
+    # with the training words, the 4-gram copy rate at every temperature too, a share
+    c, _ = score_temperatures(model, p["vocab"], "char", p["texts"]["test"], cfg, p["chars_per_word"], "cpu",
+                              tokenize(p["texts"]["train"]))
+    assert all(0 <= c[bleu_key(t, "copy4")] <= 1 and c[bleu_key(t)] == a[bleu_key(t)] for t in TEMPERATURES)
+
+
+def test_a_model_that_repeats_the_training_text_copies_it_and_varies_little(text_file):
+    # the word model trained hard on a tiny repeated text, sampled cold: it recites the text (copy
+    # rate high, few distinct bigrams); sampled hot it wanders (lower copy, more distinct)
+    data = load_text(str(text_file))
+    from trainables.language_model import DEFAULTS
+    cfg = {**DEFAULTS, **TINY, "level": "word", "seed": 0, "epochs": 30, "prompt_words": 4,
+           "continuation_words": 8, "temperatures": [0.2, 3.0], "prompts": 6, "samples_per_prompt": 3}
+    h = train_language_model(cfg, LocalSession(threads=1), data).history[-1]
+    assert h["copy4_t020"] > h["copy4_t300"] and h["copy4_t020"] > 0.5
+    assert h["distinct2_t020"] < h["distinct2_t300"]
 
 
 @pytest.mark.parametrize("level", ["word", "char"])

@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from analysis.measures import copy_rate, distinct_n  # pure Python: the measures the analysis documents
 from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
 from trainables.loop import Run, step, trainable
 from trainables.session import is_finite
@@ -41,9 +42,16 @@ DEFAULTS = {
 }
 
 
-def bleu_key(temperature: float) -> str:
-    """The metric name of BLEU at `temperature`: bleu_t020 for 0.2, bleu_t150 for 1.5."""
-    return f"bleu_t{int(round(temperature * 100)):03d}"
+def bleu_key(temperature: float, measure: str = "bleu") -> str:
+    """The metric name of a sample measure at `temperature`: bleu_t020 for BLEU at 0.2,
+    distinct2_t150 for distinct-2 at 1.5, copy4_t100 for the 4-gram copy rate at 1.0."""
+    return f"{measure}_t{int(round(temperature * 100)):03d}"
+
+
+# beside BLEU (overlap with the true continuation), per temperature: how varied the samples are
+# (distinct-2: distinct word bigrams / all, over every sample) and how close to the training text
+# (copy4: the share of their word 4-grams found in the training text)
+SAMPLE_MEASURES = {"distinct2": "max", "copy4": "min"}
 
 
 # ---------------------------------------------------------------- vocabularies
@@ -210,8 +218,9 @@ def bleu(hypotheses: list[list[str]], references: list[list[str]], order: int = 
 
 
 def score_temperatures(model, vocab: Vocab, level: str, test_text: str, config: dict, chars_per_word: float,
-                       device) -> tuple[dict, dict]:
-    """BLEU at every temperature (metrics) and a few samples of each (for the findings)."""
+                       device, train_words: list[str] | None = None) -> tuple[dict, dict]:
+    """BLEU and distinct-2 at every temperature (metrics; the 4-gram copy rate too when the
+    training text's words are given) and a few samples of each (for the findings)."""
     pairs = prompts(test_text, config["prompts"], config["prompt_words"], config["continuation_words"])
     texts_, refs = [p for p, _ in pairs], [r for _, r in pairs]
     per = int(config["samples_per_prompt"])
@@ -223,6 +232,9 @@ def score_temperatures(model, vocab: Vocab, level: str, test_text: str, config: 
                       generator, device)
         repeated = [r for r in refs for _ in range(per)]
         metrics[bleu_key(t)] = bleu(hyps, repeated, int(config["bleu_order"]))
+        metrics[bleu_key(t, "distinct2")] = distinct_n(hyps, 2)
+        if train_words is not None:
+            metrics[bleu_key(t, "copy4")] = copy_rate(hyps, train_words, 4)
         shown[f"T={float(t):g}"] = [" ".join(h) for h in hyps[:2]]
     metrics["bleu_mean"] = float(np.mean([metrics[bleu_key(t)] for t in config["temperatures"]]))
     return metrics, shown
@@ -264,7 +276,7 @@ def train_language_model(run: Run) -> None:
                    "vocab_size": len(p["vocab"])}
         if run.last and is_finite(tr_loss, va_loss):
             scores, shown = score_temperatures(model, p["vocab"], level, p["texts"]["test"], config,
-                                               p["chars_per_word"], device)
+                                               p["chars_per_word"], device, tokenize(p["texts"]["train"]))
             metrics.update(scores)
             metrics["samples"] = json.dumps(shown)
         run.report(metrics, finite=(tr_loss, va_loss))
@@ -273,4 +285,5 @@ def train_language_model(run: Run) -> None:
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_language_model.metrics = {
     "train_loss": "min", "val_loss": "min", "val_perplexity": "min", "val_word_perplexity": "min",
-    "vocab_size": "max", "bleu_mean": "max", **{bleu_key(t): "max" for t in TEMPERATURES}}
+    "vocab_size": "max", "bleu_mean": "max", **{bleu_key(t): "max" for t in TEMPERATURES},
+    **{bleu_key(t, m): d for m, d in SAMPLE_MEASURES.items() for t in TEMPERATURES}}

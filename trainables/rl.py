@@ -43,7 +43,8 @@ DEFAULTS = {
     "dqn_temperature": 0.05,
     # "fixed": dqn_temperature is in Q units; "action_gap": it is a multiple of the running mean
     # action gap (max - min Q over the actions, EMA over the states visited while learning), so it
-    # follows the Q-values' scale as they grow (CartPole's reach ~100 at gamma 0.99)
+    # follows the Q-values' scale as they grow (CartPole's reach ~100 at gamma 0.99); "matched": the
+    # same gap scaling, and the multiple follows the eps-greedy arm's schedule (see matched_temperature)
     "dqn_temperature_scale": "fixed",
     "eval_episodes": 0, "dqn_eval_episodes": 0,   # greedy episodes after each block (0: none)
     "dqn_lr": 1e-3, "dqn_hidden": 64, "dqn_batch": 64, "dqn_buffer": 10_000, "dqn_warmup": 200,
@@ -70,6 +71,14 @@ def epsilon_at(episode: int, start: float, minimum: float, decay: float, schedul
     if schedule == "constant":
         return start
     raise ValueError(f"eps_schedule {schedule!r}: use exp, linear or constant")
+
+
+def matched_temperature(eps: float, n_actions: int = 2) -> float:
+    """The temperature, in units of the action gap, at which softmax over two Q-values that far
+    apart takes the worse action as often as epsilon-greedy does (eps / n_actions * (n_actions - 1)
+    of the time): p = 1 / (1 + e^(1/T)) -> T = 1 / ln(1/p - 1). Uniform (a huge T) at eps = 1."""
+    p = min(eps * (n_actions - 1) / n_actions, 0.5)
+    return 1e6 if p >= 0.5 else 1.0 / math.log(1.0 / p - 1.0)
 
 
 def temperature_at(episode: int, temperature: float, decay: float = 1.0, minimum: float = 0.01) -> float:
@@ -265,7 +274,7 @@ def run_episode(env, agent, config, policy, explore, rng, reset_seed, learn, cou
     s, _ = env.reset(seed=reset_seed)
     ret, steps, losses, r = 0.0, 0, [], 0.0
     dqn = isinstance(agent, DQN)
-    scaled = learn and dqn and policy == "softmax" and config["dqn_temperature_scale"] == "action_gap"
+    scaled = learn and dqn and policy == "softmax" and config["dqn_temperature_scale"] != "fixed"
     while True:
         q = agent.values(s)
         if scaled:
@@ -312,6 +321,11 @@ def build_agent(config: dict, env, device: torch.device | str = "cpu"):
 
 def exploration(config: dict, episode: int) -> float:
     dqn = config["agent"] == "dqn"
+    if config["policy"] == "softmax" and dqn and config["dqn_temperature_scale"] == "matched":
+        # explores as often as the eps-greedy arm at each episode, only by Boltzmann, not uniformly
+        eps = epsilon_at(episode, config["eps_start"], config["eps_min"], config["dqn_eps_decay"],
+                         config["eps_schedule"], config["eps_decay_episodes"])
+        return config["dqn_temperature"] * matched_temperature(eps)
     if config["policy"] == "softmax":
         return temperature_at(episode, config["dqn_temperature" if dqn else "temperature"],
                               config["temperature_decay"], config["temperature_min"])
@@ -332,8 +346,9 @@ def train_rl(run: Run) -> None:
     run.track(agent=agent)
     counters = {"env": env_name, "steps": run.saved("steps", 0), "updates": run.saved("updates", 0), "buffer": None,
                 "gap": run.saved("gap")}
-    if config["dqn_temperature_scale"] not in ("fixed", "action_gap"):
-        raise ValueError(f"dqn_temperature_scale {config['dqn_temperature_scale']!r}: use fixed or action_gap")
+    if config["dqn_temperature_scale"] not in ("fixed", "action_gap", "matched"):
+        raise ValueError(f"dqn_temperature_scale {config['dqn_temperature_scale']!r}: use fixed, action_gap "
+                         "or matched")
     if dqn:
         counters["buffer"] = Replay(config["dqn_buffer"], int(np.prod(env.observation_space.shape)), run.device)
         run.track(buffer=counters["buffer"])

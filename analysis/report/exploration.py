@@ -44,16 +44,14 @@ def findings(s):
               "than softmax)", s, "q_eps", "q_softmax", "final_late_gain", *q_ret, unit="return"),
         lower("Q-learning: softmax gives a smoother curve (lower mean absolute block-to-block change of the "
               "return)", s, "q_softmax", "q_eps", "final_roughness", *q_rough, unit="return"),
-        slower("Q-learning: softmax converges slightly slower (more episodes to the return threshold)",
-               s, "q_softmax", "q_eps", "episodes_per_block"),
-        lower("Q-learning: softmax converges slightly slower (smaller area under the learning curve)",
-              s, "q_softmax", "q_eps", "final_auc", *q_ret, unit="return"),
+        # convergence speed by the greedy policy's return (issue 13): the exploring policy's return
+        # also pays for its exploration, which is what the two arms differ in
+        lower("Q-learning: softmax converges slightly slower (smaller area under the greedy policy's "
+              "return curve)", s, "q_softmax", "q_eps", "final_greedy_auc", *q_ret, unit="return"),
         lower("DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)",
               s, "dqn_softmax", "dqn_eps", "final_roughness", *d_rough, unit="return"),
-        slower("DQN: softmax converges slightly slower (more episodes to the return threshold)",
-               s, "dqn_softmax", "dqn_eps", "dqn_episodes_per_block"),
-        lower("DQN: softmax converges slightly slower (smaller area under the learning curve)",
-              s, "dqn_softmax", "dqn_eps", "final_auc", *d_ret, unit="return"),
+        lower("DQN: softmax converges slightly slower (smaller area under the greedy policy's return "
+              "curve)", s, "dqn_softmax", "dqn_eps", "final_greedy_auc", *d_ret, unit="return"),
         greedy_slower(GREEDY_CLAIM.format("Q-learning"), s, "q_softmax", "q_eps", Q),
         greedy_slower(GREEDY_CLAIM.format("DQN"), s, "dqn_softmax", "dqn_eps", DQN),
     ]
@@ -97,20 +95,6 @@ def greedy_slower(claim, s, a, b, agent):
     text = lambda v: ", ".join(f"{x:g}" for x in v.values()) or "n/a"
     c = replace(c, arms=(a, b), detail=f"{a} ({text(ea)}); {b} ({text(eb)})" + (f"; {c.detail}" if c.detail else ""))
     return finding(claim, [c], block, f"{block:g} episodes: one block, the resolution of the measure", "episodes")
-
-
-def slower(claim, s, a, b, block_key):
-    """`a` needs more episodes to the threshold than `b`, by at least one block of episodes; when
-    no seed of either arm reached it, both are censored at the budget and equal: that says
-    nothing, so it is inconclusive."""
-    reached = [s.stat(arm, "final_threshold_reached") for arm in (a, b)]
-    if all(r.n and max(r.values) == 0 for r in reached):
-        return stated(claim, INCONCLUSIVE, f"no seed of {a} or {b} reached the return threshold "
-                                           "within the budget (both censored)")
-    block = _config(s, a, block_key)
-    block = float(block) if block is not None else 1.0
-    return higher(claim, s, a, b, "final_episodes_to_threshold", block,
-                  f"{block:g} episodes: one block, the resolution of the measure", unit="episodes")
 
 
 def _config(s, arm, key):
@@ -188,12 +172,20 @@ SPEC = ReportSpec(
         "Episodes to threshold: the first block whose mean return reached the environment's "
         "threshold (FrozenLake 0.3, Taxi 0, CliffWalking -30, CartPole 100; `--set threshold=`); a "
         "seed that never did counts as the whole budget (censored), see 'seeds reaching'.",
-        "Softmax uses temperature 0.05 as in the report (`temperature`); the local DQN's is 0.42 x "
-        "the running mean gap between its best and worst Q-value (`dqn_temperature_scale=action_gap`), "
-        "matched to the ε-greedy arm's mean exploration: a fixed 0.05 leaves it below a random policy; "
-        "ε decays per episode as max(eps_min, eps_start·eps_decay^episode). The step size (alpha, "
-        "or the DQN's Adam rate) is tuned per arm via `lr_scale`; each seed's best setting by "
-        "block mean return is kept.",
+        "Softmax uses temperature 0.05 as in the report (`temperature`) for Q-learning. The local DQN's "
+        "is on the scale of its Q-values (`dqn_temperature_scale=matched`): the running mean gap between "
+        "its best and worst Q-value times 1/ln(2/ε - 1), ε being the ε-greedy arm's value at the same "
+        "episode, so at a state with that gap softmax takes the worse action as often as ε-greedy does "
+        "(ε/2; uniform at first): the arms explore as much, only differently. A fixed 0.05 leaves it "
+        "below a random policy, and a fixed 0.42 x the gap (no uniform start) chose the smallest step "
+        "size in 5/5 seeds and ended at ~11 steps. ε decays per episode as "
+        "max(eps_min, eps_start·eps_decay^episode). The step size (alpha, or the DQN's Adam rate) is "
+        "tuned per arm via `lr_scale`; each seed's best setting by block mean return is kept.",
+        "Convergence speed ('softmax converges slightly slower') is judged on the greedy policy's "
+        "return after each block (episodes until it first reaches the threshold, and its area under "
+        "the curve), not on the exploring policy's return, which also pays for the exploration the "
+        "arms differ in; the early rise, plateau and smoothness claims are about the learning curve "
+        "itself (the exploring return, as the report plots it).",
         "DQN (appendix 7.6): replay buffer, a target network synced every `dqn_target_every` "
         "updates; the TD target is r + γ·max_a' Q_target(s', a'), Huber loss.",
     ],

