@@ -5,7 +5,9 @@ curve, and a finding that rests on a flagged arm is made inconclusive, with the 
 - below the trivial baseline: the arm's mean (over seeds, at its chosen setting) is not better
   than the best trivial baseline recorded in manifest.json on that table column;
 - grid edge: for at least half of the seeds the chosen nuisance value is the first or last value
-  of a grid of >= 2 values (with --search optuna: within the outer 10% of the log range);
+  of a grid of >= 2 values (with --search optuna: within the outer 10% of the log range); a seed
+  whose every grid value ties at the selection epoch (zero init: 10% at any rate) chose nothing,
+  so its tie-broken value is no edge winner;
 - still improving: for at least half of the seeds the chosen trial's study metric, at its best
   over the last max(2, 25%) of its epochs, beats its best before them by more than 1% (relative);
   a trial ended by its own early stopping has stopped improving.
@@ -99,12 +101,25 @@ def _edge(value, nuisance: dict, optuna: bool) -> str | None:
     return "lower" if value == grid[0] else "upper" if value == grid[-1] else None
 
 
+def _all_tied(s, arm, seed) -> bool:
+    """Whether every trial of this (arm, seed) group has the same value at the selection epoch
+    (and there are >= 2): the tie-break, not the metric, picked its setting."""
+    select = getattr(s, "select_epoch", None)
+    h = s.history
+    if select is None or s.metric not in h or "trial_id" not in s.trials:
+        return False
+    ids = s.trials.loc[(s.trials["arm"] == arm) & (s.trials["seed"] == seed), "trial_id"]
+    rung = h[h["trial_id"].isin(ids) & (h["epoch"] <= select)].sort_values("epoch").groupby("trial_id")[s.metric].last()
+    return len(ids) >= 2 and len(rung) == len(ids) and rung.nunique() == 1
+
+
 def grid_edges(s, manifest: dict) -> dict[str, str]:
     """arm -> e.g. 'lr=0.003 at the upper edge of [0.001, 0.003] (3/3 seeds)'."""
     optuna = (manifest.get("args") or {}).get("search") == "optuna"
     out = {}
     for arm in s.arms:
         rows = s.chosen[s.chosen["arm"] == arm]
+        rows = rows[[not _all_tied(s, arm, seed) for seed in rows["seed"]]] if "seed" in rows else rows
         texts = []
         for key, nuisance in (manifest.get("nuisance") or {}).items():
             col = f"config/{key}"
