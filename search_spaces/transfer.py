@@ -53,8 +53,9 @@ def space(profile: str, search: str = "grid") -> Space:
         arms=arms(profile),
         fixed=fixed,
         # local: fine-tuning wants a smaller rate than a fresh head or a random base; chosen at
-        # epoch 1 (grace 1), each extra rate costs one epoch per (arm, seed)
-        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-3], local=[1e-4, 3e-4, 1e-3, 3e-3], full=[1e-4]),
+        # epoch 1 (grace 1), each extra rate costs one epoch per (arm, seed) when the likeliest
+        # winners start first (trials start in this order; the choice does not depend on it)
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[1e-3], local=[1e-3, 3e-4, 3e-3, 1e-4], full=[1e-4]),
                                  dist=LogUniform(1e-5, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),
         num_samples=pick(profile, smoke=2, local=4, full=8),
