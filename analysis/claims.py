@@ -120,7 +120,8 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
           'Training from scratch: train accuracy near chance too [the early-stop epoch is not tested]'),
         U("This poor performance was due to inadequate hyperparameter tuning (e.g. learning rate and weight "
           "initialization).", "Section 2",
-          "a cause: needs a scratch arm with its own tuned learning rate (local: one rate for every arm)"),
+          "a cause: needs scratch runs with and without tuning side by side (full: one rate for every arm; "
+          "local: every arm's rate tuned, so no untuned scratch run to compare)"),
         F("which results in fast convergence(few epochs) and higher accuracy on the target dataset",
           "Section 2, Table 2", "transfer and finetune reach their best val. accuracy in fewer epochs than scratch",
           "Transfer and fine-tune converge in few epochs (fewer than from scratch)"),

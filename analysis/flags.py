@@ -5,7 +5,9 @@ curve, and a finding that rests on a flagged arm is made inconclusive, with the 
 - below the trivial baseline: the arm's mean (over seeds, at its chosen setting) is not better
   than the best trivial baseline recorded in manifest.json on that table column;
 - grid edge: for at least half of the seeds the chosen nuisance value is the first or last value
-  of a grid of >= 2 values (with --search optuna: within the outer 10% of the log range);
+  of a grid of >= 2 values (with --search optuna: within the outer 10% of the log range); a seed
+  whose every grid value ties at the selection epoch (zero init: 10% at any rate) chose nothing,
+  so its tie-broken value is no edge winner;
 - still improving: for at least half of the seeds the chosen trial's study metric, at its best
   over the last max(2, 25%) of its epochs, beats its best before them by more than 1% (relative);
   a trial ended by its own early stopping has stopped improving.
@@ -13,7 +15,13 @@ curve, and a finding that rests on a flagged arm is made inconclusive, with the 
 A comparison between arms on a column is inconclusive when one of its arms is below the baseline
 on that column (a claim about arms that did not learn the task is not evidence); any comparison
 that rests on an arm with a grid-edge or still-improving flag is inconclusive (its arm's number
-may move with more tuning or training). Findings with a stated verdict (not a test) are kept."""
+may move with more tuning or training). Findings with a stated verdict (not a test) are kept.
+
+A study whose claim is about one of these very conditions (lr_sweep: its arms ARE the rates, and
+a slow rate still improving after the budget is what "faster convergence" means) names that flag
+kind in its ReportSpec's `expected_flags` with the reason: the flag stays in the table, with the
+reason beside it, and does not make that study's findings inconclusive. Every other study: as above."""
+
 from __future__ import annotations
 
 import math
@@ -27,6 +35,7 @@ from analysis.findings import EVIDENCE, FIXED, INCONCLUSIVE, Finding
 EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
 IMPROVING_REL = 0.01    # more than 1% better over the last epochs
 LAST_SHARE = 0.25       # the last 25% of epochs, at least 2 (at most all but the first)
+KINDS = ("below trivial baseline", "grid edge", "still improving")
 
 RULES = ("Flags: *below trivial baseline* = the arm's mean is not better than the best trivial "
          "baseline on that column; *grid edge* = for at least half the seeds the chosen nuisance value "
@@ -92,12 +101,25 @@ def _edge(value, nuisance: dict, optuna: bool) -> str | None:
     return "lower" if value == grid[0] else "upper" if value == grid[-1] else None
 
 
+def _all_tied(s, arm, seed) -> bool:
+    """Whether every trial of this (arm, seed) group has the same value at the selection epoch
+    (and there are >= 2): the tie-break, not the metric, picked its setting."""
+    select = getattr(s, "select_epoch", None)
+    h = s.history
+    if select is None or s.metric not in h or "trial_id" not in s.trials:
+        return False
+    ids = s.trials.loc[(s.trials["arm"] == arm) & (s.trials["seed"] == seed), "trial_id"]
+    rung = h[h["trial_id"].isin(ids) & (h["epoch"] <= select)].sort_values("epoch").groupby("trial_id")[s.metric].last()
+    return len(ids) >= 2 and len(rung) == len(ids) and rung.nunique() == 1
+
+
 def grid_edges(s, manifest: dict) -> dict[str, str]:
     """arm -> e.g. 'lr=0.003 at the upper edge of [0.001, 0.003] (3/3 seeds)'."""
     optuna = (manifest.get("args") or {}).get("search") == "optuna"
     out = {}
     for arm in s.arms:
         rows = s.chosen[s.chosen["arm"] == arm]
+        rows = rows[[not _all_tied(s, arm, seed) for seed in rows["seed"]]] if "seed" in rows else rows
         texts = []
         for key, nuisance in (manifest.get("nuisance") or {}).items():
             col = f"config/{key}"
@@ -146,26 +168,33 @@ def still_improving(s, manifest: dict) -> dict[str, str]:
     return out
 
 
-def arm_flags(s, manifest: dict) -> dict[str, list[str]]:
-    """arm -> its flags in words (what the table's flags column shows)."""
+def arm_flags(s, manifest: dict, expected: dict | None = None) -> dict[str, list[str]]:
+    """arm -> its flags in words (what the table's flags column shows); a kind the study's spec
+    expects (`expected`: kind -> reason) carries its reason."""
+    expected = expected or {}
+
+    def said(kind: str, text: str) -> str:  # text starts with its separator (" on", ": ")
+        return f"{kind} (expected here: {expected[kind]}){text}" if kind in expected else f"{kind}{text}"
     out = {arm: [] for arm in s.arms}
     for arm, items in shortfalls(s, manifest).items():
-        out[arm] += [f"below trivial baseline on {f.column} ({f.mean:.4g} vs {f.baseline}: {f.value:.4g})"
+        out[arm] += [said("below trivial baseline", f" on {f.column} ({f.mean:.4g} vs {f.baseline}: {f.value:.4g})")
                      for f in items]
     for arm, text in grid_edges(s, manifest).items():
-        out[arm].append(f"grid edge: {text}")
+        out[arm].append(said("grid edge", f": {text}"))
     for arm, text in still_improving(s, manifest).items():
-        out[arm].append(f"still improving: {text}")
+        out[arm].append(said("still improving", f": {text}"))
     return out
 
 
-def reasons(f: Finding, s, manifest: dict, cache: dict | None = None) -> list[str]:
-    """Why the finding cannot be judged on this run (none: it can)."""
+def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: dict | None = None) -> list[str]:
+    """Why the finding cannot be judged on this run (none: it can); flag kinds in `expected` (the
+    study's claim is about them) are not reasons."""
     cache = cache if cache is not None else {}
+    expected = expected or {}
     if "short" not in cache:
-        cache["short"] = shortfalls(s, manifest)
-        cache["edge"] = grid_edges(s, manifest)
-        cache["improving"] = still_improving(s, manifest)
+        cache["short"] = {} if "below trivial baseline" in expected else shortfalls(s, manifest)
+        cache["edge"] = {} if "grid edge" in expected else grid_edges(s, manifest)
+        cache["improving"] = {} if "still improving" in expected else still_improving(s, manifest)
     out = []
     for c in f.comparisons:
         if c.kind == FIXED:
@@ -180,12 +209,17 @@ def reasons(f: Finding, s, manifest: dict, cache: dict | None = None) -> list[st
     return list(dict.fromkeys(out))
 
 
-def apply(findings: list[Finding], s) -> list[Finding]:
-    """The judged findings, each one that rests on a flagged arm made inconclusive with its reason."""
+def apply(findings: list[Finding], s, expected: dict | None = None) -> list[Finding]:
+    """The judged findings, each one that rests on a flagged arm made inconclusive with its reason
+    (flag kinds in `expected`, the study's ReportSpec.expected_flags, excepted)."""
     manifest = getattr(s, "manifest", None) or {}
+    unknown = set(expected or {}) - set(KINDS)
+    if unknown:
+        raise ValueError(f"expected_flags: unknown flag kind(s) {sorted(unknown)}; kinds: {KINDS}")
     cache, out = {}, []
     for f in findings:
-        why = reasons(f, s, manifest, cache) if f.kind == EVIDENCE else None  # checks, untestable: as they are
+        # checks, untestable: as they are
+        why = reasons(f, s, manifest, cache, expected) if f.kind == EVIDENCE else None
         if not why:
             out.append(f)
             continue

@@ -38,7 +38,7 @@ def build(spec: ReportSpec, s: Summary, manifest: dict) -> tuple[str, pd.DataFra
     rows, md = [], []
     head = ["arm", "chosen setting"] + [h for c in spec.columns for h in (f"{c.label} (this run)", f"{c.label} (report)")]
     head += ["trials (completed / stopped early / errored / diverged)", "flags"]
-    arm_flags = checks.arm_flags(s, manifest)
+    arm_flags = checks.arm_flags(s, manifest, spec.expected_flags)
     for arm in s.arms:
         t = s.trials[s.trials["arm"] == arm]
         counts = "/".join(str(int((t["status"] == k).sum())) for k in ("completed", "stopped_early", "errored", "diverged"))

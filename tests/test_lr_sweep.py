@@ -1,7 +1,14 @@
 """The learning-rate study (Figure 1): its grid of rates with full curves, and Optuna + ASHA."""
-import pandas as pd
+import dataclasses
 
+import pandas as pd
+import pytest
+
+from analysis import flags, table
+from analysis.findings import INCONCLUSIVE, REPRODUCED
+from analysis.report.lr_sweep import SPEC as LR_SPEC
 from tests.conftest import check_findings, run_study
+from tests.test_baselines_in_tables import SPEC, arms, run
 
 
 def test_grid_gives_a_full_curve_per_rate(smoke_run):
@@ -38,3 +45,27 @@ def test_a_storage_uri_gets_the_trials_and_the_outputs(ray_local, tmp_path, monk
                  "figures/loss_per_learning_rate.png"):
         assert (remote / name).exists(), name
     assert (tmp_path / "results" / "lr_sweep" / "table.md").exists()  # the local copy
+
+
+def test_an_expected_flag_stays_in_the_table_with_its_reason_but_does_not_decide_the_finding(tmp_path):
+    """lr_sweep's arms are the rates: a slow constant rate still improving is the claim's slower
+    convergence. A spec that names the kind keeps the flag (with the reason) and judges the finding;
+    a spec that does not (every other study) is unchanged."""
+    rising = lambda v: [v - 0.25, v - 0.2, v - 0.15, v - 0.1, v - 0.05, v]
+    s, m = run(arms(curve=rising))
+    [plain] = SPEC.findings(s)
+    assert plain.verdict == INCONCLUSIVE and "still improving" in plain.evidence
+    expecting = dataclasses.replace(SPEC, findings=SPEC.raw_findings,
+                                    expected_flags={"still improving": "the claim is about speed"})
+    [f] = expecting.findings(s)
+    assert f.verdict == REPRODUCED and not f.caveat
+    table.write(expecting, s, m, tmp_path)
+    row = next(line for line in (tmp_path / "table.md").read_text().splitlines() if line.startswith("| a |"))
+    assert "still improving (expected here: the claim is about speed): val_acc still improving" in row
+    # other kinds still decide it: an arm below the baseline still makes it inconclusive
+    s, _ = run(arms(curve=rising), baseline=0.75)
+    [f] = expecting.findings(s)
+    assert f.verdict == INCONCLUSIVE and "below the trivial baseline" in f.caveat
+    with pytest.raises(ValueError, match="unknown flag kind"):
+        flags.apply([], s, {"still improvin": "typo"})
+    assert set(LR_SPEC.expected_flags) <= set(flags.KINDS)

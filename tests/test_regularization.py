@@ -98,3 +98,23 @@ def test_a_non_finite_loss_stops_the_trial_as_diverged():
     history = train_cnn({"lr": 1e6, "optimizer": "sgd", "momentum": 0.0, "epochs": 4,
                          "max_train": 300, "max_val": 100}, LocalSession(threads=1)).history
     assert history[-1]["diverged"] and len(history) < 4
+
+
+def test_a_grid_whose_every_rate_ties_is_no_edge_winner():
+    """Zero init scores 10% at every rate: the tie-break (the smallest rate) picks its setting, which
+    is then no evidence that a better rate lies beyond the grid. A real edge winner stays flagged."""
+    from analysis import flags
+    from tests.test_baselines_in_tables import GRID, arms, run
+    curves = arms(lr_a=0.01)  # a: wins at the upper edge
+    for seed in range(3):
+        for lr in GRID:
+            curves[("b", seed, lr)] = [0.1] * 6  # b: the same at every rate (chosen: 0.001, the lower edge)
+    s, m = run(curves, baseline=None)
+    assert set(s.chosen.loc[s.chosen["arm"] == "b", "config/lr"]) == {0.001}
+    assert set(flags.grid_edges(s, m)) == {"a"}
+    curves[("b", 0, 0.003)] = [0.1, 0.09, 0.1, 0.1, 0.1, 0.1]  # apart after the selection epoch only:
+    s, m = run(curves, baseline=None)                           # still a tie where the choice is made
+    assert "b" not in flags.grid_edges(s, m)
+    curves[("b", 0, 0.003)] = [0.09, 0.1, 0.1, 0.1, 0.1, 0.1]  # seed 0: 0.003 loses at epoch 1, so the
+    s, m = run(curves, baseline=None)                           # metric took part in its choice
+    assert "b" in flags.grid_edges(s, m) and "(1/1 seeds)" in flags.grid_edges(s, m)["b"]

@@ -23,6 +23,7 @@ from trainables.transfer import (
     build,
     efficientnet_lite0,
     efficientnet_lite0_file,
+    frozen_features,
     prepare,
     run_pass,
     train_transfer,
@@ -277,3 +278,44 @@ def test_smoke_study_parquet_and_manifest(transfer_run):
     manifest = json.loads((transfer_run / "manifest.json").read_text())
     assert manifest["data"]["stand_in_for"] == "Tiny-ImageNet" and manifest["driver_device"]
     assert manifest["fixed"]["head"] == [1025, 512]
+
+
+def test_frozen_features_once_give_the_outputs_of_the_whole_network():
+    """The transfer method trains its head on the frozen base's features computed once per trial:
+    the head on them is the whole network on the images (so caching changes the cost, not the model)."""
+    model, _ = build({**DEFAULTS, "method": "transfer"}, 10)
+    model.train()  # a frozen base stays in eval mode: its BatchNorm statistics are fixed
+    x, _ = batch(12)
+    bb = backbone("efficientnet_lite0")
+    norm = tuple(torch.tensor(v).view(1, 3, 1, 1) for v in (bb.mean, bb.std))
+    features = frozen_features(model.base, x, 5, torch.device("cpu"), norm, 32)
+    assert features.shape == (12, 1280, 1, 1)
+    with torch.no_grad():
+        whole = model(prepare(x, 32, *norm))
+        assert torch.allclose(model.head(features), whole, atol=1e-5)
+
+
+def test_the_fashion_mnist_stand_in_tests_on_the_official_test_file(tmp_path):
+    """Train and validation come from the official train file, test from t10k (real idx files,
+    written here in the format the Debian package holds)."""
+    import gzip
+    import struct
+
+    def idx(path, array):
+        head = struct.pack(">BBBB", 0, 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+        with gzip.open(path, "wb") as f:
+            f.write(head + array.astype(np.uint8).tobytes())
+
+    rng = np.random.default_rng(0)
+    for prefix, n, fill in (("train", 120, 1), ("t10k", 40, 2)):
+        y = np.arange(n) % 10
+        x = rng.integers(0, 50, (n, 28, 28)) * 0 + fill  # the file a row came from, in its pixels
+        idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", x)
+        idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", y)
+    d = load_transfer_data({"dataset": "fashion_mnist", "data_root": str(tmp_path), "image_size": 64,
+                            "max_train": 50, "max_val": 20, "max_test": 30})
+    a = d.arrays
+    assert d.stand_in_for == "Tiny-ImageNet" and "64x64" in d.name and "official test file" in d.name
+    assert (len(a["y_train"]), len(a["y_val"]), len(a["y_test"])) == (50, 20, 30)
+    assert (a["x_train"] == 1).all() and (a["x_val"] == 1).all() and (a["x_test"] == 2).all()
+    assert np.bincount(a["y_test"]).tolist() == [3] * 10

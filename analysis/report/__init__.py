@@ -26,6 +26,9 @@ class ReportSpec:
     arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
     notes: list[str] = field(default_factory=list)
     study: str = ""                 # the study's name: ties its findings to analysis/claims.py
+    # flag kind -> why this study's claim is about it (analysis.flags): shown beside the flag, and
+    # that kind does not make the findings inconclusive; empty for every study but lr_sweep
+    expected_flags: dict = field(default_factory=dict)
 
     def __post_init__(self):
         # whoever asks for the findings (findings.md, the report page) gets them judged as one
@@ -36,8 +39,8 @@ class ReportSpec:
         from analysis.claims import attach
         from analysis.findings import judge
         from analysis.flags import apply
-        raw, study = self.findings, self.study
-        object.__setattr__(self, "findings", lambda s: apply(judge(attach(study, raw(s))), s))
+        raw, study, expected = self.findings, self.study, dict(self.expected_flags)
+        object.__setattr__(self, "findings", lambda s: apply(judge(attach(study, raw(s))), s, expected))
         object.__setattr__(self, "raw_findings", raw)
 
 

@@ -72,6 +72,16 @@ SPEC = ReportSpec(
              Column("best val. accuracy (%)", "best_val_acc", scale=100, fmt=".1f", bounds=ACCURACY)],
     findings=findings,
     figures=[loss_per_rate],
+    # the arms ARE the rates, each run at one constant rate for one fixed budget (no schedule: the
+    # claim is about constant rates): a slow rate still improving, or not yet past the trivial
+    # baseline, at the last epoch is the slower convergence the report claims, not a tuning defect.
+    # The findings use the loss after epoch 1 and the loss's wobble around its trend, neither of
+    # which needs a converged curve; a rate that never trained (lr 1) is left out of both.
+    expected_flags={
+        "still improving": "a slower constant rate still converging at the fixed budget is the claim "
+                           "itself; no finding uses a final value",
+        "below trivial baseline": "a slow rate not yet trained at the fixed budget, or one too large to "
+                                  "train (left out of the findings); no finding compares arms on this column"},
     notes=["The report gives this comparison as a figure, without numbers: the report columns are empty.",
            "Plain SGD (no momentum) so that the rate alone sets the step size.",
            "Loss oscillation: the std of the per-batch training loss around its 9-batch moving average, "

@@ -118,13 +118,19 @@ def load_arrays(root: str | Path | None = None, download: bool = True) -> tuple[
 
 def load_transfer_data(config: dict) -> Data:
     """Train / validation / test images for the transfer study: `dataset` = tiny_imagenet (the
-    report's; its labelled val split is the test set, validation is held out of train) or digits
-    (the offline stand-in: the embedded MNIST digits, made 3-channel and upsized to `image_size`
-    as each batch is prepared)."""
+    report's; its labelled val split is the test set, validation is held out of train),
+    fashion_mnist (the local stand-in: Fashion-MNIST's official files, test = its test file) or
+    digits (the embedded MNIST digits); the offline ones are made 3-channel and upsized to
+    `image_size` as each batch is prepared."""
     kind, size = config.get("dataset", "digits"), int(config.get("image_size", 32))
     if kind == "digits":
         from trainables.data.digits import load_transfer_digits
         data = load_transfer_digits(size)
+    elif kind == "fashion_mnist":  # the local stand-in: objects more like ImageNet's than digits
+        from trainables.data.fashion_mnist import load_fashion_mnist_transfer
+        data = load_fashion_mnist_transfer(config.get("data_root") or None,
+                                           *(config.get(f"max_{s}") for s in ("train", "val", "test")))
+        data.name += f", as 3-channel {size}x{size} images"
     elif kind == "tiny_imagenet":
         a, folder = load_arrays(config.get("data_root") or None, bool(config.get("download", True)))
         tr, va = stratified_split(a["y_train"], float(config.get("val_fraction", 0.1)), seed=1)
@@ -133,7 +139,7 @@ def load_transfer_data(config: dict) -> Data:
                   "x_test": a["x_test"], "y_test": a["y_test"]}
         data = Data(arrays, name="", source=f"official folder layout at {folder}")
     else:
-        raise DataError(f"unknown dataset {kind!r}: choose digits or tiny_imagenet")
+        raise DataError(f"unknown dataset {kind!r}: choose digits, fashion_mnist or tiny_imagenet")
     data.arrays = subsample_splits(data.arrays, **{s: config.get(f"max_{s}") for s in ("train", "val", "test")})
     if kind == "tiny_imagenet":  # named with what was read, after any subsample
         n = {s: len(data.arrays[f"y_{s}"]) for s in ("train", "val", "test")}
