@@ -61,7 +61,7 @@ def stat(values, seeds=None, bounds=UNBOUNDED) -> Stat:
     return Stat(mean, lo, hi, len(v), tuple(v.tolist()), tuple(s for s, _ in kept))
 
 
-def _sort_key(value):
+def grid_key(value):
     """Grid order for mixed types: numbers by value, the rest by text."""
     return (0, float(value), "") if isinstance(value, (int, float, np.number)) else (1, 0.0, str(value))
 
@@ -102,7 +102,7 @@ class Summary:
         t = t.assign(_rung=t["trial_id"].map(rung).astype(float))
         t = t.assign(_rung=t["_rung"].where(np.isfinite(t["_rung"]), np.nan))
         keys = [f"config/{k}" for k in self.nuisance]
-        t = t.assign(_grid=[tuple(_sort_key(v) for v in row) for row in t[keys].itertuples(index=False)]
+        t = t.assign(_grid=[tuple(grid_key(v) for v in row) for row in t[keys].itertuples(index=False)]
                      if keys else [()] * len(t))
         best = []
         for _, g in t.groupby(["arm", "seed"], sort=True):

@@ -5,8 +5,9 @@ Pruning one arm's trials against another's would judge arms at different budgets
 happens only inside each (arm, seed) group, and only in a way that cannot change which trial
 the analysis chooses, whatever order the trials arrive in (analysis/summary.py): the chosen trial
 is the group's best at the selection rung (the first rung, `grace_period` epochs, which every
-trial reaches), and a trial is stopped only once another trial of its group has done strictly
-better there, i.e. once it can no longer be chosen. So the chosen trial always reaches the full
+trial reaches), and a trial is stopped only once another trial of its group has done better
+there, or as well with a setting that sorts before its own (ties go to the first setting in grid
+order, analysis.summary.grid_key), i.e. once it can no longer be chosen. So the chosen trial always reaches the full
 budget, at any concurrency. Async ASHA's later rungs are given up: which trial gets promoted
 there depends on which arrived first, and so would the table."""
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pickle
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 from ray.tune.search import Searcher
 
+from analysis.summary import grid_key
+
 
 def group_of(config: dict) -> tuple:
     arm = config.get("arm")
@@ -24,10 +27,10 @@ def group_of(config: dict) -> tuple:
 
 
 class PerArmASHA(FIFOScheduler):
-    def __init__(self, time_attr: str, grace_period: int):
+    def __init__(self, time_attr: str, grace_period: int, nuisance: tuple = ()):
         super().__init__()
-        self._time_attr, self._rung = time_attr, grace_period
-        self._at_rung: dict[tuple, dict[str, float]] = {}  # group -> trial id -> its value there
+        self._time_attr, self._rung, self._nuisance = time_attr, grace_period, tuple(nuisance)
+        self._at_rung: dict[tuple, dict[str, tuple]] = {}  # group -> trial id -> (its value there, grid order)
         self._stopped = 0
         self._metric = self._mode = None
 
@@ -41,8 +44,12 @@ class PerArmASHA(FIFOScheduler):
         seen = self._at_rung.setdefault(group_of(trial.config), {})
         if trial.trial_id not in seen:  # its first result at the rung (a retried trial keeps it)
             value = float(result[self._metric]) * (-1 if self._mode == "min" else 1)
-            seen[trial.trial_id] = value if math.isfinite(value) else -math.inf
-        if seen[trial.trial_id] < max(seen.values()):  # beaten there: it can no longer be chosen
+            order = tuple(grid_key(trial.config.get(k)) for k in self._nuisance)
+            seen[trial.trial_id] = (value if math.isfinite(value) else -math.inf, order)
+        mine, order = seen[trial.trial_id]
+        # beaten there, or tied by a setting first in grid order (the analysis's tie-break): it can
+        # no longer be chosen
+        if any(v > mine or (v == mine and o < order) for v, o in seen.values()):
             self._stopped += 1
             return TrialScheduler.STOP
         return TrialScheduler.CONTINUE

@@ -251,7 +251,7 @@ def scheduler(space: Space, kind: str):
     from studies.per_arm import PerArmASHA
     if kind == "fifo":
         return FIFOScheduler()
-    return PerArmASHA("epoch", space.grace_epochs)
+    return PerArmASHA("epoch", space.grace_epochs, tuple(space.nuisance))
 
 
 def rung_epochs(space: Space) -> list[int]:
