@@ -165,12 +165,21 @@ def chroma(ab: torch.Tensor) -> float:
     return float((ab * AB_SCALE).pow(2).sum(1).sqrt().mean())
 
 
-def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext) -> tuple[dict, torch.Tensor]:
+def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext, prefix="val",
+             colour=False) -> tuple[dict, torch.Tensor]:
+    """MAE in RGB and L1 of ab on one split; with `colour`, the colour measures against the truth
+    too: mean chroma (and the truth's), the per-pixel chroma error and the a,b distribution distance."""
+    from analysis.measures import ab_distance, chroma_error
     pred = predict(unet, grey, device, autocast)
     rgb = to_rgb(grey, pred)
-    c, c_true = chroma(pred), chroma(ab)
-    return {"test_mae": float(np.abs(rgb - rgb_true).mean()), "test_ab_l1": float((pred - ab).abs().mean()),
-            "chroma": c, "chroma_truth": c_true, "chroma_ratio": c / max(c_true, 1e-9)}, pred
+    out = {f"{prefix}_mae": float(np.abs(rgb - rgb_true).mean()),
+           f"{prefix}_ab_l1": float((pred - ab).abs().mean())}
+    if colour:
+        c, c_true = chroma(pred), chroma(ab)
+        p_ab, t_ab = (x.permute(0, 2, 3, 1).numpy() * AB_SCALE for x in (pred, ab))
+        out.update({"chroma": c, "chroma_truth": c_true, "chroma_ratio": c / max(c_true, 1e-9),
+                    "chroma_error": chroma_error(p_ab, t_ab), "ab_distance": ab_distance(p_ab, t_ab)})
+    return out, pred
 
 
 # ---------------------------------------------------------------- the trainable
@@ -194,27 +203,34 @@ def train_colorization(run: Run) -> None:
     if disc is not None:
         run.track(disc=run.prepare_model(disc, conv=True), opt_d=opt_d)
     grey_tr, ab_tr = (t.to(device) for t in to_lab(arrays["x_train"]))  # on the device once
-    grey_te, ab_te = to_lab(arrays["x_val"])  # scored on the CPU (lab2rgb): moved per batch
-    rgb_te = np.asarray(arrays["x_val"]).transpose(0, 2, 3, 1) / 255.0
+    # scored on the CPU (lab2rgb): moved per batch. The validation split (held out of the training
+    # photos' crops) is scored every epoch: ASHA and the rate's choice read it. The test split only
+    # after the last epoch: read once, never choosing anything.
+    splits = {name: (*to_lab(arrays[key]), np.asarray(arrays[key]).transpose(0, 2, 3, 1) / 255.0)
+              for name, key in (("val", "x_val"), ("test", "x_test"))}
     for _ in run.epochs():
         metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator, run)
         extra = {}
         diverged = not is_finite(*metrics.values())
         if not diverged:
-            scores, pred = evaluate(unet, grey_te, ab_te, rgb_te, device, run.autocast)
-            metrics.update(scores)
-            diverged = not is_finite(*scores.values())
-            if run.last:  # what the figure shows: grey, output, truth
-                k = config["preview"]
+            scores, _ = evaluate(unet, *splits["val"], device, run.autocast, "val")
+            if run.last:
+                grey_te = splits["test"][0]
+                test, pred = evaluate(unet, *splits["test"], device, run.autocast, "test", colour=True)
+                scores.update(test)
+                k = config["preview"]  # what the figure shows: grey, output, truth
                 extra["preview"] = {
                     "grey": np.round((grey_te[:k, 0].numpy() + 1) * 127.5).astype(np.uint8),
                     "output": np.round(to_rgb(grey_te[:k], pred[:k]) * 255).astype(np.uint8),
-                    "truth": np.asarray(arrays["x_val"][:k]).transpose(0, 2, 3, 1).copy()}
+                    "truth": np.asarray(arrays["x_test"][:k]).transpose(0, 2, 3, 1).copy()}
+            metrics.update(scores)
+            diverged = not is_finite(*scores.values())
         run.report(metrics, diverged=diverged, extra=extra)
 
 
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_colorization.metrics = {
-    "train_l1": "min", "test_mae": "min", "test_ab_l1": "min", "d_loss": "min", "g_adv_loss": "min",
+    "train_l1": "min", "val_mae": "min", "val_ab_l1": "min", "test_mae": "min", "test_ab_l1": "min",
+    "d_loss": "min", "g_adv_loss": "min", "chroma_error": "min", "ab_distance": "min",
     # saturation: the report's point is that L1 alone gives greyish, unsaturated colours
     "chroma": "max", "chroma_truth": "max", "chroma_ratio": "max"}
