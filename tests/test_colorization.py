@@ -10,7 +10,15 @@ import torch
 
 from tests.conftest import arm_rows, check_findings
 from trainables.colorization import PatchGAN, UNet, chroma, to_lab, to_rgb, train_colorization
-from trainables.data.photos import BAND, PHOTO_NAMES, crops, load_colorization_data, load_photo_crops, photo, split_bands
+from trainables.data.photos import (
+    BAND,
+    PHOTO_NAMES,
+    crops,
+    load_colorization_data,
+    load_photo_crops,
+    photo,
+    split_bands,
+)
 from trainables.session import LocalSession
 
 
