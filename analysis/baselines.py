@@ -199,12 +199,14 @@ def vae_gan(data, config: dict) -> list[dict]:
 # ---------------------------------------------------------------- colourisation
 
 def colorization(data, config: dict) -> list[dict]:
-    """Every pixel gets the mean training (a, b) with its true L; the study's test MAE (RGB in [0, 1])
-    and output chroma. Also the grey image (a = b = 0)."""
+    """Every pixel gets the mean training (a, b) with its true L; the study's test MAE (RGB in [0, 1]),
+    output chroma and the colour measures against the truth. Also the grey image (a = b = 0)."""
     from skimage.color import lab2rgb, rgb2lab
+
+    from analysis.measures import ab_distance, chroma_error
     a = data.arrays
     lab_tr = rgb2lab(np.asarray(a["x_train"]).transpose(0, 2, 3, 1) / 255.0)
-    rgb_te = np.asarray(a["x_val"]).transpose(0, 2, 3, 1) / 255.0
+    rgb_te = np.asarray(a["x_test"]).transpose(0, 2, 3, 1) / 255.0
     lab_te = rgb2lab(rgb_te)
     truth_chroma = float(np.sqrt((lab_te[..., 1:] ** 2).sum(-1)).mean())
     mean_ab = lab_tr[..., 1:].reshape(-1, 2).mean(0)
@@ -217,7 +219,9 @@ def colorization(data, config: dict) -> list[dict]:
             warnings.simplefilter("ignore")
             rgb = np.clip(lab2rgb(lab), 0.0, 1.0)
         rows.append({"name": name, "test_mae": float(np.abs(rgb - rgb_te).mean()),
-                     "chroma": float(np.hypot(*ab)), "chroma_truth": truth_chroma})
+                     "chroma": float(np.hypot(*ab)), "chroma_truth": truth_chroma,
+                     "chroma_error": chroma_error(lab[..., 1:], lab_te[..., 1:]),
+                     "ab_distance": ab_distance(lab[..., 1:], lab_te[..., 1:])})
     return rows
 
 
@@ -350,7 +354,8 @@ COLUMNS = {
     "denoising_loss": {"val_mse": [("final_val_mse", "min")]},
     "vae_gan": {"recon_mse": [("final_recon_mse", "min")], "is_mean": [("final_is_mean", "max")],
                 "frechet": [("final_frechet", "min")]},
-    "colorization": {"test_mae": [("final_test_mae", "min")], "chroma": [("final_chroma", None)]},
+    "colorization": {"test_mae": [("final_test_mae", "min")], "chroma": [("final_chroma", None)],
+                     "chroma_error": [("final_chroma_error", "min")], "ab_distance": [("final_ab_distance", "min")]},
     "exploration": {"mean_return": [("final_mean_return", "max"), ("final_greedy_return", "max")]},
 }
 

@@ -300,9 +300,8 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
           "realistic colors to misguide discriminator.", "Section 5.2",
           "cgan closer to the truth's colours than unet (chroma error, or a distance between the a,b "
           "distributions of outputs and truth)",
-          "The cGAN's colours are closer to the truth's saturation than the UNet's (measure: the absolute difference "
-          "of the outputs' and the truth's mean Lab chroma, a stand-in for realism until a per-pixel chroma error is reported) [measure: "
-          "mean saturation against the truth's, not per pixel]"),
+          "The cGAN's colours are more realistic than the UNet's (measure: the distance of the test outputs' a,b "
+          "distribution from the truth's: 1-D Wasserstein of a plus that of b, Lab units; lower is closer)"),
         F("Theoretically, cGAN training encourages its generator to produce images with sharper details and more "
           "realistic colors to misguide discriminator.", "Section 5.2",
           "cgan's a,b gradient energy closer to the truth's than unet's (sharper colour edges)",

@@ -111,7 +111,8 @@ def mini_data(study: str, config: dict, size: Size, rng):
         return Data(images(rng, n, (3, 32, 32), 10), "random CIFAR-10-shaped images", "benchmarks/gpu.py"), n, "images"
     if study == "colorization":                           # CIFAR-10, no labels
         a = images(rng, n, (3, 32, 32), 10)
-        return Data({"x_train": a["x_train"], "x_val": a["x_val"]}, "random CIFAR-10-shaped images", "gpu.py"), n, "images"
+        return (Data({"x_train": a["x_train"], "x_val": a["x_val"], "x_test": a["x_val"]},
+                     "random CIFAR-10-shaped images", "gpu.py"), n, "images")
     if study == "transfer":                               # Tiny-ImageNet, 200 classes
         a = images(rng, max(n // 4, 8), (3, 64, 64), 200, ("train", "val", "test"))
         return Data(a, "random Tiny-ImageNet-shaped images", "gpu.py"), len(a["y_train"]), "images"

@@ -17,7 +17,10 @@ def space(profile: str, search: str = "grid") -> Space:
         arms=dict(ARMS),
         fixed={
             "dataset": pick(profile, smoke="digits", local="digits", full="mnist"),
-            "epochs": pick(profile, smoke=2, local=12, full=30),
+            "epochs": pick(profile, smoke=2, local=16, full=30),
+            # the rate annealed to 0 over the epochs (every arm alike), so the local budget ends
+            # converged rather than still improving
+            "lr_schedule": pick(profile, smoke="constant", local="cosine", full="cosine"),
             "max_train": pick(profile, smoke=400, local=0, full=0),
             "max_val": pick(profile, smoke=200, local=0, full=0),
             # full: where the canonical files are ("" = the data cache, downloaded once per node)
@@ -30,7 +33,9 @@ def space(profile: str, search: str = "grid") -> Space:
             "dropout": 0.2,
         },
         # smoke: a good rate first and a poor one second, so ASHA has something to stop
-        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3, 1e-5], local=[3e-3],
+        # local: the likely winner first, so that it tends to reach the first rung before the
+        # others and ASHA stops them there (the flags sort the grid: 3e-3 is its middle value)
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3, 1e-5], local=[3e-3, 1e-3, 1e-2],
                                            full=[3e-4, 1e-3, 3e-3]),
                                  dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),

@@ -13,7 +13,9 @@ def space(profile: str, search: str = "grid") -> Space:
         arms=dict(ARMS),
         fixed={
             "dataset": pick(profile, smoke="photos", local="photos", full="cifar10"),
-            "epochs": pick(profile, smoke=2, local=8, full=40),
+            "epochs": pick(profile, smoke=2, local=10, full=40),
+            # every arm's rate annealed to 0 over the epochs (cosine), so the budget ends converged
+            "lr_schedule": pick(profile, smoke="constant", local="cosine", full="cosine"),
             "max_train": pick(profile, smoke=256, local=0, full=0),
             "max_val": pick(profile, smoke=64, local=0, full=0),
             # full: where the canonical files are ("" = the data cache, downloaded once per node)
@@ -23,7 +25,7 @@ def space(profile: str, search: str = "grid") -> Space:
             "l1_weight": 100.0,
         },
         # smoke: a usable rate first and a poor one second, so ASHA has something to stop
-        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[2e-3, 1e-6], local=[1e-3, 3e-3],
+        nuisance={"lr": Nuisance(grid=pick(profile, smoke=[2e-3, 1e-6], local=[1e-3, 3e-3, 1e-2],
                                            full=[2e-4, 1e-3]),
                                  dist=LogUniform(1e-4, 1e-2))},
         seeds=pick(profile, smoke=1, local=3, full=3),

@@ -27,9 +27,12 @@ def space(profile: str, search: str = "grid") -> Space:
             "is_splits": pick(profile, smoke=5, local=10, full=10),
             "classifier_epochs": pick(profile, smoke=2, local=8, full=5),
             "collapse_d_loss": 1e-3,
+            # every arm's rate annealed to 0 over the epochs (cosine), so the budget ends converged
+            "lr_schedule": pick(profile, smoke="constant", local="cosine", full="cosine"),
         },
-        # smoke: a usable multiplier first and a poor one second, so ASHA has something to stop
-        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[1.0, 3.0],
+        # smoke: a usable multiplier first and a poor one second, so ASHA has something to stop;
+        # local: [1, 3] chose 3 in every arm and seed (grid edge), 1 lost to 3 everywhere
+        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[3.0, 10.0, 30.0],
                                                  full=[0.5, 1.0, 2.0]),
                                        dist=LogUniform(0.2, 5.0))},
         seeds=pick(profile, smoke=1, local=2, full=3),

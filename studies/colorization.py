@@ -6,7 +6,7 @@ from trainables.colorization import train_colorization
 from trainables.data.photos import load_colorization_data
 
 STUDY = Study("colorization", train_colorization, colorization.space, load_colorization_data,
-              metric="test_mae", mode="min")
+              metric="val_mae", mode="min")
 
 if __name__ == "__main__":
     main(STUDY)

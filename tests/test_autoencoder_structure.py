@@ -162,3 +162,13 @@ def test_pad32_centres_the_digit():
     x = np.ones((2, 1, 28, 28), np.uint8)
     p = pad32(x)
     assert p.shape == (2, 1, 32, 32) and p.sum() == x.sum() and p[0, 0, 2, 2] == 1 and p[0, 0, 1, 1] == 0
+
+
+def test_the_training_split_is_scored_at_the_last_epoch_only_and_val_loss_is_the_val_mse():
+    data = load_digits32({"dataset": "digits", "max_train": 200, "max_val": 100})
+    h = train_autoencoder({"model": "mlp", "epochs": 2, "batch_size": 64, "lr": 3e-3, "loss": "mse",
+                           "code_classifier": False}, LocalSession(threads=1), data).history
+    assert "train_mse" not in h[0] and "ssim_train" not in h[0]   # epoch 1: the held-out split only
+    assert 0 < h[-1]["train_mse"] < 0.2 and -1 <= h[-1]["ssim_train"] <= 1
+    # one validation pass gives both: the MSE loss on it is its MSE
+    assert all(r["val_loss"] == pytest.approx(r["val_mse"], rel=1e-5) for r in h)

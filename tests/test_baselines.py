@@ -104,10 +104,12 @@ def test_mean_image_and_identity_mse():
 def test_colorization_mean_colour_is_exact_on_one_colour():
     red = np.zeros((4, 3, 2, 2), np.uint8)
     red[:, 0] = 200
-    rows = b.baselines("colorization", data(x_train=red, x_val=red))
+    rows = b.baselines("colorization", data(x_train=red, x_val=red[:0], x_test=red))  # scored on x_test
     assert rows[0]["test_mae"] == pytest.approx(0.0, abs=2e-3)     # the mean colour is the colour
     assert rows[0]["chroma"] == pytest.approx(rows[0]["chroma_truth"], rel=1e-3)
+    assert rows[0]["chroma_error"] == pytest.approx(0.0, abs=1e-3) and rows[0]["ab_distance"] < 1e-3
     assert rows[1]["test_mae"] > 0.1 and rows[1]["chroma"] == 0.0  # grey is far from red
+    assert rows[1]["chroma_error"] == pytest.approx(rows[1]["chroma_truth"], rel=1e-6)
 
 
 def test_unigram_sampler_scores_with_the_study_bleu():

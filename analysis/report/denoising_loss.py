@@ -80,6 +80,9 @@ SPEC = ReportSpec(
            "skimage.metrics.structural_similarity in tests/test_ssim.py). MS-SSIM on 32x32 images: "
            "3 scales (32, 16, 8 px), 7x7 window (sigma 0.8), the first three standard scale weights "
            "renormalised (see trainables/ssim.py). SSIM and MS-SSIM losses are 1 - index.",
+           "Local profile: each (arm, seed)'s rate is chosen from [3e-3, 1e-2, 3e-2] by validation MSE "
+           "at the first rung (the validation split is the reported one: no separate split yet), and "
+           "annealed to 0 over the epochs by a cosine in every arm alike.",
            "The report does not give the denoiser's architecture: here a small conv autoencoder "
            "(32x32 -> 8x8 feature maps -> 32x32, no dense bottleneck; trainables/autoencoders.py)."],
 )
