@@ -23,6 +23,8 @@ def space(profile: str, search: str = "grid") -> Space:
             "lr_schedule": pick(profile, smoke="constant", local="cosine", full="cosine"),
             "max_train": pick(profile, smoke=400, local=0, full=0),
             "max_val": pick(profile, smoke=200, local=0, full=0),
+            # the rate and ASHA read a validation split carved from training; the held-out split is the test
+            "val_share": 0.1,
             # full: where the canonical files are ("" = the data cache, downloaded once per node)
             **({"data_root": ""} if profile == "full" else {}),
             "bottleneck": 10, "noise": 0.0, "loss": "mse",

