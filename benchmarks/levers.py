@@ -12,7 +12,7 @@ import ray
 
 from benchmarks import overhead
 from benchmarks.common import median_spread, parallel_bare_loop
-from studies.regularization import STUDY
+from benchmarks.overhead import STUDY
 from studies.runner import Bookkeeping
 
 

@@ -28,4 +28,5 @@ def space(profile: str, search: str = "grid") -> Space:
                      # poor rates show in epoch 1: stopped there once a better one has done better
                      grace_epochs=1)
     return Space(arms={f"lr={r:g}": {"lr": r} for r in rates}, fixed=fixed,
-                 seeds=pick(profile, smoke=1, local=1, full=3))
+                 # local: 3 seeds, so the oscillation trend has an interval (1 seed cannot settle it)
+                 seeds=pick(profile, smoke=1, local=3, full=3))

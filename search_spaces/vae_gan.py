@@ -32,7 +32,7 @@ def space(profile: str, search: str = "grid") -> Space:
         },
         # smoke: a usable multiplier first and a poor one second, so ASHA has something to stop;
         # local: [1, 3] chose 3 in every arm and seed (grid edge), 1 lost to 3 everywhere
-        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[3.0, 10.0, 30.0],
+        nuisance={"lr_scale": Nuisance(grid=pick(profile, smoke=[1.0, 0.01], local=[10.0, 30.0, 3.0, 100.0],
                                                  full=[0.5, 1.0, 2.0]),
                                        dist=LogUniform(0.2, 5.0))},
         seeds=pick(profile, smoke=1, local=2, full=3),
