@@ -35,14 +35,16 @@ from analysis.findings import EVIDENCE, FIXED, INCONCLUSIVE, Finding
 EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
 IMPROVING_REL = 0.01    # more than 1% better over the last epochs
 LAST_SHARE = 0.25       # the last 25% of epochs, at least 2 (at most all but the first)
-KINDS = ("below trivial baseline", "grid edge", "still improving")
+KINDS = ("below trivial baseline", "grid edge", "still improving", "tied at selection")
 
 RULES = ("Flags: *below trivial baseline* = the arm's mean is not better than the best trivial "
          "baseline on that column; *grid edge* = for at least half the seeds the chosen nuisance value "
          "is the first or last of its grid (>= 2 values; Optuna: the outer 10% of the log range); "
          "*still improving* = for at least half the seeds the chosen trial's "
          "{metric}, at its best over the last max(2, 25%) of its epochs, beats its best before them by "
-         "more than 1% (relative; a trial ended by its own early stopping is not). A finding resting on a "
+         "more than 1% (relative; a trial ended by its own early stopping is not); *tied at selection* = "
+         "for at least half the seeds every setting of the grid scored the same at the selection epoch, so "
+         "the tie-break, not the metric, chose (the arm is in effect untuned). A finding resting on a "
          "flagged arm is inconclusive (below the baseline: findings comparing arms on that column).")
 
 
@@ -168,6 +170,18 @@ def still_improving(s, manifest: dict) -> dict[str, str]:
     return out
 
 
+def tied_choices(s) -> dict[str, str]:
+    """arm -> e.g. 'every setting tied on val_acc at the selection epoch (3/3 seeds)'."""
+    out = {}
+    for arm in s.arms:
+        seeds = list(s.chosen.loc[s.chosen["arm"] == arm, "seed"]) if "seed" in s.chosen else []
+        hits = sum(_all_tied(s, arm, seed) for seed in seeds)
+        if hits and 2 * hits >= len(seeds):
+            out[arm] = (f"every setting tied on {s.metric} at the selection epoch ({hits}/{len(seeds)} seeds): "
+                        "the tie-break chose")
+    return out
+
+
 def arm_flags(s, manifest: dict, expected: dict | None = None) -> dict[str, list[str]]:
     """arm -> its flags in words (what the table's flags column shows); a kind the study's spec
     expects (`expected`: kind -> reason) carries its reason."""
@@ -183,6 +197,8 @@ def arm_flags(s, manifest: dict, expected: dict | None = None) -> dict[str, list
         out[arm].append(said("grid edge", f": {text}"))
     for arm, text in still_improving(s, manifest).items():
         out[arm].append(said("still improving", f": {text}"))
+    for arm, text in tied_choices(s).items():
+        out[arm].append(said("tied at selection", f": {text}"))
     return out
 
 
@@ -195,6 +211,7 @@ def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: 
         cache["short"] = {} if "below trivial baseline" in expected else shortfalls(s, manifest)
         cache["edge"] = {} if "grid edge" in expected else grid_edges(s, manifest)
         cache["improving"] = {} if "still improving" in expected else still_improving(s, manifest)
+        cache["tied"] = {} if "tied at selection" in expected else tied_choices(s)
     out = []
     for c in f.comparisons:
         if c.kind == FIXED:
@@ -206,6 +223,7 @@ def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: 
                         f"{x.value:.4g})" for x in cache["short"].get(arm, []) if x.column == c.column]
         out += [f"{arm} at a grid edge ({cache['edge'][arm]})" for arm in arms if arm in cache["edge"]]
         out += [f"{arm} still improving at its last epoch" for arm in arms if arm in cache["improving"]]
+        out += [f"{arm}'s setting chosen by a tie-break ({cache['tied'][arm]})" for arm in arms if arm in cache["tied"]]
     return list(dict.fromkeys(out))
 
 

@@ -112,9 +112,13 @@ def test_a_grid_whose_every_rate_ties_is_no_edge_winner():
     s, m = run(curves, baseline=None)
     assert set(s.chosen.loc[s.chosen["arm"] == "b", "config/lr"]) == {0.001}
     assert set(flags.grid_edges(s, m)) == {"a"}
+    # ...but it is flagged as tied: a finding resting on it is inconclusive (the arm is in effect untuned)
+    assert set(flags.tied_choices(s)) == {"b"} and "(3/3 seeds)" in flags.tied_choices(s)["b"]
+    assert any("tied at selection" in f for f in flags.arm_flags(s, m)["b"]) and not flags.arm_flags(s, m)["a"][1:]
     curves[("b", 0, 0.003)] = [0.1, 0.09, 0.1, 0.1, 0.1, 0.1]  # apart after the selection epoch only:
     s, m = run(curves, baseline=None)                           # still a tie where the choice is made
     assert "b" not in flags.grid_edges(s, m)
     curves[("b", 0, 0.003)] = [0.09, 0.1, 0.1, 0.1, 0.1, 0.1]  # seed 0: 0.003 loses at epoch 1, so the
     s, m = run(curves, baseline=None)                           # metric took part in its choice
     assert "b" in flags.grid_edges(s, m) and "(1/1 seeds)" in flags.grid_edges(s, m)["b"]
+    assert "(2/3 seeds)" in flags.tied_choices(s)["b"]  # the other two seeds still tie
