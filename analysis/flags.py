@@ -103,15 +103,20 @@ def _edge(value, nuisance: dict, optuna: bool) -> str | None:
     return "lower" if value == grid[0] else "upper" if value == grid[-1] else None
 
 
-def _all_tied(s, arm, seed) -> bool:
-    """Whether every trial of this (arm, seed) group has the same value at the selection epoch
-    (and there are >= 2): the tie-break, not the metric, picked its setting."""
+def _all_tied(s, arm, seed, at_rung: bool = False) -> bool:
+    """Whether every trial of this (arm, seed) group has the same value where its setting was
+    chosen (and there are >= 2): the tie-break, not the metric, picked its setting. As the choice
+    itself (analysis.summary), a trial that first reports after the selection epoch (PCA, fitted
+    once) counts with that first value, unless `at_rung`: only values at the selection epoch."""
     select = getattr(s, "select_epoch", None)
     h = s.history
     if select is None or s.metric not in h or "trial_id" not in s.trials:
         return False
     ids = s.trials.loc[(s.trials["arm"] == arm) & (s.trials["seed"] == seed), "trial_id"]
-    rung = h[h["trial_id"].isin(ids) & (h["epoch"] <= select)].sort_values("epoch").groupby("trial_id")[s.metric].last()
+    h = h[h["trial_id"].isin(ids)].sort_values("epoch")
+    rung = h[h["epoch"] <= select].groupby("trial_id")[s.metric].last()
+    if not at_rung:
+        rung = rung.combine_first(h.groupby("trial_id")[s.metric].first())
     return len(ids) >= 2 and len(rung) == len(ids) and rung.nunique() == 1
 
 
@@ -175,7 +180,8 @@ def tied_choices(s) -> dict[str, str]:
     out = {}
     for arm in s.arms:
         seeds = list(s.chosen.loc[s.chosen["arm"] == arm, "seed"]) if "seed" in s.chosen else []
-        hits = sum(_all_tied(s, arm, seed) for seed in seeds)
+        # at the rung only: a model fitted once (PCA) has no rate to tune, so its tie says nothing
+        hits = sum(_all_tied(s, arm, seed, at_rung=True) for seed in seeds)
         if hits and 2 * hits >= len(seeds):
             out[arm] = (f"every setting tied on {s.metric} at the selection epoch ({hits}/{len(seeds)} seeds): "
                         "the tie-break chose")

@@ -122,3 +122,16 @@ def test_a_grid_whose_every_rate_ties_is_no_edge_winner():
     s, m = run(curves, baseline=None)                           # metric took part in its choice
     assert "b" in flags.grid_edges(s, m) and "(1/1 seeds)" in flags.grid_edges(s, m)["b"]
     assert "(2/3 seeds)" in flags.tied_choices(s)["b"]  # the other two seeds still tie
+
+
+def test_a_model_fitted_once_has_no_rate_to_tune_and_is_not_flagged_for_it():
+    """PCA reports once, at the budget, the same at every grid value: no grid-edge winner, and no
+    'tied at selection' flag either (there was no rate to choose, so nothing is untuned)."""
+    from analysis import flags
+    from tests.test_baselines_in_tables import GRID, arms, run
+    curves = arms()
+    for seed in range(3):
+        for lr in GRID:
+            curves[("b", seed, lr)] = [float("nan")] * 5 + [0.5]  # b: one report, after the selection epoch
+    s, m = run(curves, baseline=None)
+    assert "b" not in flags.grid_edges(s, m) and "b" not in flags.tied_choices(s)
