@@ -229,7 +229,8 @@ def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: 
                         f"{x.value:.4g})" for x in cache["short"].get(arm, []) if x.column == c.column]
         out += [f"{arm} at a grid edge ({cache['edge'][arm]})" for arm in arms if arm in cache["edge"]]
         out += [f"{arm} still improving at its last epoch" for arm in arms if arm in cache["improving"]]
-        out += [f"{arm}'s setting chosen by a tie-break ({cache['tied'][arm]})" for arm in arms if arm in cache["tied"]]
+        # only arms the comparison names: an untuned arm says nothing of comparisons between others
+        out += [f"{arm}'s setting chosen by a tie-break ({cache['tied'][arm]})" for arm in c.arms if arm in cache["tied"]]
     return list(dict.fromkeys(out))
 
 
