@@ -319,3 +319,22 @@ def test_the_fashion_mnist_stand_in_tests_on_the_official_test_file(tmp_path):
     assert (len(a["y_train"]), len(a["y_val"]), len(a["y_test"])) == (50, 20, 30)
     assert (a["x_train"] == 1).all() and (a["x_val"] == 1).all() and (a["x_test"] == 2).all()
     assert np.bincount(a["y_test"]).tolist() == [3] * 10
+
+
+def test_precise_bn_sets_the_statistics_to_those_of_the_current_weights():
+    """Running averages that lag the weights (here: garbage) are replaced by the plain average
+    over the given training images; the layer's momentum is kept for training."""
+    from trainables.transfer import prepare, recalibrate_bn
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4, momentum=0.1))
+    bn = base[1]
+    bn.running_mean.fill_(5.0)
+    bn.running_var.fill_(9.0)
+    x = torch.randint(0, 256, (8, 1, 8, 8), dtype=torch.uint8)
+    norm = (torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1))
+    recalibrate_bn(base, x, images=8, batch_size=8, device=torch.device("cpu"), norm=norm, size=8)
+    with torch.no_grad():
+        act = base[0](prepare(x, 8, *norm))
+    assert torch.allclose(bn.running_mean, act.mean((0, 2, 3)), atol=1e-5)
+    assert torch.allclose(bn.running_var, act.var((0, 2, 3), unbiased=True), atol=1e-4)
+    assert bn.momentum == 0.1 and not base.training
