@@ -16,11 +16,13 @@ def space(profile: str, search: str = "grid") -> Space:
         fixed={
             "model": "denoiser",
             "dataset": pick(profile, smoke="digits", local="digits", full="mnist"),
-            # local: 16 epochs of batches of 32 (twice the steps of 64 per epoch): at 12 epochs of 64
+            # local: 14 epochs of batches of 32 (twice the steps of 64 per epoch): at 12 epochs of 64
             # every arm's val. MSE still fell by 1.5-2% in its last quarter (cosine, 3 seeds), at 16
-            # of 32 by ~1.2% (MSE arm, one seed, probed without Ray); the SSIM losses' cost cut
-            # (trainables/ssim.py) pays for most of it
-            "epochs": pick(profile, smoke=2, local=16, full=30),
+            # of 32 by 1.2% (MSE arm, one seed, probed without Ray). Cost per epoch (all four arms,
+            # interleaved in one process): 32 with the SSIM losses' cut (trainables/ssim.py) ~= 64
+            # without it; 14 epochs + 3 stopped rates x 2 = 20 epoch-units per (seed), ~1.2x the
+            # old 12 + 2 x 2, about 400 s quiet (budget 420); 16 epochs would be ~450 s
+            "epochs": pick(profile, smoke=2, local=14, full=30),
             # the rate annealed to 0 over the epochs (every arm alike), so the local budget ends
             # converged rather than still improving
             "lr_schedule": pick(profile, smoke="constant", local="cosine", full="cosine"),

@@ -85,7 +85,7 @@ SPEC = ReportSpec(
            "epoch. Each (arm, seed)'s rate is chosen, and ASHA stops trials, on a validation split of "
            "10% carved from the training digits (val_share=0.1); the smoothness measure reads its "
            "per-epoch MSE.",
-           "Local profile: 16 epochs of batches of 32; the rate comes from [3e-3, 1e-2, 3e-2, 0.1] at "
+           "Local profile: 14 epochs of batches of 32; the rate comes from [3e-3, 1e-2, 3e-2, 0.1] at "
            "the first rung and is annealed to 0 over the epochs by a cosine in every arm alike.",
            "Still improving (local), where flagged: by a small margin, left so and explained: the "
            "chosen trials' val. MSE fell 1.5-2% over the last quarter of 12 epochs of 64, and, probed "
