@@ -180,7 +180,9 @@ SPEC = ReportSpec(
         "below a random policy, and a fixed 0.42 x the gap (no uniform start) chose the smallest step "
         "size in 5/5 seeds and ended at ~11 steps. ε decays per episode as "
         "max(eps_min, eps_start·eps_decay^episode). The step size (alpha, or the DQN's Adam rate) is "
-        "tuned per arm via `lr_scale`; each seed's best setting by block mean return is kept.",
+        "tuned per arm via `lr_scale`; each seed's best setting by block mean return is kept. "
+        "`local` chooses it at block 12 of 25: at block 4 no DQN had learned yet (returns 10-20 at every "
+        "step size), so the choice there was noise.",
         "Convergence speed ('softmax converges slightly slower') is judged on the greedy policy's "
         "return after each block (episodes until it first reaches the threshold, and its area under "
         "the curve), not on the exploring policy's return, which also pays for the exploration the "

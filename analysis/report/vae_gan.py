@@ -154,7 +154,7 @@ SPEC = ReportSpec(
            "has no encoder, hence no MSE. Digits stay 28x28 (not padded).",
            "The `local` profile trains on the 4,000 training digits of the embedded 5k MNIST subset "
            "(a stand-in for all of MNIST) for 15 epochs on a CPU, each arm's base rate times a "
-           "multiplier from [3, 10, 30, 100] chosen by IS at epoch 5, cosine-annealed to 0 over the epochs "
+           "multiplier from [3, 10, 30, 100, 300] chosen by IS at epoch 5, cosine-annealed to 0 over the epochs "
            "in every arm; `full` uses all of MNIST.",
            "A GAN trial whose losses turn non-finite, or whose discriminator loss stays below "
            "`collapse_d_loss` for an epoch, is stopped and counted as diverged."],
