@@ -293,9 +293,10 @@ def at_least(claim: str, s, arm: str, column: str, bound: float, why: str, scale
                     0.0, why, unit)
 
 
-def trend(claim: str, xs, ys, sign: int, what: str, sesoi: float, why: str) -> Finding:
-    """`ys` rises (sign=+1) or falls (-1) with `xs`, by a rank correlation of at least `sesoi`."""
-    c = rank_trend(what, xs, ys, sign, sesoi)
+def trend(claim: str, xs, ys, sign: int, what: str, sesoi: float, why: str, arms=()) -> Finding:
+    """`ys` rises (sign=+1) or falls (-1) with `xs`, by a rank correlation of at least `sesoi`;
+    `arms`: the arms the points come from (none: every arm of the study, e.g. arms that are the xs)."""
+    c = replace(rank_trend(what, xs, ys, sign, sesoi), arms=tuple(arms))
     return finding(claim, [c], sesoi, why, "rho")
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import baselines, flags, table
-from analysis.findings import INCONCLUSIVE, REPRODUCED, higher
+from analysis.findings import INCONCLUSIVE, REPRODUCED, higher, trend
 from analysis.report import ACCURACY, Column, ReportSpec
 from analysis.summary import Summary
 
@@ -99,6 +99,22 @@ def test_a_still_improving_curve_is_flagged_and_a_flat_one_is_not():
     assert f.caveat == "inconclusive: tuning or training not enough to judge"
     s, m = run(arms())
     assert flags.still_improving(s, m) == {}
+
+
+def test_a_flag_makes_inconclusive_only_the_findings_on_its_arm():
+    """b still improving, a flat: a trend within a (it names its arm) is judged; one over every arm
+    (no arms named: the arms are its points) rests on b too and is not."""
+    rising = lambda v: [v - 0.25, v - 0.2, v - 0.15, v - 0.1, v - 0.05, v]
+    curves = {k: (rising(c[-1]) if k[0] == "b" else c) for k, c in arms().items()}
+    s, m = run(curves)
+    assert set(flags.still_improving(s, m)) == {"b"}
+    xs, ys = [1, 2, 3, 4, 5, 6], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    spec = ReportSpec("synthetic", SPEC.columns, lambda s: [
+        trend("within a", xs, ys, +1, "y vs x", 0.3, "rho 0.3", arms=("a",)),
+        trend("over every arm", xs, ys, +1, "y vs x", 0.3, "rho 0.3")])
+    within, every = spec.findings(s)
+    assert within.verdict == REPRODUCED and not within.caveat
+    assert every.verdict == INCONCLUSIVE and "b still improving" in every.evidence
 
 
 def test_the_baseline_row_is_in_table_md_and_csv(tmp_path):

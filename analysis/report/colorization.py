@@ -2,6 +2,7 @@
 gives their test MAE (0.0458 vs. 0.0449) and says the cGAN's colours look more realistic."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ SIMILAR = 0.005  # MAE margin of "similar"
 def findings(s):
     realism = difference("a,b distribution distance: unet − cgan", s.stat("cgan", AB_DIST).by_seed(),
                          s.stat("unet", AB_DIST).by_seed(), -1, 2.0)
+    realism = replace(realism, arms=("unet", "cgan"))
     return [
         finding("The cGAN's colours are more realistic than the UNet's (measure: the distance of the test "
                 "outputs' a,b distribution from the truth's: 1-D Wasserstein of a plus that of b, Lab units; "

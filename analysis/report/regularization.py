@@ -1,4 +1,6 @@
 """Report Table 1: best validation accuracy of each training method."""
+from dataclasses import replace
+
 import numpy as np
 
 from analysis import measures
@@ -46,7 +48,8 @@ def tenth(s, arm, column=None, measure=None, share=0.1):
 
 def stays_flat(s, arm):
     """`arm`'s gap slope stays below STABLE points/epoch (about constant, not widening)."""
-    c = versus_bound(f"gap slope {arm} (points/epoch) below {STABLE:g}", per_seed(s, arm, gap_slope), STABLE, +1)
+    c = replace(versus_bound(f"gap slope {arm} (points/epoch) below {STABLE:g}", per_seed(s, arm, gap_slope),
+                             STABLE, +1), arms=(arm,))
     return finding("", [c], 0.0, STABLE_WHY, "points/epoch")
 
 
@@ -95,7 +98,7 @@ def _val_above_train(s):
     from analysis.findings import difference
     val = {k: 100 * v for k, v in s.stat("moderate_aug", "final_val_acc").by_seed().items()}
     train = {k: 100 * v for k, v in s.stat("moderate_aug", "final_train_acc").by_seed().items()}
-    c = difference("moderate_aug final val. − train accuracy", val, train, +1, 0.0)
+    c = replace(difference("moderate_aug final val. − train accuracy", val, train, +1, 0.0), arms=("moderate_aug",))
     return finding("Moderate augmentation: final validation accuracy above final training accuracy",
                    [c], 0.0, "any gap: the claim is the order, not its size", PTS)
 

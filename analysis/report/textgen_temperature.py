@@ -70,7 +70,7 @@ def findings(s):
             continue
         means = " ".join(f"T={t:g}:{np.mean(ys[xs == t]) * 100:.2f}" for t in sorted(set(xs)))
         f = trend(claim, xs, ys, -1, f"BLEU x100 by temperature ({means})", 0.5,
-                  "rho 0.5: a weaker monotone trend would not show as the report's figures do")
+                  "rho 0.5: a weaker monotone trend would not show as the report's figures do", arms=(arm,))
         out.append(_add_detail(f, _sample_text(s, arm)))
     wins = [t for t in temperatures(s)
             if s.stat("word", f"final_{bleu_key(t)}").mean > s.stat("char", f"final_{bleu_key(t)}").mean]
@@ -96,7 +96,7 @@ def sample_trend(s, arm: str, measure: str, sign: int):
         return stated("", INCONCLUSIVE, f"{arm}: no {measure} reported")
     means = " ".join(f"T={t:g}:{np.mean(ys[xs == t]):.3f}" for t in sorted(set(xs)))
     return trend("", xs, ys, sign, f"{measure} vs temperature ({arm}: {means})", 0.3,
-                 "rho 0.3: a moderate rank correlation (Cohen); less would not be a tendency")
+                 "rho 0.3: a moderate rank correlation (Cohen); less would not be a tendency", arms=(arm,))
 
 
 def _add_detail(f, text: str):

@@ -44,9 +44,11 @@ def fragile(s):
         parts.append(replace(difference(f"share diverged or errored: gan − {other}",
                                         per_seed_over_grid(s, "gan", collapsed),
                                         per_seed_over_grid(s, other, collapsed), +1, 0.0),
-                             unit="share of the grid's trials", why="any share: the claim is that it fails more"))
-        parts.append(difference(f"IS std over the lr grid: gan − {other}", per_seed_over_grid(s, "gan", is_spread),
-                                per_seed_over_grid(s, other, is_spread), +1, IS_SESOI))
+                             unit="share of the grid's trials", why="any share: the claim is that it fails more",
+                             arms=("gan", other)))
+        parts.append(replace(difference(f"IS std over the lr grid: gan − {other}",
+                                        per_seed_over_grid(s, "gan", is_spread),
+                                        per_seed_over_grid(s, other, is_spread), +1, IS_SESOI), arms=("gan", other)))
     return finding("The GAN is harder to train: more of its trials diverge, and its IS varies more over the "
                    "learning-rate grid, than either VAE's (measure: per seed, over every trial of the grid)",
                    parts, IS_SESOI, IS_WHY, "IS")
