@@ -82,7 +82,7 @@ SPEC = ReportSpec(
            "the test MAE is taken in RGB in [0, 1] after putting the true L and the predicted a, b together.",
            "Both arms' UNet starts from the mean training colour (output bias atanh(mean a,b), output "
            "weights shrunk tenfold): from the default init the few local epochs went to unlearning "
-           "random colours and both arms ended below the mean-colour baseline. Rate from [3e-4, 1e-3, 3e-3, "
+           "random colours and both arms ended below the mean-colour baseline. Rate from [1e-4, 3e-4, 1e-3, 3e-3, "
            "1e-2], cosine-annealed to 0 over the 30 epochs in both arms (at 10 both were still improving). "
            "BatchNorm keeps the mean of each epoch's batch statistics, not a decaying average of the last "
            "batches, which moved the validation MAE by ~5% between epochs at a rate near 0. "
