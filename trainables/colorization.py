@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from trainables.batchnorm import averaged_statistics
 from trainables.data.photos import load_colorization_data
 from trainables.loop import Run, trainable
 from trainables.loop import step as plain_step
@@ -126,13 +127,6 @@ def train_epoch(config, unet, disc, opt_g, opt_d, grey, ab, device, generator, r
     autocast = run.autocast if run is not None else contextlib.nullcontext
     step = run.step if run is not None else plain_step
     unet.train()
-    # BatchNorm's running statistics: the mean over this epoch's batches (momentum None), not a
-    # decaying average of the last ~10 (momentum 0.1), which follows whichever photos came last:
-    # with it the validation MAE moved by ~5% between the last epochs of a cosine run, at a rate ~0
-    for m in unet.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.reset_running_stats()
-            m.momentum = None
     if disc is not None:
         disc.train()
     per_batch, sizes = [], []
@@ -231,7 +225,11 @@ def train_colorization(run: Run) -> None:
     # TensorBoard previews come from the validation split (the test split is read once, at the end)
     grey_va, _, rgb_va = splits["val"]
     for _ in run.epochs():
-        metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator, run)
+        # BatchNorm's running statistics: the mean over this epoch's batches, not a decaying average
+        # of the last ~10, which follows whichever photos came last: with it the validation MAE moved
+        # by ~5% between the last epochs of a cosine run, at a rate ~0
+        with averaged_statistics(unet):
+            metrics = train_epoch(config, unet, disc, opt_g, opt_d, grey_tr, ab_tr, device, run.generator, run)
         extra = {}
         diverged = not is_finite(*metrics.values())
         if not diverged:

@@ -50,6 +50,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from trainables.batchnorm import averaged_statistics, bn_layers
 from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
 from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.device import synchronize
@@ -252,9 +253,8 @@ def build(config: dict, classes: int) -> tuple[TransferNet, torch.optim.Optimize
     if config["bn_momentum"] is not None:
         # PyTorch's default (torchvision's ResNet50 has it); the EfficientNet package carries
         # TensorFlow's 0.01, whose running statistics lag far behind on a few hundred images
-        for m in base.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.momentum = float(config["bn_momentum"])
+        for m in bn_layers(base):
+            m.momentum = float(config["bn_momentum"])
     model = TransferNet(base, bb.channels, classes, config["head"], frozen=(method == "transfer"))
     params = list(model.head.parameters()) if method == "transfer" else list(model.parameters())
     if config["optimizer"] == "adam":
@@ -305,22 +305,16 @@ def recalibrate_bn(model: nn.Module, x: torch.Tensor, images: int, batch_size: i
     """Precise BatchNorm: every BatchNorm layer's statistics become the plain average over the first
     `images` images of `x` (training batches of `batch_size`) under the current weights; the rest of
     the network stays in evaluation mode (no drop-connect). The layers' momentum is kept for training."""
-    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not bns or images <= 0:
+    if images <= 0:
         return
     autocast = run.autocast if run is not None else contextlib.nullcontext
-    momenta = [m.momentum for m in bns]
     model.eval()
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over the batches
-        m.train()
-    with torch.no_grad():
+    with averaged_statistics(model) as layers, torch.no_grad():
+        for m in layers:
+            m.train()
         for i in range(0, min(images, len(x)), batch_size):
             with autocast():
                 model(prepare(x[i:min(i + batch_size, images)].to(device, non_blocking=True), size, *norm))
-    for m, momentum in zip(bns, momenta):
-        m.momentum = momentum
     model.eval()
 
 
