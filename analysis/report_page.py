@@ -43,15 +43,22 @@ def state(folder: Path) -> str:
     return "interrupted" if (folder / "tuner.pkl").exists() else "new"
 
 
-def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) -> dict:
-    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> outcome."""
+@dataclass(frozen=True)
+class Outcome:
+    """What running one study did: `text` for the page, `seconds` the process's wall time (None: not run)."""
+    text: str
+    seconds: float | None = None
+
+
+def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) -> dict[str, Outcome]:
+    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> Outcome."""
     outcome = {}
     for name in studies:
         folder = storage / name
         now = state(folder)
         if now == "complete":
             log(f"{name}: complete under {folder}, skipped")
-            outcome[name] = "skipped (complete)"
+            outcome[name] = Outcome("skipped (complete)")
             continue
         cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
                "--storage-path", str(storage), *(["--resume"] if now == "interrupted" else []),
@@ -65,10 +72,10 @@ def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) 
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
             log(f"{name}: FAILED after {took:.0f} s (exit {done.returncode}): {reason}")
-            outcome[name] = f"failed: {reason}"
+            outcome[name] = Outcome(f"failed: {reason}", took)
         else:
             log(f"{name}: done in {took:.0f} s")
-            outcome[name] = f"ran in {took:.0f} s"
+            outcome[name] = Outcome(f"ran in {took:.0f} s", took)
     return outcome
 
 
@@ -266,7 +273,7 @@ def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: d
            "## Scorecard", "", scorecard_md(parts, link), "",
            "Verdicts as each study's findings define them (arm comparisons over seeds; fewer than two "
            "seeds is inconclusive).", ""]
-    out += [study_md(p, figure_ref, outcomes.get(p.name)) for p in parts]
+    out += [study_md(p, figure_ref, outcomes[p.name].text if p.name in outcomes else None) for p in parts]
     out += ["## Cost per study", "", study_totals_md(parts), "",
             "Trial seconds are the trainables' own time; CPU/GPU-seconds = trial seconds x the resources "
             "each trial held; saved = (trials x full epochs - epochs run) x the arm's seconds per epoch.", "",

@@ -1,11 +1,11 @@
 """Target 3: the whole report, timed through the very path `make report` takes
-(analysis.report_page.build_report: each study in its own process, one after another), into a fresh
-storage so that nothing is skipped. Per study: the process's wall time, the study's own recorded
-wall time (studies.console.WALL_FILE), its trials, epochs and in-trial seconds."""
+(analysis.report_page: run_studies, each study in its own process, one after another, then the page
+from what they left), into a fresh storage so that nothing is skipped. Per study: the process's wall
+time (as run_studies measured it), the study's own recorded wall time (studies.console.WALL_FILE),
+its trials, epochs and in-trial seconds."""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -19,21 +19,21 @@ from studies.console import wall_seconds
 def measure(profile: str, names=None, storage: str | None = None) -> dict:
     """Build the report of `names` (default: every study) under `storage` (default: a fresh
     temporary folder; the report page goes to <storage>/report)."""
-    from analysis.report_page import build_report
+    from analysis.report_page import build_report, run_studies
     names = list(names or registry.STUDIES)
     storage = Path(storage or tempfile.mkdtemp(prefix="bench-report-"))
     said: list[str] = []
     t0 = time.perf_counter()
+    outcomes = run_studies(storage, profile, names, log=said.append)
     try:
-        build_report(storage, profile, tuple(names), storage / "report", log=said.append)
+        build_report(storage, profile, tuple(names), storage / "report", run=False, log=said.append)
     except SystemExit as err:  # a study that failed: the rows say which
         said.append(str(err))
     total = time.perf_counter() - t0
     rows = []
     for name in names:
-        took = next((float(m.group(1)) for line in said if (m := re.match(rf"{name}: done in (\d+) s", line))), None)
         folder = storage / name
-        row = {"study": name, "wall_s": took, "study_wall_s": wall_seconds(folder)}
+        row = {"study": name, "wall_s": outcomes[name].seconds, "study_wall_s": wall_seconds(folder)}
         if (folder / "trials.parquet").exists():
             t = pd.read_parquet(folder / "trials.parquet")
             row.update(trials=len(t), epochs=int(t["epochs"].sum()), in_trial_s=float(t["wall_s"].fillna(0).sum()))
