@@ -58,8 +58,8 @@ def _band(g: torch.Tensor, n: int) -> torch.Tensor:
 def _filter(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     """Separable valid Gaussian filter over the last two dims, every leading image on its own.
     As two matrix products (B_h @ x @ B_w^T), not two grouped convolutions: on 32x32 images
-    the grouped 1-d convolutions and their backward were the SSIM losses' whole cost (5-10x
-    slower on a CPU; profiled in the denoising study)."""
+    the grouped 1-d convolutions and their backward were most of the SSIM losses' cost (loss +
+    backward, one CPU thread, quiet: SSIM 5-8x and MS-SSIM ~4x slower at batches of 32-64)."""
     return _band(g, x.shape[-2]) @ x @ _band(g, x.shape[-1]).T
 
 
