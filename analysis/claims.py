@@ -112,8 +112,7 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
     "transfer": (
         F("When training VGG-16 from scratch, the training stopped after only five epochs, with both training "
           "and test accuracies remaining very low.", "Section 2, Table 2",
-          "scratch: test accuracy near chance", "Training from scratch fails to learn without tuning (test "
-          "accuracy near chance)"),
+          "scratch: test accuracy near chance", "Training from scratch: test accuracy stays near chance"),
         F("When training VGG-16 from scratch, the training stopped after only five epochs, with both training "
           "and test accuracies remaining very low.", "Section 2, Table 2",
           "scratch: train accuracy near chance too, and early stopping ends it within patience + 1 epochs",
