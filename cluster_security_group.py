@@ -16,37 +16,48 @@ from pathlib import Path
 
 import yaml
 
+from studies.cluster_check import PLACEHOLDERS, rule_problems
+
 CLUSTER_YAML = Path(__file__).with_name("cluster.yaml")
-OPEN = {"0.0.0.0/0", "::/0"}
-PLACEHOLDER = "203.0.113."  # TEST-NET-3, a documentation range: cluster.yaml's SSH CIDR until edited
 
 
 def ingress_rules(config: dict, group_id: str) -> list[dict]:
     """The declared rules with the group's own name replaced by its id (AWS wants ids outside
-    the default VPC). Refuses a rule open to the whole internet."""
+    the default VPC). Refuses, before anything is made, any rule that is not "SSH from a few
+    addresses, the rest from the group itself" (studies/cluster_check.py: the whole internet,
+    also in pieces such as 0.0.0.0/1 + 128.0.0.0/1, a large range, a prefix list, another group)."""
     declared = config["provider"]["security_group"]
+    wrong = rule_problems(declared["IpPermissions"], declared["GroupName"])
+    if wrong:
+        raise ValueError("cluster.yaml: " + "; ".join(wrong))
     rules = copy.deepcopy(declared["IpPermissions"])
     for rule in rules:
         for pair in rule.get("UserIdGroupPairs", []):
             if pair.pop("GroupName", None) == declared["GroupName"]:
                 pair["GroupId"] = group_id
-        cidrs = {r.get("CidrIp") for r in rule.get("IpRanges", [])} | \
-                {r.get("CidrIpv6") for r in rule.get("Ipv6Ranges", [])}
-        if cidrs & OPEN:
-            raise ValueError(f"cluster.yaml: a rule lets the whole internet in ({sorted(cidrs & OPEN)}): {rule}")
     return rules
 
 
-def main(path: Path = CLUSTER_YAML) -> None:
-    import boto3
+def main(path: Path = CLUSTER_YAML, ec2=None) -> None:
     config = yaml.safe_load(path.read_text())
     cidrs = [r["CidrIp"] for rule in config["provider"]["security_group"]["IpPermissions"]
              for r in rule.get("IpRanges", [])]
-    if any(c.startswith(PLACEHOLDER) for c in cidrs):
+    if any(PLACEHOLDERS["the SSH CIDR"].match(c) for c in cidrs):
         sys.exit("cluster.yaml: put your own address in the SSH rule first (the line marked EDIT)")
+    try:
+        ingress_rules(config, "sg-unmade")  # every rule checked before the group exists
+    except ValueError as err:
+        sys.exit(str(err))
     name = config["provider"]["security_group"]["GroupName"]
-    ec2 = boto3.client("ec2", region_name=config["provider"]["region"])
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    region = config["provider"]["region"]
+    if ec2 is None:
+        import boto3
+        ec2 = boto3.client("ec2", region_name=region)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    if not vpcs:
+        sys.exit(f"{region} has no default VPC: create one (aws ec2 create-default-vpc --region {region}) "
+                 f"or make the group in your VPC by hand with cluster.yaml's rules")
+    vpc = vpcs[0]["VpcId"]
     existing = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]},
                                                      {"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]
     if existing:

@@ -5,6 +5,7 @@
     tunestudies run STUDY [options]       # = python studies/STUDY.py [options]
     tunestudies analyse DIR [--reexport]  # = python -m analysis DIR
     tunestudies report [args]             # the report page built from stored results
+    tunestudies cluster-check [YAML]      # cluster.yaml checked before `ray up` launches anything
 """
 from __future__ import annotations
 
@@ -72,8 +73,13 @@ def cmd_report(args: list[str]) -> int:
     return report_page.main(args)
 
 
+def cmd_cluster_check(args: list[str]) -> int:
+    from studies.cluster_check import main
+    return main(args)
+
+
 COMMANDS = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "analyse": cmd_analyse,
-            "analyze": cmd_analyse, "report": cmd_report}
+            "analyze": cmd_analyse, "report": cmd_report, "cluster-check": cmd_cluster_check}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
     if argv[0] not in COMMANDS:
-        return _error(f"unknown command {argv[0]!r}; one of: list, check, run, analyse, report")
+        return _error(f"unknown command {argv[0]!r}; one of: {', '.join(COMMANDS)}")
     return COMMANDS[argv[0]](argv[1:])
 
 

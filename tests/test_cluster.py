@@ -83,8 +83,16 @@ def test_setup_commands_install_the_project_as_the_readme_does(config):
     assert installs == ["make -C ~/tunestudies install PY=python3.11"]
     # nothing else in the setup installs Python packages for the project: one source of truth
     assert not [cmd for cmd in setup if re.search(r"\bpip\b", cmd)]
-    assert c["file_mounts"] == {"~/tunestudies": ".", "~/.ray/auth_token": "~/.ray/auth_token"}
+    # the project's source is a fixed folder that `make cluster-src` fills with the tracked files:
+    # never the folder `ray up` runs in, never a venv (Ray hashes every file of a mount's source)
+    assert c["file_mounts"] == {"~/tunestudies": "~/.cache/tunestudies/cluster-src",
+                                "~/.ray/auth_token": "~/.ray/auth_token"}
+    copy_files = " ".join(make_commands("cluster-src"))
+    assert "git ls-files" in copy_files and "--exclude-standard" in copy_files
+    assert f"tar -xf - -C {Path.home() / '.cache/tunestudies/cluster-src'}" in copy_files
     assert not {"pyproject.toml", "Makefile", "studies", "trainables"} & set(c["rsync_exclude"])
+    assert {".venv", ".git", ".cache", "results", "report", ".pytest_cache", "benchmarks/out"} \
+        <= set(c["rsync_exclude"])
     # `make install` is exactly the set-up that the README's `make demo` / `make test` run first
     install, test, demo = make_commands("install"), make_commands("test"), make_commands("demo")
     assert any("pip install -e '.[test]'" in cmd for cmd in install)
