@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench install clean report fashion-mnist
+.PHONY: demo test test-fast lint bench install clean report fashion-mnist cluster-src cluster-check cluster-up
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,12 +32,14 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
-# The whole report: every study of PROFILE (complete ones skipped, interrupted ones resumed),
-# then report/index.html and report/REPORT.md. STUDY_OPTS go to every study, e.g. "--seeds 5".
+# The whole report: every study of PROFILE (complete ones skipped; interrupted ones resumed only
+# with RESUME=1, since a resume unpickles Tune's state from the results folder), then
+# report/index.html and report/REPORT.md. STUDY_OPTS go to every study, e.g. "--seeds 5".
 PROFILE    ?= local
 STUDY_OPTS ?=
+RESUME     ?=
 report: install
-	$(BIN)/python -m analysis.report_page --profile $(PROFILE) -- $(STUDY_OPTS)
+	$(BIN)/python -m analysis.report_page --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
 # The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not ray"
@@ -50,3 +52,17 @@ bench: $(STAMP)
 
 clean:
 	rm -rf results report .pytest_cache
+
+# The cluster (cluster.yaml): its mount's source is a copy of the project's tracked files in a
+# fixed place, so `ray up` never copies (or hashes) a venv, results or whatever folder it runs in.
+CLUSTER_SRC := $(HOME)/.cache/tunestudies/cluster-src
+cluster-src:
+	rm -rf $(CLUSTER_SRC) && mkdir -p $(CLUSTER_SRC)
+	git ls-files -z --cached --others --exclude-standard | \
+	  tar --null --files-from=- --ignore-failed-read -cf - | tar -xf - -C $(CLUSTER_SRC)
+
+cluster-check: $(STAMP) cluster-src
+	$(BIN)/tunestudies cluster-check cluster.yaml
+
+cluster-up: cluster-check
+	$(BIN)/ray up cluster.yaml

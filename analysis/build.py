@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, findings, manifest, table, trials
+from analysis import figures, findings, manifest, md, table, trials
 from analysis.report import spec_for
 from analysis.summary import Summary
 
@@ -36,7 +36,8 @@ def all_errored(t: pd.DataFrame) -> str:
     if t.empty or not (t["status"] == "errored").all():
         return ""
     errors = t["error"].fillna("") if "error" in t else pd.Series([""] * len(t))
-    lines = [f"- {n} trial(s): `{e or 'no error message stored'}`" for e, n in errors.value_counts().items()]
+    lines = [f"- {n} trial(s): {md.code(e) if e else 'no error message stored'}"
+             for e, n in errors.value_counts().items()]
     return (f"**Every trial errored ({len(t)} of {len(t)}): this run has no result to compare.** "
             f"The errors (the last line of each trial's error.txt):\n" + "\n".join(lines))
 

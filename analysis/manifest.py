@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import subprocess
 import time
 from importlib import metadata
@@ -83,8 +84,16 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, direct
                     "driver_device": device_name(),
                     # the study's trivial baselines on this data (analysis.baselines.record)
                     "baselines": baselines}
-    path.write_text(json.dumps(manifest, indent=2, default=str))
+    path.write_text(redact(json.dumps(manifest, indent=2, default=str)))
     return path
+
+
+# scheme://user:PASSWORD@host: the password of a storage URL (Optuna's RDB, a bucket) is never written
+_SECRET = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^\s/:@\"']*:)[^\s/@\"']+@")
+
+
+def redact(text: str) -> str:
+    return _SECRET.sub(r"\1***@", text)
 
 
 def directions(m: dict) -> dict[str, str]:
@@ -101,4 +110,14 @@ def read(out_dir: Path) -> dict:
     path = Path(out_dir) / "manifest.json"
     if not path.exists():
         raise FileNotFoundError(f"{out_dir} has no manifest.json: not a study's results folder")
-    return json.loads(path.read_text())
+    try:
+        m = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is damaged ({err})") from None
+    missing = [k for k in REQUIRED if not isinstance(m, dict) or k not in m]
+    if missing:
+        raise ValueError(f"{path} is not a study's manifest (no {', '.join(missing)})")
+    return m
+
+
+REQUIRED = ("study", "max_epochs", "metric", "mode")  # what every reader of a manifest needs

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
+from analysis import md
 from studies.console import WALL_FILE, wall_seconds
 from studies.registry import STUDIES
 
@@ -50,8 +50,12 @@ class Outcome:
     seconds: float | None = None
 
 
-def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) -> dict[str, Outcome]:
-    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> Outcome."""
+def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print,
+                resume: bool = False) -> dict[str, Outcome]:
+    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> Outcome.
+    An interrupted study is resumed only when `resume` asks for it: a resume unpickles Tune's
+    state (tuner.pkl, the searcher and scheduler) from its folder, so it runs whatever code
+    whoever could write there put in it."""
     outcome = {}
     for name in studies:
         folder = storage / name
@@ -59,6 +63,11 @@ def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print) 
         if now == "complete":
             log(f"{name}: complete under {folder}, skipped")
             outcome[name] = Outcome("skipped (complete)")
+            continue
+        if now == "interrupted" and not resume:
+            log(f"{name}: interrupted under {folder}, not resumed (resuming unpickles Tune's state there: "
+                f"make report RESUME=1, or --resume, if you trust that folder)")
+            outcome[name] = Outcome("interrupted, not resumed (RESUME=1 resumes it)")
             continue
         cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
                "--storage-path", str(storage), *(["--resume"] if now == "interrupted" else []),
@@ -174,7 +183,8 @@ def cost_table(trials: pd.DataFrame, m: dict) -> pd.DataFrame:
 def collect(name: str, folder: Path) -> StudyPart | None:
     if state(folder) != "complete" and not (folder / "findings.md").exists():
         return None
-    m = json.loads((folder / "manifest.json").read_text())
+    from analysis import manifest
+    m = manifest.read(folder)
     part = StudyPart(name, folder, m)
     part.table_md = (folder / "table.md").read_text() if (folder / "table.md").exists() else ""
     part.title = (part.table_md.splitlines() or [name])[0].lstrip("# ").strip() or name
@@ -215,8 +225,9 @@ def scorecard_md(parts: list[StudyPart], link) -> str:
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for p in parts:
         for r in p.findings:
-            lines.append(f"| {link(p)} | {r.claim} | **{r.verdict}** | {r.effect or '—'} | "
-                         f"{r.report or '—'} | {r.seeds if r.seeds is not None else '—'} | {r.evidence} |")
+            lines.append(f"| {link(p)} | {md.cell(r.claim)} | **{r.verdict}** | {md.cell(r.effect or '—')} | "
+                         f"{md.cell(r.report or '—')} | {r.seeds if r.seeds is not None else '—'} | "
+                         f"{md.cell(r.evidence)} |")
     t = totals(parts)
     lines += ["", f"Totals: {t['findings']} findings — {t['reproduced']} reproduced, "
                   f"{t['not reproduced']} not reproduced, {t['inconclusive']} inconclusive."]
@@ -230,9 +241,9 @@ def manifest_md(parts: list[StudyPart]) -> str:
     for p in parts:
         m, d = p.manifest, p.manifest.get("data", {}) or {}
         packages.update(m.get("packages", {}))
-        lines.append(f"| {p.name} | {str(m.get('git_commit', '?'))[:12]} | {m.get('profile')} | "
-                     f"{len(m.get('seeds', []))} | {d.get('name', '?')} | {d.get('stand_in_for') or '—'} | "
-                     f"{d.get('sha256_16', '?')} | {m.get('started', '?')} |")
+        lines.append("| " + " | ".join(md.cell(v) for v in (
+            p.name, str(m.get('git_commit', '?'))[:12], m.get('profile'), len(m.get('seeds', [])),
+            d.get('name', '?'), d.get('stand_in_for') or '—', d.get('sha256_16', '?'), m.get('started', '?'))) + " |")
     lines += ["", "Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(packages.items())),
               f"Python {parts[0].manifest.get('python', '?')}; driver device: "
               f"{parts[0].manifest.get('driver_device', '?')}." if parts else ""]
@@ -243,12 +254,12 @@ def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
     d = p.manifest.get("data", {}) or {}
     wall = f"{p.wall_s:.0f} s wall time" if p.wall_s is not None else "wall time not recorded"
     body = p.table_md.split("\n", 1)[1].strip() if "\n" in p.table_md else p.table_md
-    stand_in = f" — a stand-in for {d['stand_in_for']}" if d.get("stand_in_for") else ""
+    stand_in = f" — a stand-in for {md.one_line(d['stand_in_for'])}" if d.get("stand_in_for") else ""
     out = [f"## {p.title} (`{p.name}`)", "",
-           f"Results: `{p.folder}`; {wall}{f'; this build: {outcome}' if outcome else ''}. "
-           f"Data used: {d.get('name', '?')}{stand_in}.", "", body, "", "### Findings", "",
+           f"Results: {md.code(p.folder)}; {wall}{f'; this build: {md.one_line(outcome)}' if outcome else ''}. "
+           f"Data used: {md.one_line(d.get('name', '?'))}{stand_in}.", "", body, "", "### Findings", "",
            "| finding | verdict | evidence |", "| --- | --- | --- |",
-           *[f"| {r.claim} | **{r.verdict}** | {r.evidence} |" for r in p.findings], "",
+           *[f"| {md.cell(r.claim)} | **{r.verdict}** | {md.cell(r.evidence)} |" for r in p.findings], "",
            "### Figures", "", *[figure_ref(f) for f in p.figures], "",
            "### Cost", "", _md_table(p.cost) if p.cost is not None and len(p.cost) else "no trials", ""]
     return "\n".join(out)
@@ -294,8 +305,28 @@ imgs[i].setAttribute('data-loaded',good?'yes':'no');if(good)ok++;else imgs[i].cl
 document.body.setAttribute('data-figures-loaded',ok+'/'+imgs.length);});</script>"""
 
 
+class _NoRawHtml(markdown.Extension):
+    """Raw HTML in the Markdown is shown as text: every string a run wrote (error messages, file
+    names, data sources, `--set` values) reaches the page escaped, never as markup."""
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+# What the page's own Markdown makes; nh3 drops anything else (a second line of defence).
+ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "p", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
+                "code", "pre", "a", "img", "ul", "ol", "li", "br", "hr", "blockquote", "details", "summary"}
+
+
 def to_html(md_text: str, profile: str) -> str:
-    body = markdown.markdown(md_text, extensions=["tables"])
+    import nh3
+    body = markdown.markdown(md_text, extensions=["tables", _NoRawHtml()])
+    # data: only for the page's own inlined figures; no script, style or event attribute survives
+    body = nh3.clean(body, tags=ALLOWED_TAGS, attributes={"*": {"id", "class", "title"}, "a": {"href"},
+                                                          "img": {"src", "alt"}, "td": {"align"},
+                                                          "th": {"align"}},
+                     url_schemes={"data"}, link_rel=None, strip_comments=True)
     for v in VERDICTS:  # colour each verdict's cell
         body = body.replace(f"<td><strong>{v}</strong></td>",
                             f'<td class="v-{v.replace(" ", "-")}"><strong>{v}</strong></td>')
@@ -306,18 +337,22 @@ def to_html(md_text: str, profile: str) -> str:
 
 
 def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="report", run: bool = True,
-                 study_opts=(), log=print) -> tuple[Path, Path]:
+                 study_opts=(), log=print, resume: bool = False) -> tuple[Path, Path]:
     """Run (unless run=False) and collect `studies` under `storage`; write index.html and REPORT.md."""
     storage, out_dir = Path(storage).resolve(), Path(out_dir)
-    outcomes = run_studies(storage, profile, studies, study_opts, log) if run else {}
+    outcomes = run_studies(storage, profile, studies, study_opts, log, resume) if run else {}
     parts, missing = [], []
     for name in studies:
-        part = collect(name, storage / name)
+        try:
+            part = collect(name, storage / name)
+        except (OSError, ValueError, KeyError) as err:  # a damaged results folder: named, left as it is
+            log(f"{name}: results under {storage / name} cannot be read ({md.one_line(err)[:160]}); left out")
+            part = None
         (parts.append(part) if part else missing.append(name))
     out_dir.mkdir(parents=True, exist_ok=True)
-    md = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})", lambda p: f"[{p.name}](#{_anchor(p.name)})",
-                  outcomes, missing)
-    (out_dir / "REPORT.md").write_text(md)
+    text = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})",
+                    lambda p: f"[{p.name}](#{_anchor(p.name)})", outcomes, missing)
+    (out_dir / "REPORT.md").write_text(text)
 
     def inline(f: Path) -> str:
         return f"![{f.stem}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
@@ -328,8 +363,10 @@ def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="repo
     log(f"scorecard: {t['reproduced']} reproduced, {t['not reproduced']} not reproduced, "
         f"{t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
     log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
-    if missing:
-        raise SystemExit(f"report built without: {', '.join(missing)}")
+    failed = [name for name, o in outcomes.items() if o.text.startswith("failed")]
+    if missing or failed:  # the page is written; the exit status says it is not whole
+        raise SystemExit("report built" + (f" without: {', '.join(missing)}" if missing else "")
+                         + (f"; failed this time: {', '.join(failed)}" if failed else ""))
     return out_dir / "index.html", out_dir / "REPORT.md"
 
 
@@ -343,13 +380,16 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="report", help="folder for index.html and REPORT.md (default report)")
     p.add_argument("--studies", help=f"comma-separated subset (default: all {len(STUDIES)})")
     p.add_argument("--no-run", action="store_true", help="build from stored results only")
+    p.add_argument("--resume", action="store_true",
+                   help="resume interrupted studies (unpickles Tune's state in their folders: only "
+                        "for storage no one else can write)")
     args = p.parse_args(argv)
     chosen = tuple(args.studies.split(",")) if args.studies else STUDIES
     unknown = [s for s in chosen if s not in STUDIES]
     if unknown:
         p.exit(2, f"{p.prog}: error: unknown study {', '.join(unknown)}; known: {', '.join(STUDIES)}\n")
     storage = args.storage_path or f"results/{args.profile}"
-    build_report(storage, args.profile, chosen, args.out, not args.no_run, study_opts)
+    build_report(storage, args.profile, chosen, args.out, not args.no_run, study_opts, resume=args.resume)
     return 0
 
 
