@@ -185,6 +185,7 @@ def collect(name: str, folder: Path) -> StudyPart | None:
         return None
     from analysis import manifest
     m = manifest.read(folder)
+    trials = pd.read_parquet(folder / "trials.parquet")  # first: a damaged file stops here, before any judging
     part = StudyPart(name, folder, m)
     part.table_md = (folder / "table.md").read_text() if (folder / "table.md").exists() else ""
     part.title = (part.table_md.splitlines() or [name])[0].lstrip("# ").strip() or name
@@ -194,7 +195,7 @@ def collect(name: str, folder: Path) -> StudyPart | None:
         print(f"{name}: findings from findings.md ({type(err).__name__}: {err})", file=sys.stderr)
         part.findings = _findings_from_markdown(name, folder, m)
     part.figures = sorted((folder / "figures").glob("*.png"))
-    part.cost = cost_table(pd.read_parquet(folder / "trials.parquet"), m)
+    part.cost = cost_table(trials, m)
     part.wall_s = wall_seconds(folder)
     return part
 

@@ -11,11 +11,12 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from search_spaces.space import PROFILES, Space
-from studies import console, contract
+from studies import console, contract, values
 from trainables.data.cache import DataError
 
 
@@ -60,6 +61,8 @@ def _non_negative_float(text):
 def _name(text):
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.=-]*", text):
         raise argparse.ArgumentTypeError(f"{text!r}: use letters, digits, '_', '-', '.', '='")
+    if len(text) > 100:  # a folder name, under every file system's 255-byte limit with Ray's suffixes
+        raise argparse.ArgumentTypeError(f"at most 100 characters, got {len(text)}")
     return text
 
 
@@ -180,8 +183,10 @@ def build_space(study: Study, args) -> Space:
             raise UsageError(f"--set {key}: unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
                              + f"; known: {', '.join(sorted(settable))}")
         value = _typed(key, text, settable[key])
-        if key == "epochs" and value < 1:
-            raise UsageError(f"--set epochs={text}: must be at least 1")
+        why = next(filter(None, map(partial(values.problem, key), value if isinstance(value, list) else [value])),
+                   None)
+        if why:
+            raise UsageError(f"--set {key}={text}: {why}")
         space.override(key, value)
     if args.seeds:
         space.seeds = args.seeds
@@ -191,11 +196,32 @@ def build_space(study: Study, args) -> Space:
     return space
 
 
+URI_SCHEMES = ("s3", "gs", "gcs", "hdfs", "abfs", "abfss")  # the remote file systems pyarrow (so Ray) knows
+
+
 def storage_location(path: str) -> tuple[str, bool]:
-    """(what Ray is given, whether it is a local or NFS path)."""
+    """(what Ray is given, whether it is a local or NFS path); file:// is a local path."""
     if "://" in path:
+        scheme, rest = path.split("://", 1)
+        if scheme == "file":
+            from urllib.parse import unquote
+            return os.path.abspath(unquote(rest) or "/"), True
+        if scheme not in URI_SCHEMES:
+            raise UsageError(f"--storage-path {path}: unknown scheme {scheme}://; use a local path, "
+                             f"file:// or one of {', '.join(s + '://' for s in URI_SCHEMES)}")
         return path, False
     return os.path.abspath(os.path.expanduser(path)), True
+
+
+def remote_holds(uri: str, given: str) -> bool:
+    """Whether a bucket path exists, or a UsageError naming the `given` --storage-path if the
+    bucket cannot be reached."""
+    from analysis import storage as remote
+    try:
+        return remote.exists(uri)
+    except Exception as err:  # OSError, ArrowInvalid: no network, no such bucket, no credentials
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        raise UsageError(f"--storage-path {given}: cannot be reached ({first})") from None
 
 
 def writable(folder: str) -> None:
@@ -317,11 +343,26 @@ def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=N
     )
 
 
+def reachable(address: str, timeout: float = 3.0) -> None:
+    """A host:port address answers a TCP connection within `timeout`, or a UsageError now (Ray
+    itself would retry for a minute, printing only its own warnings)."""
+    import socket
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # "auto", ray://... and other forms: Ray's own checks
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise UsageError(f"--address {address}: nothing answers there ({err.strerror or err})") from None
+
+
 def connect(address: str | None, verbose: bool = False) -> None:
     import ray
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        reachable(address)
     if ray.is_initialized():
         return
-    address = address or os.environ.get("RAY_ADDRESS") or None
     if not address:
         os.environ.pop("RAY_ADDRESS", None)  # an empty RAY_ADDRESS means a local Ray, as no variable
     try:
@@ -353,7 +394,12 @@ def same_space(space: Space, manifest_path: Path) -> None:
     import json
     if not manifest_path.exists():
         return
-    stored = json.loads(manifest_path.read_text())
+    try:
+        stored = json.loads(manifest_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"--resume: {manifest_path} is damaged ({err}); nothing was changed") from None
+    if not isinstance(stored, dict):
+        raise UsageError(f"--resume: {manifest_path} is not a study's manifest; nothing was changed")
     now = json.loads(json.dumps({"arms": space.arms, "fixed": space.fixed, "seeds": list(range(space.seeds)),
                                  "nuisance": {k: {"grid": n.grid} for k, n in space.nuisance.items()}},
                                 default=str))
@@ -378,7 +424,6 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     args = parse_args(study, argv, prog)
     space = build_space(study, args)
     contract.check(study, space)  # before any data is read or Ray starts: a mistake costs a second
-    from ray import tune
 
     from analysis import build, manifest
     from analysis import storage as remote
@@ -386,14 +431,7 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     storage, local = storage_location(args.storage_path)
     exp_path = f"{storage.rstrip('/')}/{args.name}"
     out_dir = Path(exp_path) if local else Path("results") / args.name
-    if args.resume and not tune.Tuner.can_restore(exp_path):
-        raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
-    if args.resume:
-        same_space(space, out_dir / "manifest.json")
-    if not args.resume and (Path(exp_path, "tuner.pkl").exists() if local
-                            else remote.exists(f"{exp_path}/tuner.pkl")):
-        raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
-                         f"or --name for a new one")
+    # what needs no network first, then the storage itself
     if args.until_settled and not local:
         raise UsageError("--until-settled: needs a local or NFS --storage-path (rounds rebuild the "
                          "findings from the trial folders)")
@@ -402,6 +440,15 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
                          f"arm already gets")
     if local:
         writable(storage)
+    holds_study = (Path(exp_path, "tuner.pkl").exists() if local
+                   else remote_holds(f"{exp_path}/tuner.pkl", args.storage_path))
+    if args.resume and not holds_study:
+        raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
+    if args.resume:
+        same_space(space, out_dir / "manifest.json")
+    if not args.resume and holds_study:
+        raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
+                         f"or --name for a new one")
     data = study.load_data(space.fixed)
     from analysis.baselines import record
     baselines = record(study.name, data, space.fixed, space.arms)  # once, in the driver; cached
@@ -441,5 +488,6 @@ def main(study: Study, argv=None, prog: str | None = None) -> Path:
             print(f"{prog}: error: {line}", file=sys.stderr)
         sys.exit(2)
     except (UsageError, DataError) as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
+        from analysis.manifest import redact
+        print(f"{prog}: error: {redact(str(err))}", file=sys.stderr)
         sys.exit(2 if isinstance(err, UsageError) else 1)
