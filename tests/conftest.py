@@ -60,6 +60,8 @@ def ray_local(tmp_path_factory):
         # a private torch hub cache (torchvision's weights) for the driver and every worker, which
         # inherit the environment Ray starts with: no test reads or writes the user's ~/.cache/torch
         env.setenv("TORCH_HOME", str(tmp_path_factory.mktemp("torch_home")))
+        # the full sha256 of the stand-in weight files the tests write there (tests/miniature.py)
+        env.setenv("TUNESTUDIES_WEIGHTS_PINS", str(tmp_path_factory.mktemp("pins") / "weights.json"))
         ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
         yield ray
         ray.shutdown()

@@ -27,6 +27,7 @@ import pytest
 from analysis.report import spec_for
 from analysis.summary import Summary
 from studies.registry import STUDIES, load
+from trainables.data.cache import file_sha256
 
 # per study: the --set list that shrinks its full profile, and a pattern the table's data line must
 # match (the dataset read, with what was read of it)
@@ -90,7 +91,10 @@ def imagenet_weights(ray_local, tmp_path_factory) -> list[Path]:
     workers see too (never the user's: the file would pass for the real one)."""
     torch_home = Path(os.environ["TORCH_HOME"])
     assert torch_home.is_relative_to(tmp_path_factory.getbasetemp()), torch_home
-    return [miniature.write_torchvision_weights(torch_home, name) for name in ("vgg16", "resnet50")]
+    files = [miniature.write_torchvision_weights(torch_home, name) for name in ("vgg16", "resnet50")]
+    # pinned by their full sha256, as a site pins staged weights: their names' prefixes do not match
+    Path(os.environ["TUNESTUDIES_WEIGHTS_PINS"]).write_text(json.dumps({f.name: file_sha256(f) for f in files}))
+    return files
 
 
 def findings_rows(text: str) -> list[str]:

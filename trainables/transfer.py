@@ -40,6 +40,8 @@ evaluation mode); its time counts in `eval_s`, not in the training pass.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +53,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from trainables.batchnorm import averaged_statistics, bn_layers
-from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256
+from trainables.data.cache import DataError, cache_dir, fetch_once, file_sha256, first_line
 from trainables.data.tiny_imagenet import load_transfer_data
 from trainables.device import synchronize
 from trainables.loop import Run, trainable
@@ -133,17 +135,42 @@ def torchvision_weights(name: str):
     return {"vgg16": VGG16_Weights.IMAGENET1K_V1, "resnet50": ResNet50_Weights.IMAGENET1K_V1}[name]
 
 
+def weights_sha256(file: str) -> str:
+    """The hash a torchvision weight file must have: its full sha256 where the site pinned one
+    (`$TUNESTUDIES_WEIGHTS_PINS`, a JSON file of file name -> sha256, for staged files), else the
+    sha256 prefix torchvision puts in the file name (e.g. vgg16-397923af.pth)."""
+    pins = os.environ.get("TUNESTUDIES_WEIGHTS_PINS")
+    if pins and Path(pins).exists():
+        pinned = json.loads(Path(pins).read_text()).get(file)
+        if pinned:
+            return pinned
+    return torch.hub.HASH_REGEX.search(file).group(1)
+
+
 def fetch_torchvision_state(name: str) -> dict:
-    """The ImageNet state dict of a torchvision backbone through its weights API: downloaded once
-    per node into torch's hub cache (under a file lock), then read from there. No network and no
-    cached file: a DataError naming the offline alternative."""
+    """The ImageNet state dict of a torchvision backbone: downloaded once per node into torch's hub
+    cache (under a file lock), then re-hashed at every use (a cached file is only as good as
+    whoever could write the cache) and read with weights_only=True, so a planted file runs no code.
+    No network and no cached file: a DataError naming the offline alternative."""
     weights = torchvision_weights(name)
     where = Path(torch.hub.get_dir()) / "checkpoints"
     file = Path(weights.url).name
-    return fetch_once(cache_dir() / f"torchvision_{name}.lock",
-                      lambda: weights.get_state_dict(progress=False, check_hash=True),
-                      lambda err: f"the ImageNet weights of {name} ({file}) are not in {where} and could "
-                                  f"not be downloaded ({err}); " + OFFLINE_HINT.format(file=file, where=where))
+    path, expected = where / file, weights_sha256(file)
+
+    def download():
+        where.mkdir(parents=True, exist_ok=True)
+        torch.hub.download_url_to_file(weights.url, str(path), hash_prefix=expected[:8], progress=False)
+    fetch_once(cache_dir() / f"torchvision_{name}.lock", download,
+               lambda err: f"the ImageNet weights of {name} ({file}) are not in {where} and could "
+                           f"not be downloaded ({err}); " + OFFLINE_HINT.format(file=file, where=where),
+               ready=path.exists)
+    if not file_sha256(path).startswith(expected):
+        raise DataError(f"{path} is not torchvision's {file} (its sha256 does not start with {expected}); "
+                        f"delete it and it is downloaded again")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # e.g. a pickle that names code: refused by weights_only
+        raise DataError(f"{path}: not a plain state dict, refused ({first_line(err)})") from None
 
 
 def vgg16(image_size: int, pretrained: bool) -> nn.Module:

