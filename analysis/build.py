@@ -9,6 +9,7 @@ import pandas as pd
 from analysis import figures, findings, manifest, md, table, trials
 from analysis.report import spec_for
 from analysis.summary import Summary
+from analysis.verdicts import judged
 
 
 @dataclass
@@ -54,7 +55,7 @@ def from_parquet(out_dir: Path) -> Outputs:
     s = Summary.from_manifest(t, h, m)
     table_path = table.write(spec, s, m, out_dir)
     findings_path = out_dir / "findings.md"
-    findings_path.write_text(findings.markdown(spec.title, spec.findings(s)))
+    findings_path.write_text(findings.markdown(spec.title, judged(spec, s)))
     note = all_errored(t)
     if note:  # say why every number is missing, in both files people read
         for path in (table_path, findings_path):

@@ -1,20 +1,15 @@
-"""A finding of the report, judged on this run: reproduced, not reproduced, or inconclusive.
+"""A finding of the report, judged on this run: reproduced, reproduced but smaller than it matters,
+not reproduced, or inconclusive (the grades and their statistics: analysis/stats.py).
 
 A finding rests on one or more comparisons. Each comparison is an effect in the metric's own
 units, signed so that positive is the report's direction (a difference between arms, paired over
-shared seeds; one arm against a bound; or a rank correlation for a trend), with a 95% t interval,
-judged against the finding's smallest effect of interest (SESOI):
-
-- reproduced: the interval lies beyond zero in the report's direction and reaches the SESOI
-  (the effect is at least the SESOI, or its interval includes it);
-- not reproduced: the interval lies below the SESOI: the opposite direction, or an effect too
-  small to matter (equivalence within the margin, two one-sided tests);
-- inconclusive otherwise, with the seeds per arm a power estimate says would settle it.
-
-The decisions are one-sided tests at 2.5% each (so that they agree with the 95% interval), made
-on Holm-adjusted p-values over every comparison of the study (a study's findings are one family).
-A claim of equivalence ("similar") swaps the roles: reproduced by TOST within +-SESOI, not
-reproduced when the interval lies outside it."""
+shared seeds; one arm against a bound; or a rank correlation for a trend), with a t interval,
+judged against the finding's smallest effect of interest (SESOI). The family is the study's
+claims (Holm over claims; a claim of several parts is an intersection-union test), and the
+interval shown is the one the verdict used, with the unadjusted 95% interval beside it. A claim
+of equivalence ("similar") swaps the roles: reproduced by TOST within +-SESOI, not reproduced
+when the interval lies outside it. What flags do to a verdict: analysis/flags.py; the pipeline
+that runs all of it: analysis/verdicts.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -22,18 +17,31 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import stats as st
 
-REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
-ALPHA = 0.05        # two-sided; each one-sided decision at ALPHA / 2
-POWER = 0.80        # for the seeds-needed estimate
+from analysis.stats import (
+    ALPHA,
+    INCONCLUSIVE,
+    NOT_REPRODUCED,
+    REPRODUCED,
+    SMALL,
+    UNRESOLVED,
+    bounds,
+    direction,
+    holm,
+    multiplier,
+    planned_seeds,
+    quantile,
+)
+
 FMT = ".4g"         # four significant digits: MSEs of 0.0094 and accuracies of 97.3 alike
 MAX_SEEDS_SHOWN = 1000
+__all__ = ["holm", "REPRODUCED", "SMALL", "NOT_REPRODUCED", "INCONCLUSIVE"]
 
 DIRECTION, EQUIVALENCE, FIXED = "direction", "equivalence", "fixed"
 
 # what a row of findings.md is: evidence for the report (counted), a sanity check that holds by
 # construction (shown apart, never counted), or a claim this design cannot test (listed with why)
 EVIDENCE, CHECK, UNTESTABLE = "finding", "check", "untestable"
-CHECK_VERDICT = {REPRODUCED: "holds", NOT_REPRODUCED: "fails", INCONCLUSIVE: "not settled"}
+CHECK_VERDICT = {REPRODUCED: "holds", SMALL: "holds", NOT_REPRODUCED: "fails", INCONCLUSIVE: "not settled"}
 UNTESTABLE_VERDICT = "untestable here"
 
 
@@ -53,13 +61,22 @@ class Comparison:
     detail: str = ""            # the values behind it
     fisher: bool = False        # effect, se in z = atanh(rho); shown back as rho
     verdict: str = INCONCLUSIVE  # the FIXED kind's verdict, else set by judge()
-    p_yes: float = np.nan       # Holm-adjusted, set by judge()
+    p_yes: float = np.nan       # adjusted (claims, looks), set by judge()
     p_no: float = np.nan
     arms: tuple = ()            # the arms it compares (none: it rests on every arm, e.g. a trend)
     unit: str = ""
     why: str = ""               # why its SESOI
     seeds: int | None = None    # seeds behind it where n counts something else (a trend's points)
     column: str = ""            # the trials.parquet column it compares (analysis.flags checks it)
+    # effect = sum(signs[i] * arms[i]'s value in table units) + offset, where known (higher, lower,
+    # at_most, at_least): how each arm's further movement moves the effect (analysis.flags), and
+    # the report's own effect from its table's numbers (analysis.verdicts)
+    signs: tuple = ()
+    offset: float = 0.0
+    scale: float = 1.0
+    adjusted: tuple = (np.nan, np.nan)  # the interval the verdict used (multiplicity, looks), set by judge()
+    yes: bool = False           # set by judge(): the report's direction (or inside the margin) at its level
+    no: bool = False            # set by judge(): below the SESOI (or outside the margin) at its level
 
     @property
     def testable(self) -> bool:
@@ -103,35 +120,21 @@ class Comparison:
                     min(1.0, 2 * min(self._p_above(d), self._p_below(-d))))
         return (self._p_above(0.0), self._p_below(d))
 
-    def decide(self, p_yes: float, p_no: float) -> str:
-        a = ALPHA / 2
-        if not self.testable:
-            return self.verdict if self.kind == FIXED else INCONCLUSIVE
-        if p_no < a:
-            return NOT_REPRODUCED
-        return REPRODUCED if p_yes < a else INCONCLUSIVE
-
-    def seeds_needed(self, family: int = 1) -> int | None:
-        """Seeds per arm (pairs) for an interval that settles this comparison, if the observed
-        effect and spread are the truth: 80% power at the strictest Holm level of the family."""
+    def seeds_needed(self, m_yes: float = 1.0, m_no: float = 1.0) -> int | None:
+        """Seeds per arm (pairs) for an interval, at this claim's levels, narrower than the SESOI:
+        it then settles the claim whatever the true effect (planned from the spread, not from the
+        observed effect)."""
         if not self.testable:
             return None
-        d, e = self._sesoi_z(), self.effect
-        if self.kind == EQUIVALENCE:
-            gap = abs(abs(e) - d)
-        else:
-            gap = max(e, d - e)
-        if gap <= 0 or self.se == 0:
-            return None
-        if self.fisher:  # normal in z: points, then seeds (each seed adds one point per setting)
-            z = st.norm.ppf(1 - ALPHA / 2 / family) + st.norm.ppf(POWER)
-            return int(min(np.ceil(((z * 1.06 / gap) ** 2 + 3) * (self.seeds or 1) / self.n), MAX_SEEDS_SHOWN))
-        sd = self.se * np.sqrt(self.n)
-        for n in range(self.n + 1, MAX_SEEDS_SHOWN):  # t quantiles: small n needs more than z says
-            t = st.t.ppf(1 - ALPHA / 2 / family, n - 1) + st.t.ppf(POWER, n - 1)
-            if t * sd / np.sqrt(n) < gap:
-                return n
-        return MAX_SEEDS_SHOWN
+        level = ALPHA / 2 / max(m_yes, m_no)
+        if self.fisher:  # in z: points, then seeds (each seed adds one point per setting)
+            d = self._sesoi_z()
+            if d <= 0:
+                return None
+            points = (2 * quantile(level, np.inf) * 1.06 / d) ** 2 + 3
+            return int(min(np.ceil(points * (self.seeds or 1) / self.n), MAX_SEEDS_SHOWN))
+        return planned_seeds(self.se * np.sqrt(self.n), 2 * self.sesoi if self.kind == EQUIVALENCE else self.sesoi,
+                             level, self.n + 1, MAX_SEEDS_SHOWN)
 
     def text(self, fmt: str = FMT) -> str:
         lo, hi = self.interval()
@@ -142,10 +145,13 @@ class Comparison:
         if not np.isfinite(self.effect):
             return f"{self.label}: {self.detail or 'not estimable'}"
         body = f"{self.label}: {what} {f(self.estimate)}"
-        body += f" [{f(lo)}, {f(hi)}]" if self.testable else " (no interval)"
+        if self.testable and np.isfinite(self.adjusted[0]):
+            body += f" [{f(self.adjusted[0])}, {f(self.adjusted[1])}] (adjusted; 95% unadjusted [{f(lo)}, {f(hi)}])"
+        else:
+            body += f" [{f(lo)}, {f(hi)}]" if self.testable else " (no interval)"
         body += f", {self.method}" if self.method else ""
         if np.isfinite(self.p_yes):
-            body += f", Holm p(for)={self.p_yes:.3g}, p(against)={self.p_no:.3g}"
+            body += f", adjusted p(for)={self.p_yes:.3g}, p(against)={self.p_no:.3g}"
         return body + (f"; {self.detail}" if self.detail else "")
 
 
@@ -167,6 +173,11 @@ class Finding:
     kind: str = EVIDENCE                 # EVIDENCE, CHECK or UNTESTABLE
     quote: str = ""                      # the report's sentence it tests (analysis/claims.py)
     where: str = ""                      # the report's section, table or figure
+    raw_interval: tuple | None = None    # the deciding comparison's unadjusted 95% interval
+    direction: str = UNRESOLVED          # analysis.stats: the report's direction, opposite, no effect
+    inference: str = ""                  # how the verdict was reached (multiplicity, looks)
+    report_effect: float | None = None   # the report's own effect, from its table's numbers
+    size: str = ""                       # is the report's number consistent with this run (analysis.verdicts)
 
 
 def finding(claim: str, comps: list, sesoi, why: str, unit: str) -> Finding:
@@ -249,9 +260,10 @@ def _arms_text(s, arms, column, scale):
     return "; ".join(f"{a} {s.stat(a, column).text(scale, FMT, interval=False)}" for a in arms)
 
 
-def _with_arms(c: Comparison, s, arms, column, scale) -> Comparison:
-    """The comparison with its arms, and each arm's mean and per-seed values as its detail."""
-    return replace(c, arms=tuple(arms), column=column,
+def _with_arms(c: Comparison, s, arms, column, scale, signs=(), offset=0.0) -> Comparison:
+    """The comparison with its arms (and how each moves the effect), and each arm's mean and
+    per-seed values as its detail."""
+    return replace(c, arms=tuple(arms), column=column, signs=tuple(signs), offset=offset, scale=scale,
                    detail=_arms_text(s, arms, column, scale) + (f"; {c.detail}" if c.detail else ""))
 
 
@@ -259,14 +271,14 @@ def higher(claim: str, s, a: str, b: str, column: str, sesoi: float, why: str, s
            unit: str = "") -> Finding:
     """`a` above `b` on `column` by at least `sesoi` (in table units: the value x `scale`)."""
     c = difference(f"{a} − {b}", _seed_values(s, a, column, scale), _seed_values(s, b, column, scale), +1, sesoi)
-    return finding(claim, [_with_arms(c, s, (a, b), column, scale)], sesoi, why, unit)
+    return finding(claim, [_with_arms(c, s, (a, b), column, scale, (+1, -1))], sesoi, why, unit)
 
 
 def lower(claim: str, s, a: str, b: str, column: str, sesoi: float, why: str, scale: float = 1.0,
           unit: str = "") -> Finding:
     """`a` below `b` on `column` by at least `sesoi`; the effect is b - a (positive: as claimed)."""
     c = difference(f"{b} − {a}", _seed_values(s, a, column, scale), _seed_values(s, b, column, scale), -1, sesoi)
-    return finding(claim, [_with_arms(c, s, (a, b), column, scale)], sesoi, why, unit)
+    return finding(claim, [_with_arms(c, s, (a, b), column, scale, (-1, +1))], sesoi, why, unit)
 
 
 def similar(claim: str, s, a: str, b: str, column: str, margin: float, why: str, scale: float = 1.0,
@@ -281,7 +293,7 @@ def at_most(claim: str, s, arm: str, column: str, bound: float, why: str, scale:
             unit: str = "") -> Finding:
     """`arm` stays at or below `bound` (table units); effect = bound - mean."""
     c = versus_bound(f"bound {bound:g} − {arm}", _seed_values(s, arm, column, scale), bound, +1)
-    return finding(claim, [_with_arms(c, s, (arm,), column, scale)],
+    return finding(claim, [_with_arms(c, s, (arm,), column, scale, (-1,), bound)],
                     0.0, why, unit)
 
 
@@ -289,7 +301,7 @@ def at_least(claim: str, s, arm: str, column: str, bound: float, why: str, scale
              unit: str = "") -> Finding:
     """`arm` above `bound`; effect = mean - bound."""
     c = versus_bound(f"{arm} − bound {bound:g}", _seed_values(s, arm, column, scale), bound, -1)
-    return finding(claim, [_with_arms(c, s, (arm,), column, scale)],
+    return finding(claim, [_with_arms(c, s, (arm,), column, scale, (+1,), -bound)],
                     0.0, why, unit)
 
 
@@ -301,8 +313,8 @@ def trend(claim: str, xs, ys, sign: int, what: str, sesoi: float, why: str, arms
 
 
 def all_of(claim: str, parts: list[Finding]) -> Finding:
-    """A claim made of several comparisons: reproduced if every one is, not reproduced if any is
-    not, else inconclusive (each is Holm-corrected with the rest of the study)."""
+    """A claim made of several comparisons, judged as one intersection-union test: reproduced if
+    every part is, not reproduced if any part is against it, else inconclusive (judge())."""
     comps = [c for p in parts for c in p.comparisons]
     first = parts[0] if parts else None
     return finding(claim, comps, first.sesoi if first else None, first.why if first else "",
@@ -320,94 +332,154 @@ def untestable(quote: str, where: str, reason: str) -> Finding:
                    where=where)
 
 
-# ---------------------------------------------------------------- judging a study's family
+# ---------------------------------------------------------------- judging a study's claims
 
-def holm(pvalues: list[float]) -> list[float]:
-    """Holm's step-down adjusted p-values (nan stays nan and is not counted)."""
-    idx = [i for i, p in enumerate(pvalues) if np.isfinite(p)]
-    m = len(idx)
-    out = [np.nan] * len(pvalues)
-    running = 0.0
-    for rank, i in enumerate(sorted(idx, key=lambda i: pvalues[i])):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        out[i] = running
-    return out
+def _part_p(c: Comparison) -> tuple[float, float]:
+    """(p for the report's claim, p against it) of one comparison, unadjusted."""
+    return c.raw_p()
 
 
-def judge(findings: list[Finding]) -> list[Finding]:
-    """Verdicts for a study's findings, Holm-corrected over all their comparisons. Checks are
-    judged as a family of their own (they are not evidence: they must not weaken the findings'
-    correction) and read holds / fails / not settled; untestable claims pass through."""
+def judge(findings: list[Finding], looks: int = 1) -> list[Finding]:
+    """Verdicts for a study's findings. The family is the study's claims: a claim made of several
+    comparisons ("all of") is an intersection-union test, reproduced only if every part is (each at
+    the claim's level, no correction inside) and not reproduced if any part is (Bonferroni over its
+    parts); Holm then runs over the claims, once for "for" and once for "against". `looks` > 1
+    (--until-settled: the most rounds of seeds planned) divides every level by the looks, so
+    that looking after each round keeps each error rate at its level (Bonferroni over looks).
+    Checks are a family of their own and read holds / fails / not settled."""
     out = list(findings)
     for kind in (EVIDENCE, CHECK):
         idx = [i for i, f in enumerate(findings) if f.kind == kind]
-        for i, f in zip(idx, _judge_family([findings[i] for i in idx])):
+        for i, f in zip(idx, _judge_family([findings[i] for i in idx], looks)):
             out[i] = replace(f, verdict=CHECK_VERDICT[f.verdict]) if kind == CHECK else f
     return out
 
 
-def _judge_family(findings: list[Finding]) -> list[Finding]:
-    flat = [c for f in findings for c in f.comparisons]
-    raw = [c.raw_p() for c in flat]
-    yes, no = holm([p[0] for p in raw]), holm([p[1] for p in raw])
-    family = sum(np.isfinite(p[0]) for p in raw) or 1
-    judged, k = [], 0
-    for f in findings:
-        comps = []
-        for c in f.comparisons:
-            comps.append(replace(c, p_yes=yes[k], p_no=no[k], verdict=c.decide(yes[k], no[k])))
-            k += 1
-        judged.append(_combine(f, comps, family))
+def _claim_p(f: Finding) -> tuple[float, float, int]:
+    """(p for, p against, K testable parts) of a claim: max of the parts' p for (intersection-union),
+    K x the smallest p against (any part against it is enough)."""
+    parts = [c for c in f.comparisons if c.kind != FIXED]
+    raw = [_part_p(c) for c in parts if c.testable]
+    if not raw:
+        return np.nan, np.nan, 0
+    p_yes = max(p for p, _ in raw) if len(raw) == len(parts) else 1.0  # an untested part: never all yes
+    return p_yes, min(1.0, len(raw) * min(q for _, q in raw)), len(raw)
+
+
+def _judge_family(findings: list[Finding], looks: int) -> list[Finding]:
+    claims = [_claim_p(f) for f in findings]
+    yes_adj, no_adj = holm([c[0] for c in claims]), holm([c[1] for c in claims])
+    family = sum(np.isfinite(c[0]) for c in claims) or 1
+    judged = []
+    for f, (p_yes, p_no, k), ay, an in zip(findings, claims, yes_adj, no_adj):
+        m_yes = multiplier(p_yes, ay, family) * looks
+        m_no = multiplier(p_no, an, family) * looks * max(k, 1)  # the parts' Bonferroni inside
+        comps = [_decide(c, m_yes, m_no) for c in f.comparisons]
+        judged.append(_combine(f, comps, m_yes, m_no, looks))
     return judged
 
 
-def _combine(f: Finding, comps: list[Comparison], family: int) -> Finding:
-    verdicts = [c.verdict for c in comps]
-    verdict = (NOT_REPRODUCED if NOT_REPRODUCED in verdicts else
-               REPRODUCED if verdicts and set(verdicts) == {REPRODUCED} else INCONCLUSIVE)
+def _decide(c: Comparison, m_yes: float, m_no: float) -> Comparison:
+    """One part at its claim's levels: its adjusted interval, and whether it is for / against."""
+    if not c.testable:
+        return c
+    a = ALPHA / 2
+    p_yes, p_no = c.raw_p()
+    lo, hi = bounds(c.effect, c.se, c.df, a / m_yes, a / m_no)
+    return replace(c, p_yes=min(1.0, p_yes * m_yes), p_no=min(1.0, p_no * m_no),
+                   yes=p_yes * m_yes < a, no=p_no * m_no < a, adjusted=(c._back(lo), c._back(hi)),
+                   verdict=outcome([p_yes * m_yes < a], [p_no * m_no < a]))
+
+
+def outcome(yes: list[bool], no: list[bool]) -> str:
+    """A claim's verdict from its parts: every part for it and none against it: reproduced; every
+    part for it and one against it (below the SESOI): reproduced, smaller than it matters; any
+    part against it otherwise: not reproduced; else inconclusive."""
+    all_yes, any_no = bool(yes) and all(yes), any(no)
+    if all_yes:
+        return SMALL if any_no else REPRODUCED
+    return NOT_REPRODUCED if any_no else INCONCLUSIVE
+
+
+def claim_verdict(comps) -> str:
+    """The verdict of a claim's judged parts (stated parts count with their own verdict)."""
+    stated = [c.verdict for c in comps if c.kind == FIXED]
+    tested = [c for c in comps if c.kind != FIXED]
+    if NOT_REPRODUCED in stated:
+        return NOT_REPRODUCED
+    yes = [c.yes for c in tested] + [v == REPRODUCED for v in stated]
+    return outcome(yes, [c.no for c in tested])
+
+
+def _combine(f: Finding, comps: list[Comparison], m_yes: float, m_no: float, looks: int) -> Finding:
+    verdict = claim_verdict(comps)
     tested = [c for c in comps if c.kind != FIXED and np.isfinite(c.effect)]
-    # the comparison that decides: the one not reproduced, else the weakest (lowest lower bound)
-    key = lambda c: ({NOT_REPRODUCED: 0, INCONCLUSIVE: 1, REPRODUCED: 2}[c.verdict],
-                     c.interval()[0] if c.testable else -np.inf)
+    # the comparison that decides: the one most against the claim when it is not reproduced, else
+    # the weakest for it (its adjusted lower bound lowest)
+    if verdict == NOT_REPRODUCED:
+        key = lambda c: (not c.no, c.p_no if np.isfinite(c.p_no) else 1.0)
+    else:
+        key = lambda c: (c.testable, c.adjusted[0] if c.testable else -np.inf)
     lead = min(tested, key=key) if tested else None
-    needed = [c.seeds_needed(family) for c in comps if c.verdict == INCONCLUSIVE]
+    needed = [c.seeds_needed(m_yes, m_no) for c in comps if c.kind != FIXED and not (c.yes or c.no)]
     needed = max((n for n in needed if n is not None), default=None)
     n_seeds = min((c.n if c.seeds is None else c.seeds for c in comps if c.kind != FIXED), default=0)
     evidence = " | ".join(("" if len(comps) == 1 else f"[{c.verdict}] ") + c.text() for c in comps)
     if verdict == INCONCLUSIVE and any(c.kind != FIXED for c in comps):
-        evidence += (f" | about {needed} seeds per arm would settle it (power {POWER:.0%})" if needed
+        evidence += (f" | about {needed} seeds per arm would settle it (planned from the spread: an "
+                     f"interval narrower than the SESOI at this level)" if needed
                      else " | seeds needed: unknown (no spread measured yet: run at least 2-3 seeds)")
+    inference = (f"{'intersection-union over ' + str(len(tested)) + ' parts; ' if len(tested) > 1 else ''}"
+                 f"Holm over the study's claims (x{m_yes / looks:.3g} for, x{m_no / looks:.3g} against)"
+                 + (f"; anytime-valid over {looks} looks (Bonferroni)" if looks > 1 else ""))
     return replace(f, verdict=verdict, comparisons=tuple(comps), evidence=evidence,
                    effect=lead.estimate if lead else None, unit=lead.unit if lead else f.unit,
                    sesoi=lead.sesoi if lead else f.sesoi, why=lead.why if lead else f.why,
-                   interval=lead.interval() if lead and lead.testable else None,
-                   n_seeds=n_seeds, seeds_needed=needed if verdict == INCONCLUSIVE else None)
+                   interval=lead.adjusted if lead and lead.testable else None,
+                   raw_interval=lead.interval() if lead and lead.testable else None,
+                   direction=direction(*lead.adjusted, lead.sesoi) if lead and lead.testable else UNRESOLVED,
+                   inference=inference, n_seeds=n_seeds, seeds_needed=needed if verdict == INCONCLUSIVE else None)
 
 
 # ---------------------------------------------------------------- findings.md
 
 METHOD = ("Effects are in the metric's units (x100 for accuracies: points), positive in the report's "
-          "direction, with 95% t intervals over seeds: paired over the seeds both arms share, Welch's "
+          "direction, with t intervals over seeds: paired over the seeds both arms share, Welch's "
           "otherwise; one arm against a bound by a one-sample t; trends by Spearman's rho with a "
-          "Fisher-z interval (se 1.06/sqrt(n-3)). Reproduced: the interval lies above zero and reaches "
-          "the smallest effect of interest (SESOI); not reproduced: it lies below the SESOI (opposite "
-          "direction, or equivalence within the margin: two one-sided tests); else inconclusive. "
-          "For a claim of similarity the roles swap (TOST within +-SESOI). Each one-sided decision is "
-          "at 2.5% after Holm's correction over all comparisons of the study. Seeds needed: 80% power "
-          "at the strictest Holm level (t quantiles), taking the observed effect and spread as true.")
+          "Fisher-z interval (se 1.06/sqrt(n-3)). The interval shown is the one the verdict used: "
+          "Holm over the study's claims (each one-sided decision at 2.5% after it), a claim of several "
+          "parts an intersection-union test (all parts for it; Bonferroni over its parts against it), "
+          "with the unadjusted 95% interval beside it. Reproduced: the interval lies above zero and "
+          "reaches the smallest effect of interest (SESOI); reproduced, smaller than it matters: above "
+          "zero but below the SESOI; not reproduced: not above zero and below the SESOI (opposite, no "
+          "effect, or too small); else inconclusive. For a claim of similarity the roles swap (TOST "
+          "within +-SESOI). A flag on an arm widens the interval in the direction that arm could still "
+          "move (analysis/flags.py); the verdict stands only if the widened interval gives it too. "
+          "Seeds needed: the seeds for an interval narrower than the SESOI at the claim's level "
+          "(planned from the spread, not from the observed effect). Size: the report's own effect "
+          "(its table's numbers) against a 95% prediction interval for one run (the report ran each "
+          "arm once); not comparable on a stand-in.")
 
 
 def _num(v) -> str:
     return "—" if v is None or not np.isfinite(v) else format(v, "+" + FMT)
 
 
+def _interval(iv) -> str:
+    return f"[{_num(iv[0])}, {_num(iv[1])}]" if iv else ""
+
+
 def _row(f: Finding) -> str:
-    eff = "—" if f.effect is None else (
-        _num(f.effect) + (f" [{_num(f.interval[0])}, {_num(f.interval[1])}]" if f.interval else ""))
+    eff = "—" if f.effect is None else f"{_num(f.effect)} {_interval(f.interval)}".strip()
     eff += f" {f.unit}" if f.unit and f.effect is not None else ""
+    eff += f" (95% unadjusted {_interval(f.raw_interval)})" if f.raw_interval and f.effect is not None else ""
     sesoi = "—" if f.sesoi is None else f"{f.sesoi:g}" + (f" ({f.why})" if f.why else "")
     quote = f"«{_cell(f.quote)}» ({_cell(f.where)})" if f.quote else "—"
-    return f"| {f.claim} | **{f.caveat or f.verdict}** | {eff} | {sesoi} | {f.n_seeds} | {quote} | {_cell(f.evidence)} |"  # a caveat starts with its verdict
+    report = "—" if f.report_effect is None else _num(f.report_effect)
+    report += f" ({_cell(f.size)})" if f.size else ""
+    direction_ = f.direction if f.effect is not None else "—"
+    return (f"| {f.claim} | **{f.caveat or f.verdict}** | {direction_} | {eff} | {sesoi} | {report} | "
+            f"{f.n_seeds} | {quote} | {_cell(f.evidence)} |")  # a caveat starts with its verdict
 
 
 def _cell(text: str) -> str:
@@ -415,8 +487,16 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace(" | ", " ; ").replace("|", "/")
 
 
-HEAD = ["| finding | verdict | effect [95% CI] | SESOI (why) | seeds | the report says | evidence |",
-        "| --- | --- | --- | --- | --- | --- | --- |"]
+HEAD = ["| finding | verdict | direction | effect [interval the verdict used] | SESOI (why) | "
+        "report's effect (size) | seeds | the report says | evidence |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+
+def counts_line(findings: list[Finding]) -> str:
+    """e.g. '3 reproduced, 2 not reproduced, 5 inconclusive; 1 reproduced, smaller than it matters'."""
+    n = {v: sum(f.verdict == v for f in findings) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, SMALL)}
+    return (f"{n[REPRODUCED]} reproduced, {n[NOT_REPRODUCED]} not reproduced, {n[INCONCLUSIVE]} inconclusive"
+            + (f"; {n[SMALL]} {SMALL}" if n[SMALL] else ""))
 
 
 def markdown(title: str, findings: list[Finding]) -> str:
@@ -425,10 +505,8 @@ def markdown(title: str, findings: list[Finding]) -> str:
     evidence = [f for f in findings if f.kind == EVIDENCE]
     checks = [f for f in findings if f.kind == CHECK]
     untestable = [f for f in findings if f.kind == UNTESTABLE]
-    m = sum(c.testable for f in evidence for c in f.comparisons)
     lines = [f"# Findings: {title}", "", *HEAD, *map(_row, evidence)]
-    counts = {v: sum(f.verdict == v for f in evidence) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)}
-    lines += ["", ", ".join(f"{n} {v}" for v, n in counts.items())]
+    lines += ["", counts_line(evidence)]
     if checks:
         lines += ["", "## Checks (sanity, not evidence)", "",
                   "Claims of the report that hold by construction: a check that fails points at the code, "
@@ -437,7 +515,9 @@ def markdown(title: str, findings: list[Finding]) -> str:
     if untestable:
         lines += ["", "## Untestable here", "", "| the report says | where | why not |", "| --- | --- | --- |"]
         lines += [f"| «{_cell(f.quote or f.claim)}» | {_cell(f.where)} | {_cell(f.evidence)} |" for f in untestable]
-    lines += ["", f"Method (Holm over m={m} comparisons): {METHOD}"]
+    inference = next((f.inference for f in evidence if f.inference), "")
+    lines += ["", f"Method ({len(evidence)} claims{'; ' + inference.split('(')[0].strip() if inference else ''}): "
+                  f"{METHOD}"]
     return "\n".join(lines) + "\n"
 
 
@@ -450,10 +530,11 @@ def load(out_dir) -> list[Finding]:
     from analysis import manifest
     from analysis.report import spec_for
     from analysis.summary import Summary
+    from analysis.verdicts import judged
     m = manifest.read(Path(out_dir))
     s = Summary.from_manifest(pd.read_parquet(Path(out_dir) / "trials.parquet"),
                               pd.read_parquet(Path(out_dir) / "history.parquet"), m)
-    return spec_for(m["study"]).findings(s)
+    return judged(spec_for(m["study"]), s)
 
 
 def unsettled_arms(found: list[Finding], all_arms: list[str]) -> set[str]:

@@ -12,10 +12,22 @@ curve, and a finding that rests on a flagged arm is made inconclusive, with the 
   over the last max(2, 25%) of its epochs, beats its best before them by more than 1% (relative);
   a trial ended by its own early stopping has stopped improving.
 
-A comparison between arms on a column is inconclusive when one of its arms is below the baseline
-on that column (a claim about arms that did not learn the task is not evidence); any comparison
-that rests on an arm with a grid-edge or still-improving flag is inconclusive (its arm's number
-may move with more tuning or training). Findings with a stated verdict (not a test) are kept.
+What a flag does to a verdict: it bounds how far, and which way, its arm's number could still
+move, and the verdict stands only if the comparison's interval, widened by those moves, gives the
+same verdict (an arm whose further movement could only strengthen the verdict blocks nothing):
+- still improving: the study's metric moves only toward better values, by at most what a
+  saturating (geometric) fit to its own running-best curve has left to gain: the gains of its last
+  two windows g0 > g1 leave g1 r / (1 - r), r = g1 / g0 (a curve not slowing down: unbounded);
+- grid edge, tied at selection: the arm, tuned again past the edge (or at all), could move toward
+  better values without a bound we know;
+- below a baseline that learns nothing (chance, majority class, mean image or colour,
+  persistence, the identity, a random policy): the arm did not learn the task, so comparisons
+  between arms on that column are not evidence either way. Learned references (logistic
+  regression on pixels, seasonal naive, bag-of-words, a unigram sampler, a constant action chosen
+  on data) stand beside the arms in the table and block nothing.
+A comparison on another column than the study's metric, a trend over arms, or a claim of
+similarity does not know which way its arms would move: any flag on them blocks it. Findings with
+a stated verdict (not a test) are kept.
 
 A study whose claim is about one of these very conditions (lr_sweep: its arms ARE the rates, and
 a slow rate still improving after the budget is what "faster convergence" means) names that flag
@@ -30,7 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from analysis.findings import EVIDENCE, FIXED, INCONCLUSIVE, Finding
+from analysis.findings import EQUIVALENCE, EVIDENCE, FIXED, INCONCLUSIVE, Finding, claim_verdict
 
 EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
 IMPROVING_REL = 0.01    # more than 1% better over the last epochs
@@ -64,14 +76,21 @@ def _better(side: str, mean: float, value: float) -> bool:
     return mean > value if side == "max" else mean < value
 
 
-def shortfalls(s, manifest: dict) -> dict[str, list[Shortfall]]:
+# baselines that learn nothing from the data: an arm below one did not learn the task
+LEARNS_NOTHING = re.compile(r"majority|chance|mean training image|mean colou?r|persistence|identity|"
+                            r"uniform random", re.I)
+
+
+def shortfalls(s, manifest: dict, learns_nothing_only: bool = False) -> dict[str, list[Shortfall]]:
     """arm -> the columns where its mean is not better than a trivial baseline (the strongest one
-    it fails, one entry a column)."""
+    it fails, one entry a column); `learns_nothing_only`: against baselines that learn nothing."""
     out = {}
     for arm in s.arms:
         worst = {}
         for row in baseline_rows(manifest):
             if not row.get("trivial") or (row.get("arms") is not None and arm not in row["arms"]):
+                continue
+            if learns_nothing_only and not LEARNS_NOTHING.search(row["name"]):
                 continue
             for column, value in row["values"].items():
                 side = row.get("better", {}).get(column)
@@ -208,47 +227,130 @@ def arm_flags(s, manifest: dict, expected: dict | None = None) -> dict[str, list
     return out
 
 
-def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: dict | None = None) -> list[str]:
-    """Why the finding cannot be judged on this run (none: it can); flag kinds in `expected` (the
-    study's claim is about them) are not reasons."""
-    cache = cache if cache is not None else {}
-    expected = expected or {}
-    if "short" not in cache:
-        cache["short"] = {} if "below trivial baseline" in expected else shortfalls(s, manifest)
-        cache["edge"] = {} if "grid edge" in expected else grid_edges(s, manifest)
-        cache["improving"] = {} if "still improving" in expected else still_improving(s, manifest)
-        cache["tied"] = {} if "tied at selection" in expected else tied_choices(s)
-    out = []
-    for c in f.comparisons:
-        if c.kind == FIXED:
+def remaining_gain(values, mode: str) -> float:
+    """What a curve has left to gain toward its better side (>= 0, the metric's units): a geometric
+    fit to the gains of its running best over its last two windows (each max(2, 25%) of its epochs);
+    inf when the curve is not slowing down or too short to tell."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], float)
+    v = np.maximum.accumulate((1.0 if mode == "max" else -1.0) * v) if len(v) else v
+    k = min(max(2, math.ceil(LAST_SHARE * len(v))), max(len(v) - 1, 1))
+    if len(v) < 2 * k + 1:
+        return math.inf
+    g1, g0 = v[-1] - v[-1 - k], v[-1 - k] - v[-1 - 2 * k]
+    if g1 <= 0:
+        return 0.0
+    if g0 <= g1 * (1 + 1e-9):  # not slowing down (rounding included)
+        return math.inf
+    r = g1 / g0
+    return float(g1 * r / (1 - r))
+
+
+BLOCK = None  # a move we cannot bound in either direction
+
+
+def _moves(s, manifest: dict, cache: dict, expected: dict) -> dict:
+    """(arm, kind) -> ((direction, bound), reason) for each flag that applies, once per study."""
+    if "moves" in cache:
+        return cache["moves"]
+    mode = (manifest.get("directions") or {}).get(s.metric, manifest.get("mode", s.mode))
+    better = +1 if mode == "max" else -1
+    short = {} if "below trivial baseline" in expected else shortfalls(s, manifest, learns_nothing_only=True)
+    edge = {} if "grid edge" in expected else grid_edges(s, manifest)
+    improving = {} if "still improving" in expected else still_improving(s, manifest)
+    tied = {} if "tied at selection" in expected else tied_choices(s)
+    moves = {}
+    for arm, items in short.items():
+        moves[(arm, "short")] = ({x.column for x in items},
+                                 "; ".join(f"{arm} below the trivial baseline on {x.column} ({x.mean:.4g} vs "
+                                           f"{x.baseline}: {x.value:.4g})" for x in items))
+    for arm, text in edge.items():
+        moves[(arm, "edge")] = ((better, math.inf), f"{arm} at a grid edge ({text}): could still move toward "
+                                                    f"better values, by an unknown amount")
+    for arm, text in tied.items():
+        moves[(arm, "tied")] = ((better, math.inf), f"{arm}'s setting chosen by a tie-break ({text})")
+    h = s.history
+    for arm in improving:
+        ids = list(s.chosen.loc[s.chosen["arm"] == arm, "trial_id"])
+        gain = max((remaining_gain(h[h["trial_id"] == t].sort_values("epoch")[s.metric].astype(float), mode)
+                    for t in ids), default=math.inf)
+        moves[(arm, "improving")] = ((better, gain), f"{arm} still improving at its last epoch (left to gain, "
+                                                     f"from its own curve: {'unbounded' if math.isinf(gain) else format(gain, '.3g')})")
+    cache["moves"] = moves
+    return moves
+
+
+def _shift(c, s, moves: dict) -> tuple[float, float, list[str], bool]:
+    """(how far the effect could still fall, rise; the reasons; whether a baseline blocks it)."""
+    on_metric = c.column in (f"best_{s.metric}", f"final_{s.metric}")
+    knows_way = bool(c.signs) and on_metric and c.kind != EQUIVALENCE and not c.fisher
+    down = up = 0.0
+    why, below = [], False
+    arms = list(c.arms) or list(s.arms)
+    for (arm, kind), (move, text) in moves.items():
+        if arm not in arms or (kind == "tied" and arm not in c.arms):  # untuned: only where it is named
             continue
-        arms = list(c.arms) or list(s.arms)
-        if len(c.arms) >= 2 and c.column:
-            for arm in c.arms:
-                out += [f"{arm} below the trivial baseline on {x.column} ({x.mean:.4g} vs {x.baseline}: "
-                        f"{x.value:.4g})" for x in cache["short"].get(arm, []) if x.column == c.column]
-        out += [f"{arm} at a grid edge ({cache['edge'][arm]})" for arm in arms if arm in cache["edge"]]
-        out += [f"{arm} still improving at its last epoch" for arm in arms if arm in cache["improving"]]
-        # only arms the comparison names: an untuned arm says nothing of comparisons between others
-        out += [f"{arm}'s setting chosen by a tie-break ({cache['tied'][arm]})" for arm in c.arms if arm in cache["tied"]]
-    return list(dict.fromkeys(out))
+        if kind == "short":
+            if len(c.arms) >= 2 and c.column in move:
+                down, up, below = math.inf, math.inf, True
+                why.append(text)
+            continue
+        why.append(text)
+        if not knows_way:
+            down = up = math.inf
+            continue
+        way, size = move
+        d = c.signs[c.arms.index(arm)] * way
+        if size > 0:
+            up, down = (up + size * c.scale, down) if d > 0 else (up, down + size * c.scale)
+    return down, up, why, below
+
+
+def _widened(c, down: float, up: float):
+    """The part's for / against at its level after its interval is widened by the moves."""
+    if not c.testable or (down == 0 and up == 0):
+        return c
+    lo, hi = c.adjusted[0] - down, c.adjusted[1] + up
+    margin = c.sesoi if c.sesoi > 0 else 0.0
+    return replace(c, yes=bool(lo > 0), no=bool(hi < margin) if margin > 0 else bool(hi < 0))
+
+
+def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: dict | None = None) -> list[str]:
+    """Every flag on an arm this finding rests on (whether or not it could change the verdict)."""
+    cache = cache if cache is not None else {}
+    moves = _moves(s, manifest, cache, expected or {})
+    return list(dict.fromkeys(w for c in f.comparisons if c.kind != FIXED for w in _shift(c, s, moves)[2]))
 
 
 def apply(findings: list[Finding], s, expected: dict | None = None) -> list[Finding]:
-    """The judged findings, each one that rests on a flagged arm made inconclusive with its reason
-    (flag kinds in `expected`, the study's ReportSpec.expected_flags, excepted)."""
+    """Each judged finding whose verdict a flag on one of its arms could change made inconclusive,
+    with the reason and the bound; flags that could not change it are named in its evidence (flag
+    kinds in `expected`, the study's ReportSpec.expected_flags, excepted)."""
     manifest = getattr(s, "manifest", None) or {}
     unknown = set(expected or {}) - set(KINDS)
     if unknown:
         raise ValueError(f"expected_flags: unknown flag kind(s) {sorted(unknown)}; kinds: {KINDS}")
     cache, out = {}, []
+    moves = _moves(s, manifest, cache, expected or {})
     for f in findings:
-        # checks, untestable: as they are
-        why = reasons(f, s, manifest, cache, expected) if f.kind == EVIDENCE else None
+        if f.kind != EVIDENCE:  # checks, untestable: as they are
+            out.append(f)
+            continue
+        parts, why, below = [], [], False
+        for c in f.comparisons:
+            if c.kind == FIXED:
+                parts.append(c)
+                continue
+            down, up, w, b = _shift(c, s, moves)
+            parts.append(_widened(c, down, up))
+            why += w
+            below = below or b
+        why = list(dict.fromkeys(why))
         if not why:
             out.append(f)
             continue
-        below = any("below the trivial baseline" in w for w in why)
+        if claim_verdict(parts) == f.verdict:
+            out.append(replace(f, evidence=f"{f.evidence} | flags that cannot change this verdict: {'; '.join(why)}"))
+            continue
         head = "inconclusive: below the trivial baseline" if below else "inconclusive: tuning or training not enough to judge"
         detail = f"{'; '.join(why)}; the test alone said {f.verdict}"
         out.append(replace(f, verdict=INCONCLUSIVE, caveat=head, seeds_needed=None,

@@ -9,11 +9,13 @@ from analysis import baselines, flags, table
 from analysis.findings import INCONCLUSIVE, REPRODUCED, higher, trend
 from analysis.report import ACCURACY, Column, ReportSpec
 from analysis.summary import Summary
+from analysis.verdicts import judged
 
 GRID = [0.001, 0.003, 0.01]
 
 
-def run(curves: dict, baseline: float | None = 0.5, search: str = "grid"):
+def run(curves: dict, baseline: float | None = 0.5, search: str = "grid",
+        baseline_name: str = "logistic regression on raw pixels"):
     """curves: (arm, seed, lr) -> val_acc per epoch. The winner of each (arm, seed) is the trial with
     the best value at epoch 1 (the selection epoch)."""
     trials, history = [], []
@@ -25,7 +27,7 @@ def run(curves: dict, baseline: float | None = 0.5, search: str = "grid"):
                     for e, v in enumerate(curve)]
     rows = [{"name": "majority class", "val_acc": 0.1}]
     if baseline is not None:
-        rows.append({"name": "logistic regression on raw pixels", "val_acc": baseline})
+        rows.append({"name": baseline_name, "val_acc": baseline})
     m = {"study": "synthetic", "metric": "val_acc", "mode": "max", "arms": {"a": {}, "b": {}},
          "seeds": [0, 1, 2], "select_epoch": 1, "max_epochs": 6, "profile": "smoke",
          "args": {"search": search},
@@ -55,27 +57,48 @@ SPEC = ReportSpec("synthetic", [Column("best val. accuracy (%)", "best_val_acc",
                   lambda s: [higher("a beats b", s, "a", "b", "best_val_acc", 1.0, "1 point", 100, "points")])
 
 
-def test_a_model_below_its_baseline_makes_its_finding_inconclusive():
+def test_only_a_baseline_that_learns_nothing_makes_a_finding_inconclusive():
     s, _ = run(arms(), baseline=0.5)
-    [ok] = SPEC.findings(s)
+    [ok] = judged(SPEC, s)
     assert ok.verdict == REPRODUCED and not ok.caveat          # both arms beat 0.5: judged as tested
-    s, _ = run(arms(), baseline=0.75)                          # b (0.71) is below 0.75, a is not
-    [f] = SPEC.findings(s)
+    s, _ = run(arms(), baseline=0.75)                          # b (0.71) below a learned reference:
+    [f] = judged(SPEC, s)                                      # it stands beside the arms, blocks nothing
+    assert f.verdict == REPRODUCED and not f.caveat
+    assert list(flags.shortfalls(s, s.manifest)) == ["b"] and flags.shortfalls(s, s.manifest, True) == {}
+    s, _ = run(arms(), baseline=0.75, baseline_name="majority class (stand-in that learns nothing)")
+    [f] = judged(SPEC, s)                                      # b did not learn the task
     assert f.verdict == INCONCLUSIVE
     assert f.caveat == "inconclusive: below the trivial baseline"
     assert "b below the trivial baseline on best_val_acc" in f.evidence and "a below" not in f.evidence
     assert "the test alone said reproduced" in f.evidence
-    assert list(flags.shortfalls(s, s.manifest)) == ["b"]
 
 
-def test_a_grid_edge_winner_is_flagged_and_an_inner_one_is_not():
+def test_a_grid_edge_blocks_only_the_verdicts_its_arm_could_change():
     s, m = run(arms(lr_a=0.01, lr_b=0.003))
     edges = flags.grid_edges(s, m)
     assert set(edges) == {"a"} and "lr=0.01 at the upper edge" in edges["a"] and "(3/3 seeds)" in edges["a"]
-    [f] = SPEC.findings(s)
-    assert f.verdict == INCONCLUSIVE and "a at a grid edge" in f.evidence
+    [f] = judged(SPEC, s)  # a, claimed higher, could only get better: the verdict can only strengthen
+    assert f.verdict == REPRODUCED and "flags that cannot change this verdict: a at a grid edge" in f.evidence
+    s, m = run(arms(lr_a=0.003, lr_b=0.01))
+    [f] = judged(SPEC, s)  # b, claimed lower, could catch up by an unknown amount
+    assert f.verdict == INCONCLUSIVE and "b at a grid edge" in f.evidence
     s, m = run(arms(lr_a=0.001, lr_b=0.003))
     assert "lower edge" in flags.grid_edges(s, m)["a"]
+
+
+def test_a_still_improving_arm_moves_the_verdict_only_by_what_its_curve_has_left():
+    slowing = lambda v: [v - 0.16, v - 0.08, v - 0.04, v - 0.02, v - 0.01, v]  # halves each epoch
+    assert flags.remaining_gain(slowing(0.7), "max") == pytest.approx(0.01)  # 0.005 + 0.0025 + ...
+    assert flags.remaining_gain([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], "max") == float("inf")  # not slowing
+    curves = {k: (slowing(c[-1]) if k[0] == "b" else c) for k, c in arms().items()}
+    s, m = run(curves)
+    assert set(flags.still_improving(s, m)) == {"b"}
+    [f] = judged(SPEC, s)  # b has ~1 point left at most; a leads by ~10: the verdict stands
+    assert f.verdict == REPRODUCED and "b still improving" in f.evidence
+    close = {k: (slowing(c[-1]) if k[0] == "b" else c) for k, c in arms(a=0.705, b=0.70).items()}
+    s, m = run(close)
+    [f] = judged(SPEC, s)  # a half-point lead (smaller than it matters), b may gain a point: cannot tell
+    assert f.verdict == INCONCLUSIVE and "the test alone said reproduced, smaller than it matters" in f.evidence
 
 
 def test_optuna_edge_is_the_outer_tenth_of_the_log_range():
@@ -94,7 +117,7 @@ def test_a_still_improving_curve_is_flagged_and_a_flat_one_is_not():
     rising = lambda v: [v - 0.25, v - 0.2, v - 0.15, v - 0.1, v - 0.05, v]
     s, m = run(arms(curve=rising))
     assert set(flags.still_improving(s, m)) == {"a", "b"}
-    [f] = SPEC.findings(s)
+    [f] = judged(SPEC, s)
     assert f.verdict == INCONCLUSIVE and "still improving at its last epoch" in f.evidence
     assert f.caveat == "inconclusive: tuning or training not enough to judge"
     s, m = run(arms())
@@ -112,7 +135,7 @@ def test_a_flag_makes_inconclusive_only_the_findings_on_its_arm():
     spec = ReportSpec("synthetic", SPEC.columns, lambda s: [
         trend("within a", xs, ys, +1, "y vs x", 0.3, "rho 0.3", arms=("a",)),
         trend("over every arm", xs, ys, +1, "y vs x", 0.3, "rho 0.3")])
-    within, every = spec.findings(s)
+    within, every = judged(spec, s)
     assert within.verdict == REPRODUCED and not within.caveat
     assert every.verdict == INCONCLUSIVE and "b still improving" in every.evidence
 

@@ -11,6 +11,7 @@ from analysis import claims
 from analysis import findings as fd
 from analysis.report import spec_for
 from analysis.summary import Summary
+from analysis.verdicts import judged
 from studies.registry import STUDIES
 
 SHARED_REPORT = Path("/work/shared/seed/report.txt")  # the report as the project got it, where present
@@ -77,7 +78,7 @@ def empty_run():
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_every_testable_claim_has_its_findings_and_every_finding_is_a_claim(study):
-    raw = {f.claim for f in spec_for(study).raw_findings(empty_run())}
+    raw = {f.claim for f in spec_for(study).findings(empty_run())}
     named = {n for c in claims.CLAIMS[study] for n in claims.names(c)}
     assert raw <= named, f"findings that test no claim of the report: {raw - named}"
     for c in claims.CLAIMS[study]:
@@ -87,7 +88,7 @@ def test_every_testable_claim_has_its_findings_and_every_finding_is_a_claim(stud
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_checks_and_untestables_are_shown_and_never_counted(study):
-    out = spec_for(study).findings(empty_run())
+    out = judged(spec_for(study), empty_run())
     quotes = {k: {f.quote for f in out if f.kind == k} for k in (fd.EVIDENCE, fd.CHECK, fd.UNTESTABLE)}
     for c in claims.CLAIMS[study]:
         q = claims.normalise(c.quote)
@@ -157,7 +158,7 @@ def test_regularization_findings_on_curves_like_the_reports():
     # still improving, is tested in tests/test_baselines_in_tables.py)
     from analysis.claims import attach
     spec = spec_for("regularization")
-    out = {f.claim: f for f in fd.judge(attach("regularization", spec.raw_findings(synthetic_regularization())))}
+    out = {f.claim: f for f in fd.judge(attach("regularization", spec.findings(synthetic_regularization())))}
     v = {k: f.verdict for k, f in out.items() if f.kind == fd.EVIDENCE}
     assert v["BN is below the baseline"] == fd.REPRODUCED
     assert v["BN + Dropout is the lowest of all methods but zero initialisation"] == fd.REPRODUCED
@@ -178,20 +179,21 @@ def test_regularization_findings_on_curves_like_the_reports():
 @pytest.mark.parametrize("study", STUDIES)
 def test_claim_texts_fit_a_markdown_table_row(study):
     # findings.md and the report page find a finding by "| claim | **verdict** |"
-    for f in spec_for(study).findings(empty_run()):
+    for f in judged(spec_for(study), empty_run()):
         assert "|" not in f.claim and "\n" not in f.claim, f.claim
 
 
 def test_every_findings_row_has_the_tables_columns():
-    # evidence joins several comparisons with " | ": the row must still have 7 cells, quote 6th
-    out = spec_for("regularization").findings(synthetic_regularization())
+    # evidence joins several comparisons with " | ": the row must still have every cell, the quote 8th
+    out = judged(spec_for("regularization"), synthetic_regularization())
     md = fd.markdown("t", out)
     rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "**" in ln]
     assert len(rows) == sum(f.kind != fd.UNTESTABLE for f in out)
     for ln in rows:
         cells = ln.strip().strip("|").split(" | ")
-        assert len(cells) == 7, ln[:200]
-        assert cells[5].startswith("«") or cells[5] == "—"
+        assert len(cells) == len(fd.HEAD[1].split("|")) - 2, ln[:200]
+        assert fd.HEAD[0].split(" | ")[7] == "the report says"
+        assert cells[7].startswith("«") or cells[7] == "—"
 
 
 def test_exploration_convergence_by_the_greedy_policy():

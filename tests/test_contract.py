@@ -13,6 +13,7 @@ from analysis import manifest, trials
 from analysis.findings import higher
 from analysis.report import Column, spec_for
 from analysis.summary import Summary
+from analysis.verdicts import judged
 from search_spaces.space import PROFILES
 from studies import contract, registry
 from studies.runner import build_space, main, parse_args
@@ -209,13 +210,13 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
     if m["data"].get("stand_in_for"):
         assert f"STAND-IN for the report's {m['data']['stand_in_for']}" in text
 
-    judged = spec.findings(Summary.from_manifest(t, h, m))
+    found = judged(spec, Summary.from_manifest(t, h, m))
     # the findings' table first, then the checks' (the untestable claims are listed with no verdict)
-    judged = [f for f in judged if f.kind == "finding"] + [f for f in judged if f.kind == "check"]
+    found = [f for f in found if f.kind == "finding"] + [f for f in found if f.kind == "check"]
     rows = [line for line in (out / "findings.md").read_text().splitlines()
             if line.startswith("| ") and "**" in line]
-    assert len(rows) == len(judged)
-    for finding, row in zip(judged, rows):
+    assert len(rows) == len(found)
+    for finding, row in zip(found, rows):
         assert row.startswith(f"| {finding.claim} | **{finding.caveat or finding.verdict}** |")
 
     figures = sorted((out / "figures").glob("*.png"))

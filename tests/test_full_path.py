@@ -26,6 +26,7 @@ import pytest
 
 from analysis.report import spec_for
 from analysis.summary import Summary
+from analysis.verdicts import judged
 from studies.registry import STUDIES, load
 from trainables.data.cache import file_sha256
 
@@ -154,8 +155,8 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
         assert f"| {spec.arm_labels.get(arm, arm)} |" in table, arm
 
     # findings.md: one row per finding of the report, as the analysis judges this run
-    judged = spec.findings(Summary.from_manifest(trials, history, manifest))
-    claims = [f.claim for kind in ("finding", "check") for f in judged if f.kind == kind]
+    found = judged(spec, Summary.from_manifest(trials, history, manifest))
+    claims = [f.claim for kind in ("finding", "check") for f in found if f.kind == kind]
     assert claims and findings_rows((out / "findings.md").read_text()) == claims
 
     # the report's figures for this study, each a real PNG

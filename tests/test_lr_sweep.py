@@ -7,6 +7,7 @@ import pytest
 from analysis import flags, table
 from analysis.findings import INCONCLUSIVE, REPRODUCED
 from analysis.report.lr_sweep import SPEC as LR_SPEC
+from analysis.verdicts import judged
 from tests.conftest import check_findings, run_study
 from tests.test_baselines_in_tables import SPEC, arms, run
 
@@ -53,18 +54,17 @@ def test_an_expected_flag_stays_in_the_table_with_its_reason_but_does_not_decide
     a spec that does not (every other study) is unchanged."""
     rising = lambda v: [v - 0.25, v - 0.2, v - 0.15, v - 0.1, v - 0.05, v]
     s, m = run(arms(curve=rising))
-    [plain] = SPEC.findings(s)
+    [plain] = judged(SPEC, s)
     assert plain.verdict == INCONCLUSIVE and "still improving" in plain.evidence
-    expecting = dataclasses.replace(SPEC, findings=SPEC.raw_findings,
-                                    expected_flags={"still improving": "the claim is about speed"})
-    [f] = expecting.findings(s)
+    expecting = dataclasses.replace(SPEC, expected_flags={"still improving": "the claim is about speed"})
+    [f] = judged(expecting, s)
     assert f.verdict == REPRODUCED and not f.caveat
     table.write(expecting, s, m, tmp_path)
     row = next(line for line in (tmp_path / "table.md").read_text().splitlines() if line.startswith("| a |"))
     assert "still improving (expected here: the claim is about speed): val_acc still improving" in row
-    # other kinds still decide it: an arm below the baseline still makes it inconclusive
-    s, _ = run(arms(curve=rising), baseline=0.75)
-    [f] = expecting.findings(s)
+    # other kinds still decide it: an arm below a baseline that learns nothing still makes it inconclusive
+    s, _ = run(arms(curve=rising), baseline=0.75, baseline_name="majority class")
+    [f] = judged(expecting, s)
     assert f.verdict == INCONCLUSIVE and "below the trivial baseline" in f.caveat
     with pytest.raises(ValueError, match="unknown flag kind"):
         flags.apply([], s, {"still improvin": "typo"})

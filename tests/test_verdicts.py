@@ -73,11 +73,11 @@ def test_equivalence_inside_the_margin_is_not_reproduced_but_a_wide_interval_is_
     assert g.seeds_needed is not None and g.seeds_needed > 3
 
 
-def test_a_real_effect_smaller_than_the_sesoi_is_not_reproduced():
+def test_a_real_effect_smaller_than_the_sesoi_is_reproduced_but_smaller_than_it_matters():
     s = summary({"a": [0.903, 0.913, 0.923, 0.933], "b": [0.90, 0.91, 0.92, 0.93]})
     (f,) = judged(higher(s))                         # 0.3 points, exactly: real but below 1 point
     assert f.interval[0] > 0 and f.interval[1] < PTS
-    assert f.verdict == F.NOT_REPRODUCED
+    assert f.verdict == F.SMALL and f.direction == "the report's direction"
 
 
 def test_too_few_seeds_is_inconclusive_and_says_so():

@@ -21,7 +21,7 @@ class Column:
 class ReportSpec:
     title: str                      # e.g. "Table 1: best validation accuracy per method"
     columns: list[Column]
-    findings: Callable              # (Summary) -> list[Finding]
+    findings: Callable              # (Summary) -> list[Finding], unjudged: analysis.verdicts.judged judges them
     figures: list[Callable] = field(default_factory=list)   # (Summary, folder) -> Path
     arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
     notes: list[str] = field(default_factory=list)
@@ -29,19 +29,6 @@ class ReportSpec:
     # flag kind -> why this study's claim is about it (analysis.flags): shown beside the flag, and
     # that kind does not make the findings inconclusive; empty for every study but lr_sweep
     expected_flags: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        # whoever asks for the findings (findings.md, the report page) gets them judged as one
-        # family, Holm-corrected over the study, then those resting on an arm below its trivial
-        # baseline, tuned at a grid edge or still improving made inconclusive (analysis.flags);
-        # the report's claims of this study come with them: quotes, checks, untestable ones;
-        # the spec modules only state the comparisons
-        from analysis.claims import attach
-        from analysis.findings import judge
-        from analysis.flags import apply
-        raw, study, expected = self.findings, self.study, dict(self.expected_flags)
-        object.__setattr__(self, "findings", lambda s: apply(judge(attach(study, raw(s))), s, expected))
-        object.__setattr__(self, "raw_findings", raw)
 
 
 ACCURACY = (0.0, 1.0)           # bounds for accuracies, rates and shares

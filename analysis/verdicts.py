@@ -1,0 +1,61 @@
+"""The verdict pipeline, one explicit call: a study's report spec states its comparisons (plain
+data); `judged(spec, summary)` attaches the report's claims to them, judges them as one family
+(analysis/findings.py `judge`, on the statistics of analysis/stats.py), applies the flags as
+bounded shifts (analysis/flags.py) and says whether the report's own number is consistent with
+this run. findings.md, the report page, --until-settled and the tests all call this."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from analysis import flags
+from analysis.claims import attach
+from analysis.findings import EVIDENCE, Comparison, Finding, judge
+from analysis.stats import prediction_interval
+
+
+def looks_of(manifest: dict) -> int:
+    """How many times --until-settled may look (the first round and each added one), so that a
+    rebuild from the stored results judges with the same levels; 1 without it."""
+    most = (manifest.get("args") or {}).get("until_settled")
+    have = len(manifest.get("initial_seeds", manifest.get("seeds")) or [])
+    if not most or not have:
+        return 1
+    looks = 1
+    while have < most:  # the rounds studies/settle.py plans: seeds double up to the most
+        have, looks = min(most, max(have + 1, 2 * have)), looks + 1
+    return looks
+
+
+def judged(spec, s, looks: int | None = None) -> list[Finding]:
+    manifest = getattr(s, "manifest", None) or {}
+    looks = looks or looks_of(manifest)
+    found = judge(attach(spec.study, spec.findings(s)), looks)
+    found = flags.apply(found, s, dict(spec.expected_flags))
+    return [sized(f, spec, manifest) for f in found]
+
+
+def _lead(f: Finding) -> Comparison | None:
+    return next((c for c in f.comparisons if c.testable and f.interval is not None
+                 and tuple(c.adjusted) == tuple(f.interval)), None)
+
+
+def sized(f: Finding, spec, manifest: dict) -> Finding:
+    """The report's effect from its table (where its comparison names arms the table has numbers
+    for), and whether it falls in this run's 95% prediction interval for one run."""
+    c = _lead(f) if f.kind == EVIDENCE else None
+    column = next((col for col in spec.columns if c is not None and col.source == c.column), None)
+    if c is None or column is None or not c.signs or not all(a in column.report for a in c.arms):
+        return f
+    report = float(sum(sign * column.report[a] for sign, a in zip(c.signs, c.arms)) + c.offset)
+    stand_in = ((manifest.get("data") or {}).get("stand_in_for") or "").strip()
+    if stand_in:
+        size = (f"not comparable: this run's data stands in for {stand_in}; the report's effect is "
+                f"{'in' if report > 0 else 'against'} its claim's direction, this run's: {f.direction}")
+    else:
+        lo, hi = prediction_interval(c.effect, c.se * np.sqrt(c.n), c.n)
+        size = ("not comparable: fewer than 2 seeds" if not np.isfinite(lo) else
+                f"{'consistent' if lo <= report <= hi else 'not consistent'}: one run's 95% prediction "
+                f"interval [{lo:+.4g}, {hi:+.4g}]")
+    return replace(f, report_effect=report, size=size)
