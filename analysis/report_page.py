@@ -27,7 +27,7 @@ from studies.console import WALL_FILE, wall_seconds
 from studies.registry import STUDIES
 
 ROOT = Path(__file__).resolve().parent.parent
-VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+VERDICTS = ("reproduced", "reproduced, smaller than it matters", "not reproduced", "inconclusive")
 
 
 # ---------------------------------------------------------------- running the studies
@@ -120,28 +120,28 @@ def _fmt(x, digits=".4g") -> str:
 
 
 def _effect_text(f) -> str | None:
-    """Effect and interval from a structured finding (read defensively: older findings have neither)."""
-    effect = getattr(f, "effect", None)
-    if effect is None:
+    """The effect with the interval the verdict used (and the unadjusted one), its unit and SESOI."""
+    if f.effect is None:
         return None
-    interval = getattr(f, "interval", None)
-    text = _fmt(effect)
-    if isinstance(interval, (tuple, list)) and len(interval) == 2:
-        text += f" [{_fmt(interval[0])}, {_fmt(interval[1])}]"
-    sesoi = getattr(f, "smallest_effect", None) or getattr(f, "sesoi", None)
-    return text + (f" (smallest of interest {_fmt(sesoi)})" if sesoi is not None else "")
+    text = f"{_fmt(f.effect)}"
+    if f.interval:
+        text += f" [{_fmt(f.interval[0])}, {_fmt(f.interval[1])}]"
+    text += f" {f.unit}" if f.unit else ""
+    if f.raw_interval:
+        text += f" (95% unadjusted [{_fmt(f.raw_interval[0])}, {_fmt(f.raw_interval[1])}])"
+    text += f"; {f.direction}" if f.direction else ""
+    return text + (f" (smallest of interest {_fmt(f.sesoi)})" if f.sesoi is not None else "")
 
 
 def _findings_from_spec(name: str, folder: Path, m: dict) -> list[Row]:
-    from analysis.findings import load
+    from analysis.findings import EVIDENCE, load
     rows = []
     for f in load(folder):  # judged as findings.md judges them: with the manifest's baselines and flags
-        report = getattr(f, "report", None) or getattr(f, "reported", None)
-        seeds = getattr(f, "n_seeds", None) or getattr(f, "seeds", None)
-        rows.append(Row(name, str(getattr(f, "claim", f)), str(getattr(f, "verdict", "?")), _effect_text(f),
-                        None if report is None else str(report),
-                        int(seeds) if isinstance(seeds, (int, float)) else len(m.get("seeds", [])),
-                        str(getattr(f, "evidence", ""))))
+        if f.kind != EVIDENCE:
+            continue  # checks and untestable claims: in the study's findings.md, never counted
+        report = None if f.report_effect is None else f"{_fmt(f.report_effect)} ({f.size})"
+        rows.append(Row(name, f.claim, f.caveat or f.verdict, _effect_text(f), report, f.n_seeds,
+                        f"{f.evidence} | method: {f.inference}"))
     return rows
 
 
@@ -214,15 +214,20 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _verdict(r: Row) -> str:
+    """A caveat starts with its verdict ('inconclusive: below the trivial baseline')."""
+    return next((v for v in VERDICTS if r.verdict == v), r.verdict.split(":")[0])
+
+
 def totals(parts: list[StudyPart]) -> dict:
     rows = [r for p in parts for r in p.findings]
-    # checks (holds / fails) and untestable claims are listed but are not findings: not counted
-    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {"findings": sum(r.verdict in VERDICTS
-                                                                                      for r in rows)}
+    return {v: sum(_verdict(r) == v for r in rows) for v in VERDICTS} | {
+        "findings": sum(_verdict(r) in VERDICTS for r in rows)}
 
 
 def scorecard_md(parts: list[StudyPart], link) -> str:
-    lines = ["| study | finding | verdict | effect [95% interval] | report | seeds | evidence |",
+    lines = ["| study | finding | verdict | effect [interval the verdict used] | the report's effect (size) | seeds | "
+             "evidence |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for p in parts:
         for r in p.findings:
@@ -231,7 +236,8 @@ def scorecard_md(parts: list[StudyPart], link) -> str:
                          f"{md.cell(r.evidence)} |")
     t = totals(parts)
     lines += ["", f"Totals: {t['findings']} findings — {t['reproduced']} reproduced, "
-                  f"{t['not reproduced']} not reproduced, {t['inconclusive']} inconclusive."]
+                  f"{t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} not reproduced, "
+                  f"{t['inconclusive']} inconclusive."]
     return "\n".join(lines)
 
 
@@ -283,8 +289,12 @@ def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: d
            f"Built {time.strftime('%Y-%m-%d %H:%M')} from {len(parts)} studies"
            + (f"; missing (not run or failed): {', '.join(missing)}" if missing else "") + ".", "",
            "## Scorecard", "", scorecard_md(parts, link), "",
-           "Verdicts as each study's findings define them (arm comparisons over seeds; fewer than two "
-           "seeds is inconclusive).", ""]
+           "Verdicts as each study's findings define them (analysis/verdicts.py): reproduced; reproduced, "
+           "smaller than it matters; not reproduced (opposite, no effect, or below the smallest effect of "
+           "interest); inconclusive. The interval is the one the verdict used (Holm over the study's claims), "
+           "the unadjusted 95% beside it; the report's effect comes from its table, with whether one run "
+           "of this study would be expected to give it (not comparable on a stand-in). Checks and claims "
+           "untestable here are in each study's findings.", ""]
     out += [study_md(p, figure_ref, outcomes[p.name].text if p.name in outcomes else None) for p in parts]
     out += ["## Cost per study", "", study_totals_md(parts), "",
             "Trial seconds are the trainables' own time; CPU/GPU-seconds = trial seconds x the resources "
@@ -297,7 +307,7 @@ CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em au
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;
 vertical-align:top}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd;margin:.4em 0}
 strong{white-space:nowrap}.v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
-.v-inconclusive{background:#fff6d6}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}"""
+.v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}"""
 
 # Marks each figure loaded or broken once the page is up (and outlines a broken one in red).
 CHECK = """<script>window.addEventListener('load',function(){var ok=0,imgs=document.images;
@@ -328,9 +338,10 @@ def to_html(md_text: str, profile: str) -> str:
                                                           "img": {"src", "alt"}, "td": {"align"},
                                                           "th": {"align"}},
                      url_schemes={"data"}, link_rel=None, strip_comments=True)
-    for v in VERDICTS:  # colour each verdict's cell
-        body = body.replace(f"<td><strong>{v}</strong></td>",
-                            f'<td class="v-{v.replace(" ", "-")}"><strong>{v}</strong></td>')
+    for v in VERDICTS:  # colour each verdict's cell (a caveat starts with its verdict)
+        body = re.sub(rf"<td><strong>({re.escape(v)}(: [^<]*)?)</strong></td>",
+                      lambda m, v=v: f'<td class="v-{re.sub("[^a-z]+", "-", v)}"><strong>{m.group(1)}</strong></td>',
+                      body)
     body = re.sub(r"<h2>(.*?)\(<code>([a-z_]+)</code>\)</h2>",
                   lambda m: f'<h2 id="{_anchor(m.group(2))}">{m.group(1)}(<code>{m.group(2)}</code>)</h2>', body)
     return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>Report reproduced "
@@ -361,8 +372,8 @@ def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="repo
                             outcomes, missing), profile)
     (out_dir / "index.html").write_text(page)
     t = totals(parts)
-    log(f"scorecard: {t['reproduced']} reproduced, {t['not reproduced']} not reproduced, "
-        f"{t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
+    log(f"scorecard: {t['reproduced']} reproduced, {t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} "
+        f"not reproduced, {t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
     log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
     failed = [name for name, o in outcomes.items() if o.text.startswith("failed")]
     if missing or failed:  # the page is written; the exit status says it is not whole

@@ -1,4 +1,4 @@
-"""`python -m benchmarks [all|levers|scale|studies]`: run benchmarks several times and write
+"""`python -m benchmarks [all|levers|scale|studies|verdicts]`: run benchmarks several times and write
 benchmarks/RESULTS.md (median, min, max, n). Every run's raw figures go to benchmarks/results.json,
 one entry per part, so that a part run alone (`scale --trials 1000`) replaces only its own section."""
 from __future__ import annotations
@@ -31,10 +31,11 @@ class _Parser(argparse.ArgumentParser):
 
 def parse(argv=None) -> argparse.Namespace:
     p = _Parser(prog="python -m benchmarks")
-    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "render"),
+    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "verdicts", "render"),
                    help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100, then the whole "
                         "report as `make report` builds it); levers: each Tune setting's cost; scale: many trivial "
                         "trials; studies: the whole report's wall time, study by study; "
+                        "verdicts: false-verdict rates on simulated studies (no Ray); "
                         "render: RESULTS.md again from results.json, nothing run")
     p.add_argument("--repeats", type=int, default=3, help="repeats (levers: rounds) of each figure")
     p.add_argument("--epochs", type=int, default=4, help="epochs per trial in the overhead study")
@@ -45,6 +46,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--only", help="studies: comma-separated names (default: every study of studies/registry.py)")
     p.add_argument("--storage", help="studies: where the report's studies go (default: a fresh temporary folder; "
                                      "the page goes to <storage>/report)")
+    p.add_argument("--studies-simulated", type=int, default=10_000, help="verdicts: simulated studies")
     p.add_argument("--note", default="", help="said beside the machine for the parts run now, e.g. 'shared, noisy'")
     p.add_argument("--results", default=str(HERE / "results.json"), help="raw figures (read, then updated)")
     p.add_argument("--out", default=str(HERE / "RESULTS.md"))
@@ -71,13 +73,19 @@ def timed(measure) -> tuple:
 
 
 def run_parts(args) -> dict:
+    first = {}
+    if args.part in ("all", "verdicts"):  # no Ray: the verdict code on simulated studies
+        from benchmarks import verdicts
+        first["verdicts"] = timed(lambda: verdicts.simulate(args.studies_simulated))
+    if args.part == "verdicts":
+        return first
     import ray
 
     from benchmarks import asha_vs_fifo, levers, overhead, scale, studies, throughput
     from studies import registry
     slots = os.cpu_count()
     ray.init(num_cpus=slots, include_dashboard=False, logging_level="WARNING")
-    new = {}
+    new = first
     try:
         if args.part == "all":
             # the sequential bare loop (the machine's own limit) once: it is the slowest part

@@ -134,6 +134,9 @@ def render(stored: dict) -> str:
              "shared, so absolute seconds are noisy; the ratios are measured side by side in the same run.", ""]
     v = {k: part["value"] for k, part in stored.items()}
     lines += targets(v)
+    if "verdicts" in v:
+        from benchmarks import verdicts
+        lines += verdicts.render(v["verdicts"])
     if "overhead" in v:
         lines += overhead_section(v["overhead"])
     if "levers" in v:

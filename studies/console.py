@@ -85,14 +85,13 @@ def summary(paths, out_dir: Path) -> None:
 def verdict_lines(folder: Path) -> list[str]:
     """findings.md in brief: its title, one line per finding (verdict, claim), then the checks and
     the claims this design cannot test, counted."""
-    from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, load
+    from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, counts_line, load
     found = load(folder)
     title = Path(folder, "findings.md").read_text().splitlines()[0]
     evidence = [f for f in found if f.kind == EVIDENCE]
     lines = [f"{title} (effects, intervals, evidence: {Path(folder, 'findings.md')})"]
     lines += [f"  {f.caveat or f.verdict:<52} {f.claim}" for f in evidence]
-    counts = {v: sum(f.verdict == v for f in evidence) for v in ("reproduced", "not reproduced", "inconclusive")}
-    lines.append("  " + ", ".join(f"{n} {v}" for v, n in counts.items())
+    lines.append("  " + counts_line(evidence)
                  + f"; checks: {', '.join(f'{f.verdict}' for f in found if f.kind == CHECK) or 'none'}"
                  + f"; untestable here: {sum(f.kind == UNTESTABLE for f in found)}")
     return lines

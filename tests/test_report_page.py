@@ -40,12 +40,11 @@ def report(tmp_path_factory):
 
 
 def _findings_rows(folder: Path) -> int:
-    """Every claim findings.md lists: findings and checks (with a verdict), and untestable ones."""
-    text = (folder / "findings.md").read_text()
-    judged = sum(bool(re.match(r"\| .+ \| \*\*(reproduced|not reproduced|inconclusive|holds|fails|not settled)"
-                               r"[^*]*\*\* \|", ln)) for ln in text.splitlines())
-    untestable = text.split("## Untestable here")[1].splitlines() if "## Untestable here" in text else []
-    return judged + sum(ln.startswith("| «") for ln in untestable)
+    """The findings (evidence) findings.md counts: the rows of its first table; checks and claims
+    untestable here stay in findings.md, apart from the scorecard."""
+    text = (folder / "findings.md").read_text().split("## Checks")[0].split("## Untestable here")[0]
+    return sum(bool(re.match(r"\| .+ \| \*\*(reproduced|not reproduced|inconclusive)[^*]*\*\* \|", ln))
+               for ln in text.splitlines())
 
 
 def test_report_skips_complete_studies_and_writes_both_documents(report):
