@@ -28,10 +28,60 @@ def looks_of(manifest: dict) -> int:
     return looks
 
 
+SPREAD_RATIO = 4.0  # arms pool their residual variance only if their spreads are within this factor
+
+
+def residual_pool(s, column: str, arms, scale: float) -> tuple[float, float, tuple] | None:
+    """(residual variance, its degrees of freedom, the arms pooled) of an arm x seed two-way
+    layout on `column` (table units), over the seeds every pooled arm has: arms whose variance over
+    seeds is within SPREAD_RATIO of the median arm's (an arm stuck at chance, with no spread,
+    or one far noisier, keeps its own); None with fewer than 3 arms or 2 seeds."""
+    values = {a: {k: v * scale for k, v in s.stat(a, column).by_seed().items() if np.isfinite(v)} for a in arms}
+    seeds = sorted(set.intersection(*(set(v) for v in values.values()))) if values else []
+    if len(seeds) < 2:
+        return None
+    x = np.array([[values[a][k] for k in seeds] for a in arms])
+    spread = x.var(axis=1, ddof=1)  # each arm's own spread over seeds
+    keep = np.isfinite(spread) & (spread > 0)
+    if keep.sum() >= 1:
+        mid = np.median(spread[keep])
+        keep &= (spread <= SPREAD_RATIO * mid) & (spread >= mid / SPREAD_RATIO)
+    if keep.sum() < 3:
+        return None
+    x = x[keep]
+    r = x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + x.mean()
+    df = (x.shape[0] - 1) * (x.shape[1] - 1)
+    return float((r ** 2).sum() / df), float(df), tuple(a for a, k in zip(arms, keep) if k)
+
+
+def pooled(found: list[Finding], s) -> list[Finding]:
+    """Paired arm comparisons (higher, lower) whose two arms share their noise with the study's
+    other arms get the pooled residual variance and its degrees of freedom: sqrt(2 s2 / n) with
+    (arms - 1)(seeds - 1) df instead of the n - 1 of their own differences."""
+    if not hasattr(s, "stat") or not getattr(s, "arms", None):
+        return found
+    cache, out = {}, []
+    for f in found:
+        comps = []
+        for c in f.comparisons:
+            ok = len(c.signs) == 2 and c.column and c.method.startswith("paired t") and c.testable
+            if ok and (c.column, c.scale) not in cache:
+                cache[(c.column, c.scale)] = residual_pool(s, c.column, list(s.arms), c.scale)
+            pool = cache.get((c.column, c.scale)) if ok else None
+            if pool and set(c.arms) <= set(pool[2]) and pool[1] > c.df:
+                s2, df, arms = pool
+                c = replace(c, se=float(np.sqrt(2 * s2 / c.n)), df=df,
+                            method=f"{c.method}; pooled residual variance over {len(arms)} arms "
+                                   f"x {c.n} seeds ({df:g} df)")
+            comps.append(c)
+        out.append(replace(f, comparisons=tuple(comps)))
+    return out
+
+
 def judged(spec, s, looks: int | None = None) -> list[Finding]:
     manifest = getattr(s, "manifest", None) or {}
     looks = looks or looks_of(manifest)
-    found = judge(attach(spec.study, spec.findings(s)), looks)
+    found = judge(pooled(attach(spec.study, spec.findings(s)), s), looks)
     found = flags.apply(found, s, dict(spec.expected_flags))
     return [sized(f, spec, manifest) for f in found]
 

@@ -2,8 +2,8 @@
 (analysis.findings `higher`/`all_of`, analysis.verdicts `judged`, analysis.flags), to measure how
 often a verdict is wrong.
 
-Each simulated study has two arms a and b (a claimed higher by at least the SESOI, 1 point) and
-`seeds` seeds; a seed's values are drawn around the arm's true value with a shared seed effect
+Each simulated study has two arms a and b (a claimed higher by at least the SESOI, 1 point; two more arms with the same noise
+stand for the study's other arms, so that the residual variance is pooled over four) and `seeds` seeds; a seed's values are drawn around the arm's true value with a shared seed effect
 (pairing helps, as it does in the studies). The truths:
 - null: no effect (a correct verdict is "not reproduced" or "inconclusive");
 - at SESOI: a true effect of exactly 1 point (reproduced or inconclusive are correct);
@@ -30,7 +30,7 @@ from analysis import baselines, stats
 from analysis.findings import all_of, higher, judge
 from analysis.report import ACCURACY, Column, ReportSpec
 from analysis.summary import Summary, stat
-from analysis.verdicts import judged
+from analysis.verdicts import judged, pooled
 
 SESOI = 1.0            # points
 NOISE = 1.5            # points: an arm's seed-to-seed sd, of which SHARED is common to both arms
@@ -74,6 +74,7 @@ class _Values:
 
     def __init__(self, values: dict):
         self.values = values
+        self.arms = list(values)
 
     def stat(self, arm, column):
         return stat(self.values[arm])
@@ -82,7 +83,7 @@ class _Values:
 def _draws(rng, parts: int) -> np.ndarray:
     """Standard normal draws for the most seeds any design uses: [shared, a0, b0, a1, b1, ...];
     a design with fewer seeds (an earlier round) uses the first ones, so rounds are nested."""
-    return rng.standard_normal((1 + 2 * parts, max(max(SEEDS), ROUNDS[-1])))
+    return rng.standard_normal((1 + 2 * max(parts, 2), max(max(SEEDS), ROUNDS[-1])))
 
 
 def _values(z: np.ndarray, truth: float, parts: int, seeds: int) -> dict:
@@ -97,8 +98,13 @@ def _values(z: np.ndarray, truth: float, parts: int, seeds: int) -> dict:
 
 
 def _plain(z, truth: float, parts: int, seeds: int, looks: int) -> str:
-    values = {arm: v / 100 for arm, v in _values(z, truth, parts, seeds).items()}
-    [f] = judge(SPECS[parts].findings(_Values(values)), looks)
+    """`parts` claims' worth of arms; one claim of one part over four arms (the two it compares and
+    two more with the same noise, as a study's other arms) pools their residual variance."""
+    drawn = _values(z, truth, max(parts, 2), seeds)
+    if parts == 1:  # the second pair: the study's other arms, with no claim of their own
+        drawn["e0"], drawn["e1"] = drawn.pop("a1"), drawn.pop("b1")
+    values = _Values({arm: v / 100 for arm, v in drawn.items()})
+    [f] = judge(pooled(SPECS[parts].findings(values), values), looks)
     return f.verdict
 
 

@@ -93,3 +93,22 @@ def test_a_small_simulation_keeps_each_false_verdict_rate_at_five_percent():
     assert big and big[0]["settled"] > 0.5  # a flag that cannot change the verdict blocks nothing
     settle = {r["design"]: r for r in rows if r["truth"] == "report size (+3)".split(" (")[0]}
     assert np.isfinite(list(settle.values())[0]["median seeds"])
+
+
+def test_arms_that_share_their_noise_pool_it_and_an_arm_without_spread_keeps_its_own():
+    from analysis.report import ReportSpec
+    from analysis.verdicts import judged, residual_pool
+    rng = np.random.default_rng(0)
+    seed_effect = rng.normal(0, 0.01, 4)
+    arms = {a: list(0.80 + 0.02 * i + seed_effect + rng.normal(0, 0.004, 4)) for i, a in enumerate("abcd")}
+    arms["z"] = [0.10] * 4  # stuck at chance: no spread to pool
+    s = summary(arms)
+    s2, df, pooled_arms = residual_pool(s, COLUMN, list(s.arms), 100)
+    assert pooled_arms == ("a", "b", "c", "d") and df == 3 * 3
+    spec = ReportSpec("t", [], lambda s: [_claim(s, "d", "a")], study="")
+    [f] = judged(spec, s)
+    [alone] = F.judge([_claim(s, "d", "a")])
+    c = f.comparisons[0]
+    assert c.df == 9 and "pooled residual variance over 4 arms" in c.method
+    assert c.se == pytest.approx(np.sqrt(2 * s2 / 4))
+    assert alone.comparisons[0].df == 3
