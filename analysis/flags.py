@@ -349,7 +349,9 @@ def apply(findings: list[Finding], s, expected: dict | None = None) -> list[Find
             out.append(f)
             continue
         if claim_verdict(parts) == f.verdict:
-            out.append(replace(f, evidence=f"{f.evidence} | flags that cannot change this verdict: {'; '.join(why)}"))
+            said = ("flags on its arms (each would bound a verdict)" if f.verdict == INCONCLUSIVE
+                    else "flags that cannot change this verdict")
+            out.append(replace(f, evidence=f"{f.evidence} | {said}: {'; '.join(why)}"))
             continue
         head = "inconclusive: below the trivial baseline" if below else "inconclusive: tuning or training not enough to judge"
         detail = f"{'; '.join(why)}; the test alone said {f.verdict}"
