@@ -57,9 +57,10 @@ def from_parquet(out_dir: Path) -> Outputs:
     findings_path = out_dir / "findings.md"
     findings_path.write_text(findings.markdown(spec.title, judged(spec, s)))
     note = all_errored(t)
-    if note:  # say why every number is missing, in both files people read
+    if note:  # say why every number is missing, in both files people read, under their titles
         for path in (table_path, findings_path):
-            path.write_text(note + "\n\n" + path.read_text())
+            title, _, rest = path.read_text().partition("\n")
+            path.write_text(f"{title}\n\n{note}\n{rest}")
     fig_dir = out_dir / "figures"
     made = [figures.curves_per_arm(s, fig_dir)] + [make(s, fig_dir) for make in spec.figures]
     return Outputs(out_dir, table_path, findings_path, [p for p in made if p])

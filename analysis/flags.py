@@ -56,8 +56,13 @@ RULES = ("Flags: *below trivial baseline* = the arm's mean is not better than th
          "{metric}, at its best over the last max(2, 25%) of its epochs, beats its best before them by "
          "more than 1% (relative; a trial ended by its own early stopping is not); *tied at selection* = "
          "for at least half the seeds every setting of the grid scored the same at the selection epoch, so "
-         "the tie-break, not the metric, chose (the arm is in effect untuned). A finding resting on a "
-         "flagged arm is inconclusive (below the baseline: findings comparing arms on that column).")
+         "the tie-break, not the metric, chose (the arm is in effect untuned). A flag bounds how far and which "
+         "way its arm could still move (still improving: toward better values, by what a geometric fit to "
+         "its own curve has left; grid edge, tied: toward better values, unbounded); a finding's verdict "
+         "stands if its interval widened by those moves gives it too, else it is inconclusive. Below a "
+         "baseline that learns nothing (chance, majority, mean image or colour, persistence, identity, "
+         "random policy): the findings comparing that arm with others on that column are inconclusive; "
+         "learned references block nothing.")
 
 
 @dataclass(frozen=True)

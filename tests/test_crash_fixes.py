@@ -74,6 +74,7 @@ def test_a_study_whose_every_trial_errors_writes_its_table_and_findings_saying_s
                                        f"every attempt" for r in ("0.03", "0.3")]
     assert pd.read_parquet(out / "history.parquet").empty
     for name in ("table.md", "findings.md"):
+        title, blank, note = (out / name).read_text().split("\n")[:3]
         text = (out / name).read_text()
-        assert text.startswith("**Every trial errored (2 of 2)"), text[:300]
+        assert title.startswith("# ") and not blank and note.startswith("**Every trial errored (2 of 2)"), text[:300]
         assert "fail_always: arm lr=0.3 fails at every attempt" in text
