@@ -83,7 +83,7 @@ def test_grades_and_directions():
 
 
 def test_a_small_simulation_keeps_each_false_verdict_rate_at_five_percent():
-    rows = sim.simulate(n=1500, seed=3)
+    rows = sim.simulate(n=900, seed=3, flagged=8)
     for r in rows:  # the rate itself may be noisy: its interval must reach down to 5%
         assert r["false reproduced CI"][0] <= 0.05, r
         assert r["false not reproduced CI"][0] <= 0.05, r
