@@ -319,13 +319,6 @@ def _widened(c, down: float, up: float):
     return replace(c, yes=bool(lo > 0), no=bool(hi < margin) if margin > 0 else bool(hi < 0))
 
 
-def reasons(f: Finding, s, manifest: dict, cache: dict | None = None, expected: dict | None = None) -> list[str]:
-    """Every flag on an arm this finding rests on (whether or not it could change the verdict)."""
-    cache = cache if cache is not None else {}
-    moves = _moves(s, manifest, cache, expected or {})
-    return list(dict.fromkeys(w for c in f.comparisons if c.kind != FIXED for w in _shift(c, s, moves)[2]))
-
-
 def apply(findings: list[Finding], s, expected: dict | None = None) -> list[Finding]:
     """Each judged finding whose verdict a flag on one of its arms could change made inconclusive,
     with the reason and the bound; flags that could not change it are named in its evidence (flag
