@@ -16,8 +16,9 @@ What a flag does to a verdict: it bounds how far, and which way, its arm's numbe
 move, and the verdict stands only if the comparison's interval, widened by those moves, gives the
 same verdict (an arm whose further movement could only strengthen the verdict blocks nothing):
 - still improving: the study's metric moves only toward better values, by at most what a
-  saturating (geometric) fit to its own running-best curve has left to gain: the gains of its last
-  two windows g0 > g1 leave g1 r / (1 - r), r = g1 / g0 (a curve not slowing down: unbounded);
+  saturating (geometric) fit to the running best of its curve (the mean over its seeds, as the
+  comparisons are of means) has left to gain: the gains of its last two windows g0 > g1 leave
+  g1 r / (1 - r), r = g1 / g0 (a curve not slowing down: unbounded);
 - grid edge, tied at selection: the arm, tuned again past the edge (or at all), could move toward
   better values without a bound we know;
 - below a baseline that learns nothing (chance, majority class, mean image or colour,
@@ -274,10 +275,10 @@ def _moves(s, manifest: dict, cache: dict, expected: dict) -> dict:
     for arm, text in tied.items():
         moves[(arm, "tied")] = ((better, math.inf), f"{arm}'s setting chosen by a tie-break ({text})")
     h = s.history
-    for arm in improving:
+    for arm in improving:  # the comparisons are of the arm's mean over seeds: so is its curve here
         ids = list(s.chosen.loc[s.chosen["arm"] == arm, "trial_id"])
-        gain = max((remaining_gain(h[h["trial_id"] == t].sort_values("epoch")[s.metric].astype(float), mode)
-                    for t in ids), default=math.inf)
+        mean = h[h["trial_id"].isin(ids)].groupby("epoch")[s.metric].mean().sort_index()
+        gain = remaining_gain(mean.astype(float), mode) if len(mean) else math.inf
         moves[(arm, "improving")] = ((better, gain), f"{arm} still improving at its last epoch (left to gain, "
                                                      f"from its own curve: {'unbounded' if math.isinf(gain) else format(gain, '.3g')})")
     cache["moves"] = moves

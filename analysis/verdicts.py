@@ -28,30 +28,32 @@ def looks_of(manifest: dict) -> int:
     return looks
 
 
-SPREAD_RATIO = 4.0  # arms pool their residual variance only if their spreads are within this factor
+HOMOGENEITY_ALPHA = 0.05  # Bartlett's test: arms pool their residual variance unless it rejects
 
 
 def residual_pool(s, column: str, arms, scale: float) -> tuple[float, float, tuple] | None:
     """(residual variance, its degrees of freedom, the arms pooled) of an arm x seed two-way
-    layout on `column` (table units), over the seeds every pooled arm has: arms whose variance over
-    seeds is within SPREAD_RATIO of the median arm's (an arm stuck at chance, with no spread,
-    or one far noisier, keeps its own); None with fewer than 3 arms or 2 seeds."""
+    layout on `column` (table units), over the seeds every pooled arm has. Arms pool only while
+    Bartlett's test does not reject equal variances (at 5%): otherwise the arm farthest from the
+    median log-variance keeps its own, and the test runs again; an arm with no spread (stuck at
+    chance) never pools. None with fewer than 3 arms or 2 seeds."""
+    from scipy.stats import bartlett
     values = {a: {k: v * scale for k, v in s.stat(a, column).by_seed().items() if np.isfinite(v)} for a in arms}
     seeds = sorted(set.intersection(*(set(v) for v in values.values()))) if values else []
     if len(seeds) < 2:
         return None
-    x = np.array([[values[a][k] for k in seeds] for a in arms])
-    spread = x.var(axis=1, ddof=1)  # each arm's own spread over seeds
-    keep = np.isfinite(spread) & (spread > 0)
-    if keep.sum() >= 1:
-        mid = np.median(spread[keep])
-        keep &= (spread <= SPREAD_RATIO * mid) & (spread >= mid / SPREAD_RATIO)
-    if keep.sum() < 3:
+    rows = {a: np.array([values[a][k] for k in seeds]) for a in arms}
+    keep = [a for a in arms if rows[a].var(ddof=1) > 0]
+    while len(keep) >= 3 and bartlett(*(rows[a] for a in keep)).pvalue < HOMOGENEITY_ALPHA:
+        logs = {a: np.log(rows[a].var(ddof=1)) for a in keep}
+        mid = np.median(list(logs.values()))
+        keep.remove(max(keep, key=lambda a: abs(logs[a] - mid)))
+    if len(keep) < 3:
         return None
-    x = x[keep]
+    x = np.array([rows[a] for a in keep])
     r = x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + x.mean()
     df = (x.shape[0] - 1) * (x.shape[1] - 1)
-    return float((r ** 2).sum() / df), float(df), tuple(a for a, k in zip(arms, keep) if k)
+    return float((r ** 2).sum() / df), float(df), tuple(keep)
 
 
 def pooled(found: list[Finding], s) -> list[Finding]:

@@ -104,7 +104,7 @@ def test_arms_that_share_their_noise_pool_it_and_an_arm_without_spread_keeps_its
     arms["z"] = [0.10] * 4  # stuck at chance: no spread to pool
     s = summary(arms)
     s2, df, pooled_arms = residual_pool(s, COLUMN, list(s.arms), 100)
-    assert pooled_arms == ("a", "b", "c", "d") and df == 3 * 3
+    assert pooled_arms == ("a", "b", "c", "d") and df == 3 * 3  # z, with no spread, keeps its own
     spec = ReportSpec("t", [], lambda s: [_claim(s, "d", "a")], study="")
     [f] = judged(spec, s)
     [alone] = F.judge([_claim(s, "d", "a")])
@@ -112,3 +112,13 @@ def test_arms_that_share_their_noise_pool_it_and_an_arm_without_spread_keeps_its
     assert c.df == 9 and "pooled residual variance over 4 arms" in c.method
     assert c.se == pytest.approx(np.sqrt(2 * s2 / 4))
     assert alone.comparisons[0].df == 3
+
+
+def test_an_arm_far_noisier_than_the_others_keeps_its_own_variance():
+    from analysis.verdicts import residual_pool
+    rng = np.random.default_rng(1)
+    seed_effect = rng.normal(0, 0.005, 3)
+    arms = {a: list(0.85 + seed_effect + rng.normal(0, 0.004, 3)) for a in "abcde"}
+    arms["wild"] = [0.72, 0.59, 0.72]  # aggressive augmentation's spread in the local run
+    _, df, pooled_arms = residual_pool(summary(arms), COLUMN, list(arms), 100)
+    assert "wild" not in pooled_arms and df == (len(pooled_arms) - 1) * 2
