@@ -478,8 +478,9 @@ def _row(f: Finding) -> str:
     report = "—" if f.report_effect is None else _num(f.report_effect)
     report += f" ({_cell(f.size)})" if f.size else ""
     direction_ = f.direction if f.effect is not None else "—"
+    evidence = _cell(f.evidence) + (f" ; inference: {_cell(f.inference)}" if f.inference else "")
     return (f"| {f.claim} | **{f.caveat or f.verdict}** | {direction_} | {eff} | {sesoi} | {report} | "
-            f"{f.n_seeds} | {quote} | {_cell(f.evidence)} |")  # a caveat starts with its verdict
+            f"{f.n_seeds} | {quote} | {evidence} |")  # a caveat starts with its verdict
 
 
 def _cell(text: str) -> str:
