@@ -15,7 +15,10 @@ POSITIVE = {"batch_size", "eval_batch_size", "width", "hidden", "embed", "embed_
             "samples", "classifier_epochs", "bleu_order", "checkpoint_every", "test_months", "val_months"}
 # rates, temperatures, weights: finite and > 0
 POSITIVE_REAL = {"lr", "base_lr", "lr_scale", "dqn_lr", "alpha", "temperature", "dqn_temperature",
-                 "temperature_min", "kl_weight", "l1_weight", "clip", "collapse_d_loss"}
+                 "temperature_min", "kl_weight", "l1_weight", "collapse_d_loss"}
+# weights and limits where 0 means "off" (clip=0: no gradient clipping): finite and >= 0
+NON_NEGATIVE = {"clip", "max_train", "max_val", "max_test", "max_chars", "max_texts", "max_months", "max_steps",
+                "fail_at_epoch", "eval_episodes", "dqn_eval_episodes", "precise_bn_images", "preview"}
 # shares and probabilities: [low, high] (open where marked)
 UNIT = {"momentum": (0, 1, "[0, 1)"), "dropout": (0, 1, "[0, 1)"), "bn_momentum": (0, 1, "[0, 1]"),
         "gamma": (0, 1, "[0, 1]"), "eps_start": (0, 1, "[0, 1]"), "eps_min": (0, 1, "[0, 1]"),
@@ -40,6 +43,8 @@ def problem(key: str, value) -> str | None:
         return f"must be at least 1, got {value}"
     if key in POSITIVE_REAL and isinstance(value, (int, float)) and value <= 0:
         return f"must be > 0, got {value}"
+    if key in NON_NEGATIVE and isinstance(value, (int, float)) and value < 0:
+        return f"must be >= 0 (0: off), got {value}"
     if key in UNIT and isinstance(value, (int, float)) and not _inside(value, *UNIT[key]):
         return f"must be in {UNIT[key][2]}, got {value}"
     if key in CHOICES and value not in CHOICES[key]:
