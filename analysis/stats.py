@@ -24,8 +24,8 @@ REPRODUCED, SMALL, NOT_REPRODUCED, INCONCLUSIVE = (
 VERDICTS = (REPRODUCED, SMALL, NOT_REPRODUCED, INCONCLUSIVE)
 
 # the direction of an effect, said apart from the verdict
-REPORTS_WAY, OPPOSITE, NO_EFFECT, UNRESOLVED = ("the report's direction", "opposite",
-                                                "no effect (inside +-SESOI)", "unresolved")
+REPORTS_WAY, OPPOSITE, NO_EFFECT, BELOW, UNRESOLVED = ("the report's direction", "opposite",
+                                                       "no effect (inside +-SESOI)", "below the SESOI", "unresolved")
 
 
 def quantile(one_sided: float, df: float) -> float:
@@ -82,9 +82,8 @@ def grade(lo: float, hi: float, sesoi: float, equivalence: bool = False) -> str:
         return NOT_REPRODUCED if lo > sesoi or hi < -sesoi else INCONCLUSIVE
     if lo > 0:
         return REPRODUCED if sesoi <= 0 or hi >= sesoi else SMALL
-    if hi < sesoi if sesoi > 0 else hi < 0:
-        return NOT_REPRODUCED
-    return INCONCLUSIVE
+    below = hi < sesoi if sesoi > 0 else hi < 0  # a bound claim (S = 0): beyond the bound
+    return NOT_REPRODUCED if below else INCONCLUSIVE
 
 
 def direction(lo: float, hi: float, sesoi: float) -> str:
@@ -94,6 +93,8 @@ def direction(lo: float, hi: float, sesoi: float) -> str:
         return OPPOSITE
     if sesoi > 0 and -sesoi < lo and hi < sesoi:
         return NO_EFFECT
+    if sesoi > 0 and hi < sesoi:
+        return BELOW
     return UNRESOLVED
 
 
