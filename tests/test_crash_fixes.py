@@ -29,7 +29,7 @@ def test_epochs_below_the_first_rung_lower_it_and_say_so(capsys):
 def test_zero_epochs_is_refused_before_anything_is_written(tmp_path):
     done = run_script("window_size", "--profile", "smoke", "--set", "epochs=0", "--storage-path", str(tmp_path))
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].endswith(
-        "--set epochs=0: must be at least 1"), done.stderr[-2000:]
+        "--set epochs=0: must be at least 1, got 0"), done.stderr[-2000:]
     assert not any(tmp_path.iterdir())
 
 
