@@ -98,9 +98,11 @@ def sized(f: Finding, spec, manifest: dict) -> Finding:
     for), and whether it falls in this run's 95% prediction interval for one run."""
     c = _lead(f) if f.kind == EVIDENCE else None
     column = next((col for col in spec.columns if c is not None and col.source == c.column), None)
-    if c is None or column is None or not c.signs or not all(a in column.report for a in c.arms):
+    numbers = {a: v for a, v in (column.report.items() if column is not None else ())
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}  # some cells are words ("plateau")
+    if c is None or column is None or not c.signs or not all(a in numbers for a in c.arms):
         return f
-    report = float(sum(sign * column.report[a] for sign, a in zip(c.signs, c.arms)) + c.offset)
+    report = float(sum(sign * numbers[a] for sign, a in zip(c.signs, c.arms)) + c.offset)
     stand_in = ((manifest.get("data") or {}).get("stand_in_for") or "").strip()
     if stand_in:
         size = (f"not comparable: this run's data stands in for {stand_in}; the report's effect is "

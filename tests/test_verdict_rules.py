@@ -122,3 +122,20 @@ def test_an_arm_far_noisier_than_the_others_keeps_its_own_variance():
     arms["wild"] = [0.72, 0.59, 0.72]  # aggressive augmentation's spread in the local run
     _, df, pooled_arms = residual_pool(summary(arms), COLUMN, list(arms), 100)
     assert "wild" not in pooled_arms and df == (len(pooled_arms) - 1) * 2
+
+
+def test_the_reports_effect_comes_from_its_numbers_and_a_word_in_its_table_is_skipped():
+    from analysis.report import Column, ReportSpec
+    from analysis.verdicts import judged
+    s = summary({"a": [0.90, 0.91, 0.93, 0.92], "b": [0.80, 0.82, 0.81, 0.80]})
+    spec = ReportSpec("t", [Column("acc", COLUMN, report={"a": 85.0, "b": 75.0}, scale=100)],
+                      lambda s: [_claim(s, "a", "b")])
+    [f] = judged(spec, s)
+    assert f.report_effect == pytest.approx(10.0) and f.size.startswith("consistent")
+    s.manifest = {"data": {"stand_in_for": "CIFAR-10"}}
+    [g] = judged(spec, s)
+    assert g.size.startswith("not comparable: this run's data stands in for CIFAR-10")
+    words = ReportSpec("t", [Column("acc", COLUMN, report={"a": "plateau", "b": 75.0}, scale=100)],
+                       lambda s: [_claim(s, "a", "b")])
+    [h] = judged(words, s)
+    assert h.report_effect is None and h.size == ""
