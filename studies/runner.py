@@ -200,12 +200,14 @@ URI_SCHEMES = ("s3", "gs", "gcs", "hdfs", "abfs", "abfss")  # the remote file sy
 
 
 def storage_location(path: str) -> tuple[str, bool]:
-    """(what Ray is given, whether it is a local or NFS path); file:// is a local path."""
+    """(what Ray is given, whether it is a local or NFS path). A file:// URI goes to Ray as a URI
+    (the bucket code path, on this machine), its folder checked for writing like a local path."""
     if "://" in path:
         scheme, rest = path.split("://", 1)
         if scheme == "file":
             from urllib.parse import unquote
-            return os.path.abspath(unquote(rest) or "/"), True
+            writable(os.path.abspath(unquote(rest) or "/"))
+            return path, False
         if scheme not in URI_SCHEMES:
             raise UsageError(f"--storage-path {path}: unknown scheme {scheme}://; use a local path, "
                              f"file:// or one of {', '.join(s + '://' for s in URI_SCHEMES)}")
