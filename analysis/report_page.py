@@ -306,7 +306,7 @@ def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: d
 CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;
 vertical-align:top}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd;margin:.4em 0}
-strong{white-space:nowrap}.v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
+.v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
 .v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}"""
 
 # Marks each figure loaded or broken once the page is up (and outlines a broken one in red).
