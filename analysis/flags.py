@@ -26,8 +26,9 @@ same verdict (an arm whose further movement could only strengthen the verdict bl
   between arms on that column are not evidence either way. Learned references (logistic
   regression on pixels, seasonal naive, bag-of-words, a unigram sampler, a constant action chosen
   on data) stand beside the arms in the table and block nothing.
-A comparison on another column than the study's metric, a trend over arms, or a claim of
-similarity does not know which way its arms would move: any flag on them blocks it. Findings with
+A comparison on another column than the study's metric (on its validation or held-out test
+split), a trend over arms, or a claim of similarity does not know which way its arms would move:
+any flag on them blocks it. Findings with
 a stated verdict (not a test) are kept.
 
 A study whose claim is about one of these very conditions (lr_sweep: its arms ARE the rates, and
@@ -285,9 +286,17 @@ def _moves(s, manifest: dict, cache: dict, expected: dict) -> dict:
     return moves
 
 
+def same_quantity(metric: str) -> set[str]:
+    """The trials.parquet columns that measure the study's metric, on its validation split or on
+    the held-out test split (val_mse -> best/final_val_mse, best/final_test_mse): more training
+    moves them the same way."""
+    names = {metric} | ({metric.replace("val_", "test_", 1)} if metric.startswith("val_") else set())
+    return {f"{when}_{name}" for when in ("best", "final") for name in names}
+
+
 def _shift(c, s, moves: dict) -> tuple[float, float, list[str], bool]:
     """(how far the effect could still fall, rise; the reasons; whether a baseline blocks it)."""
-    on_metric = c.column in (f"best_{s.metric}", f"final_{s.metric}")
+    on_metric = c.column in same_quantity(s.metric)
     knows_way = bool(c.signs) and on_metric and c.kind != EQUIVALENCE and not c.fisher
     down = up = 0.0
     why, below = [], False

@@ -139,3 +139,9 @@ def test_the_reports_effect_comes_from_its_numbers_and_a_word_in_its_table_is_sk
                        lambda s: [_claim(s, "a", "b")])
     [h] = judged(words, s)
     assert h.report_effect is None and h.size == ""
+
+
+def test_the_same_quantity_on_the_held_out_split_moves_with_the_metric():
+    from analysis.flags import same_quantity
+    assert same_quantity("val_mse") == {"best_val_mse", "final_val_mse", "best_test_mse", "final_test_mse"}
+    assert same_quantity("mean_return") == {"best_mean_return", "final_mean_return"}
