@@ -28,6 +28,7 @@ from analysis.stats import (
     direction,
     holm,
     multiplier,
+    outcome,
     planned_seeds,
     quantile,
 )
@@ -334,11 +335,6 @@ def untestable(quote: str, where: str, reason: str) -> Finding:
 
 # ---------------------------------------------------------------- judging a study's claims
 
-def _part_p(c: Comparison) -> tuple[float, float]:
-    """(p for the report's claim, p against it) of one comparison, unadjusted."""
-    return c.raw_p()
-
-
 def judge(findings: list[Finding], looks: int = 1) -> list[Finding]:
     """Verdicts for a study's findings. The family is the study's claims: a claim made of several
     comparisons ("all of") is an intersection-union test, reproduced only if every part is (each at
@@ -359,7 +355,7 @@ def _claim_p(f: Finding) -> tuple[float, float, int]:
     """(p for, p against, K testable parts) of a claim: max of the parts' p for (intersection-union),
     K x the smallest p against (any part against it is enough)."""
     parts = [c for c in f.comparisons if c.kind != FIXED]
-    raw = [_part_p(c) for c in parts if c.testable]
+    raw = [c.raw_p() for c in parts if c.testable]
     if not raw:
         return np.nan, np.nan, 0
     p_yes = max(p for p, _ in raw) if len(raw) == len(parts) else 1.0  # an untested part: never all yes
@@ -389,16 +385,6 @@ def _decide(c: Comparison, m_yes: float, m_no: float) -> Comparison:
     return replace(c, p_yes=min(1.0, p_yes * m_yes), p_no=min(1.0, p_no * m_no),
                    yes=p_yes * m_yes < a, no=p_no * m_no < a, adjusted=(c._back(lo), c._back(hi)),
                    verdict=outcome([p_yes * m_yes < a], [p_no * m_no < a]))
-
-
-def outcome(yes: list[bool], no: list[bool]) -> str:
-    """A claim's verdict from its parts: every part for it and none against it: reproduced; every
-    part for it and one against it (below the SESOI): reproduced, smaller than it matters; any
-    part against it otherwise: not reproduced; else inconclusive."""
-    all_yes, any_no = bool(yes) and all(yes), any(no)
-    if all_yes:
-        return SMALL if any_no else REPRODUCED
-    return NOT_REPRODUCED if any_no else INCONCLUSIVE
 
 
 def claim_verdict(comps) -> str:

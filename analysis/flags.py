@@ -45,6 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from analysis.findings import EQUIVALENCE, EVIDENCE, FIXED, INCONCLUSIVE, Finding, claim_verdict
+from analysis.stats import for_against
 
 EDGE_SHARE = 0.10       # optuna: outer 10% of the log range
 IMPROVING_REL = 0.01    # more than 1% better over the last epochs
@@ -324,9 +325,8 @@ def _widened(c, down: float, up: float):
     """The part's for / against at its level after its interval is widened by the moves."""
     if not c.testable or (down == 0 and up == 0):
         return c
-    lo, hi = c.adjusted[0] - down, c.adjusted[1] + up
-    margin = c.sesoi if c.sesoi > 0 else 0.0
-    return replace(c, yes=bool(lo > 0), no=bool(hi < margin) if margin > 0 else bool(hi < 0))
+    yes, no = for_against(c.adjusted[0] - down, c.adjusted[1] + up, c.sesoi)
+    return replace(c, yes=yes, no=no)
 
 
 def apply(findings: list[Finding], s, expected: dict | None = None) -> list[Finding]:

@@ -73,17 +73,32 @@ def multiplier(raw: float, adjusted: float, family: int) -> float:
     return max(1.0, adjusted / raw) if raw > 0 else float(max(family, 1))
 
 
+def for_against(lo: float, hi: float, sesoi: float) -> tuple[bool, bool]:
+    """A direction claim's two decisions from its interval: for it (above zero), against it (below
+    the SESOI; a bound claim, S = 0: beyond the bound)."""
+    return bool(lo > 0), bool(hi < max(sesoi, 0.0))
+
+
+def outcome(yes: list[bool], no: list[bool]) -> str:
+    """A claim's verdict from its parts: every part for it and none against it: reproduced; every
+    part for it and one against it (below the SESOI): reproduced, smaller than it matters; any
+    part against it otherwise: not reproduced; else inconclusive."""
+    all_yes, any_no = bool(yes) and all(yes), any(no)
+    if all_yes:
+        return SMALL if any_no else REPRODUCED
+    return NOT_REPRODUCED if any_no else INCONCLUSIVE
+
+
 def grade(lo: float, hi: float, sesoi: float, equivalence: bool = False) -> str:
-    if not (np.isfinite(lo) or np.isfinite(hi)) or (math.isnan(lo) or math.isnan(hi)):
+    """The verdict of one interval (the table at the top of this module)."""
+    if math.isnan(lo) or math.isnan(hi):
         return INCONCLUSIVE
     if equivalence:
         if -sesoi < lo and hi < sesoi:
             return REPRODUCED
         return NOT_REPRODUCED if lo > sesoi or hi < -sesoi else INCONCLUSIVE
-    if lo > 0:
-        return REPRODUCED if sesoi <= 0 or hi >= sesoi else SMALL
-    below = hi < sesoi if sesoi > 0 else hi < 0  # a bound claim (S = 0): beyond the bound
-    return NOT_REPRODUCED if below else INCONCLUSIVE
+    yes, no = for_against(lo, hi, sesoi)
+    return outcome([yes], [no])
 
 
 def direction(lo: float, hi: float, sesoi: float) -> str:
