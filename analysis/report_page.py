@@ -100,6 +100,11 @@ class Row:
     report: str | None = None
     seeds: int | None = None
     evidence: str = ""
+    caveat: str = ""            # why a flag made it inconclusive; starts with its verdict
+
+    @property
+    def shown(self) -> str:
+        return self.caveat or self.verdict
 
 
 @dataclass
@@ -140,8 +145,8 @@ def _findings_from_spec(name: str, folder: Path, m: dict) -> list[Row]:
         if f.kind != EVIDENCE:
             continue  # checks and untestable claims: in the study's findings.md, never counted
         report = None if f.report_effect is None else f"{_fmt(f.report_effect)} ({f.size})"
-        rows.append(Row(name, f.claim, f.caveat or f.verdict, _effect_text(f), report, f.n_seeds,
-                        f"{f.evidence} | method: {f.inference}"))
+        rows.append(Row(name, f.claim, f.verdict, _effect_text(f), report, f.n_seeds,
+                        f"{f.evidence} | method: {f.inference}", f.caveat))
     return rows
 
 
@@ -214,15 +219,10 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _verdict(r: Row) -> str:
-    """A caveat starts with its verdict ('inconclusive: below the trivial baseline')."""
-    return next((v for v in VERDICTS if r.verdict == v), r.verdict.split(":")[0])
-
-
 def totals(parts: list[StudyPart]) -> dict:
     rows = [r for p in parts for r in p.findings]
-    return {v: sum(_verdict(r) == v for r in rows) for v in VERDICTS} | {
-        "findings": sum(_verdict(r) in VERDICTS for r in rows)}
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {
+        "findings": sum(r.verdict in VERDICTS for r in rows)}
 
 
 def scorecard_md(parts: list[StudyPart], link) -> str:
@@ -231,7 +231,7 @@ def scorecard_md(parts: list[StudyPart], link) -> str:
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for p in parts:
         for r in p.findings:
-            lines.append(f"| {link(p)} | {md.cell(r.claim)} | **{r.verdict}** | {md.cell(r.effect or '—')} | "
+            lines.append(f"| {link(p)} | {md.cell(r.claim)} | **{r.shown}** | {md.cell(r.effect or '—')} | "
                          f"{md.cell(r.report or '—')} | {r.seeds if r.seeds is not None else '—'} | "
                          f"{md.cell(r.evidence)} |")
     t = totals(parts)
@@ -266,7 +266,7 @@ def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
            f"Results: {md.code(p.folder)}; {wall}{f'; this build: {md.one_line(outcome)}' if outcome else ''}. "
            f"Data used: {md.one_line(d.get('name', '?'))}{stand_in}.", "", body, "", "### Findings", "",
            "| finding | verdict | evidence |", "| --- | --- | --- |",
-           *[f"| {md.cell(r.claim)} | **{r.verdict}** | {md.cell(r.evidence)} |" for r in p.findings], "",
+           *[f"| {md.cell(r.claim)} | **{r.shown}** | {md.cell(r.evidence)} |" for r in p.findings], "",
            "### Figures", "", *[figure_ref(f) for f in p.figures], "",
            "### Cost", "", _md_table(p.cost) if p.cost is not None and len(p.cost) else "no trials", ""]
     return "\n".join(out)
