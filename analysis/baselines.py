@@ -8,7 +8,7 @@ A row named "reference" or "ceiling" is not a trivial baseline and says so in it
 Nothing here is tuned on a test split: where a setting is chosen (logistic regression's C), it is
 chosen on the study's validation split, or on a part held out of the training split.
 
-    python -m analysis.baselines [--profile local] [study ...]   # the numbers on the study's data
+    tunestudies baselines [--profile local] [study ...]   # the numbers on the study's data
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import math
 import warnings
 
 import numpy as np
+
+from analysis.report import spec_for
 
 SEED = 0
 VERSION = 2  # bump when a baseline's computation changes: cached rows are keyed by it
@@ -330,48 +332,20 @@ def exploration(data, config: dict) -> list[dict]:
     return rows
 
 
-# ---------------------------------------------------------------- per study
-
-BASELINES = {
-    "regularization": lambda d, c: image_classification(d, c, "val", "val_acc"),
-    "lr_sweep": lambda d, c: image_classification(d, c, "val", "val_acc"),
-    "transfer": lambda d, c: image_classification(d, c, "test", "test_acc"),
-    "window_size": window_size,
-    "sentiment": sentiment,
-    "textgen_temperature": textgen_temperature,
-    "autoencoder_structure": autoencoder_structure,
-    "denoising_loss": denoising_loss,
-    "vae_gan": vae_gan,
-    "colorization": colorization,
-    "exploration": exploration,
-}
-
-
-# ---------------------------------------------------------------- as the tables use them
-
-# baseline metric -> [(table column (a trials.parquet column), "max"/"min": the better side, or
-# None: shown beside the arms but no bar to beat)]; metrics not named here are not shown
-COLUMNS = {
-    "regularization": {"val_acc": [("best_val_acc", "max")]},
-    "lr_sweep": {"val_acc": [("best_val_acc", "max")]},
-    "transfer": {"test_acc": [("final_test_acc_at_best", "max")]},
-    "window_size": {"test_rmse": [("final_test_rmse", "min")], "test_mae": [("final_test_mae", "min")]},
-    "sentiment": {"test_acc": [("final_test_acc", "max")]},
-    "textgen_temperature": {"val_word_perplexity": [("best_val_word_perplexity", "min")]},  # + every bleu_*
-    "autoencoder_structure": {"val_mse": [("final_val_mse", "min")], "test_mse": [("final_test_mse", "min")]},
-    "denoising_loss": {"val_mse": [("final_val_mse", "min")], "test_mse": [("final_test_mse", "min")]},
-    "vae_gan": {"recon_mse": [("final_recon_mse", "min")], "is_mean": [("final_is_mean", "max")],
-                "frechet": [("final_frechet", "min")]},
-    "colorization": {"test_mae": [("final_test_mae", "min")], "chroma": [("final_chroma", None)],
-                     "chroma_error": [("final_chroma_error", "min")], "ab_distance": [("final_ab_distance", "min")]},
-    "exploration": {"mean_return": [("final_mean_return", "max"), ("final_greedy_return", "max")]},
-}
 
 
 def columns_of(study: str, metric: str) -> list:
-    if study == "textgen_temperature" and metric.startswith("bleu_"):
-        return [(f"final_{metric}", "max")]
-    return COLUMNS.get(study, {}).get(metric, [])
+    """The table columns a baseline metric stands beside (the study's spec says)."""
+    columns = spec_for(study).baseline_columns
+    return columns(metric) if callable(columns) else columns.get(metric, [])
+
+
+def by_environment(row: dict, arms: dict, fixed: dict) -> list | None:
+    """The arms whose agent runs in the row's environment (a row without one: every arm)."""
+    if "env" not in row:
+        return None
+    envs = {"q": fixed.get("env", "FrozenLake-v1"), "dqn": fixed.get("dqn_env", "CartPole-v1")}
+    return [a for a, cfg in arms.items() if envs.get(cfg.get("agent")) == row["env"]]
 
 
 def trivial(name: str) -> bool:
@@ -381,8 +355,8 @@ def trivial(name: str) -> bool:
 
 def for_table(study: str, rows: list[dict], arms: dict, fixed: dict) -> list[dict]:
     """Each baseline row as the table shows it: {"name", "trivial", "values": {column: value},
-    "better": {column: "max"/"min"/None}, "arms": the arms it stands beside (None: all)}.
-    Exploration's rows hold for the arms whose agent runs in the row's environment."""
+    "better": {column: "max"/"min"/None}, "arms": the arms it stands beside (None: all)}."""
+    which_arms = spec_for(study).baseline_arms or (lambda row, arms, fixed: None)
     out = []
     for row in rows:
         values, better = {}, {}
@@ -390,10 +364,7 @@ def for_table(study: str, rows: list[dict], arms: dict, fixed: dict) -> list[dic
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 for column, side in columns_of(study, metric):
                     values[column], better[column] = float(value), side
-        applies = None
-        if "env" in row:
-            envs = {"q": fixed.get("env", "FrozenLake-v1"), "dqn": fixed.get("dqn_env", "CartPole-v1")}
-            applies = [a for a, cfg in arms.items() if envs.get(cfg.get("agent")) == row["env"]]
+        applies = which_arms(row, arms, fixed)
         if values:
             out.append({"name": row["name"], "trivial": trivial(row["name"]), "values": values,
                         "better": better, "arms": applies})
@@ -430,38 +401,7 @@ def record(study: str, data, fixed: dict, arms: dict) -> dict:
 
 
 def baselines(study: str, data, config: dict | None = None) -> list[dict]:
-    if study not in BASELINES:
-        raise KeyError(f"no baseline for study {study!r}")
-    return BASELINES[study](data, dict(config or {}))
-
-
-def study_data(study: str, profile: str):
-    """The study's data and settings exactly as its runner gets them (no Ray started)."""
-    from studies.registry import load
-    s = load(study)
-    space = s.space(profile, "grid")
-    space.fixed["profile"] = profile
-    return s.load_data(space.fixed), space.fixed
-
-
-def main(argv=None) -> int:
-    import argparse
-
-    from studies.registry import STUDIES
-    parser = argparse.ArgumentParser(prog="python -m analysis.baselines", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", default="local", choices=("smoke", "local"))
-    parser.add_argument("studies", nargs="*", default=list(STUDIES))
-    args = parser.parse_args(argv)
-    unknown = [s for s in args.studies if s not in STUDIES]
-    if unknown:
-        parser.error(f"unknown study {unknown[0]!r}; known: {', '.join(STUDIES)}")
-    for study in args.studies:
-        data, config = study_data(study, args.profile)
-        for row in baselines(study, data, config):
-            values = ", ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float))
-            print(f"{study} [{args.profile}] {row['name']}: {values}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    make = spec_for(study).baselines
+    if make is None:
+        raise KeyError(f"no baseline for study {study!r} (its report spec names none)")
+    return make(data, dict(config or {}))

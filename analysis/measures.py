@@ -1,5 +1,5 @@
 """Measures that measure what the report claims (issue 13, item 3), as pure functions of arrays.
-`STANDS_FOR` says which quoted claim of analysis/claims.py each one stands for.
+Which claim each stands for: the `test` of the claims in analysis/report/<study>.py that use it.
 
 Why these: lr_sweep's jitter divided by the epoch's loss grows as the loss falls, whatever the
 rate; saturation alone says nothing of realism; BLEU near its floor cannot rank temperatures.
@@ -131,30 +131,3 @@ def novel_word_rate(samples, train_vocabulary) -> float:
     words = [w for s in samples for w in s]
     vocab = set(train_vocabulary)
     return sum(w not in vocab for w in words) / len(words) if words else 0.0
-
-
-# ---------------------------------------------------------------- which claim each stands for
-
-STANDS_FOR = {   # measure -> (study, the claim's quote in analysis/claims.py)
-    "oscillation": ("lr_sweep", "but also introduce more oscillations"),
-    "oscillation_at_loss": ("lr_sweep", "but also introduce more oscillations"),
-    "detrended_std": ("regularization", "The validation curve is oscillating and the gap between train and "
-                                        "validation stays roughly constant rather than widening."),
-    "gap_slope": ("regularization", "The validation curve is oscillating and the gap between train and "
-                                    "validation stays roughly constant rather than widening."),
-    "roughness": ("window_size", "For a window size of 12, as expected, the model produced the smoothest "
-                                 "predictions"),
-    "change_tracking": ("window_size", "using a window size of 1 and 3, the model reacted more quickly to "
-                                       "short-term changes and achieved the similar best performance in my tests"),
-    "first_reach": ("exploration", "slightly slower convergence compared to a purely ϵ -greedy approach"),
-    "chroma_error": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
-                                     "with sharper details and more realistic colors to misguide discriminator."),
-    "ab_distance": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
-                                    "with sharper details and more realistic colors to misguide discriminator."),
-    "edge_energy": ("colorization", "Theoretically, cGAN training encourages its generator to produce images "
-                                    "with sharper details and more realistic colors to misguide discriminator."),
-    "distinct_n": ("textgen_temperature", "This produces more creative text"),
-    "copy_rate": ("textgen_temperature", "As a result, the generated text is highly predictable and close to "
-                                         "the training data."),
-    "novel_word_rate": ("textgen_temperature", "it can generate words that were never seen during training"),
-}

@@ -83,7 +83,7 @@ def pooled(found: list[Finding], s) -> list[Finding]:
 def judged(spec, s, looks: int | None = None) -> list[Finding]:
     manifest = getattr(s, "manifest", None) or {}
     looks = looks or looks_of(manifest)
-    found = judge(pooled(attach(spec.study, spec.findings(s)), s), looks)
+    found = judge(pooled(attach(spec.claims, spec.findings(s)), s), looks)
     found = flags.apply(found, s, dict(spec.expected_flags))
     return [sized(f, spec, manifest) for f in found]
 

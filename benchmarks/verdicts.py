@@ -49,7 +49,7 @@ def _spec(parts: int) -> ReportSpec:
     def findings(s):
         comps = [higher(f"a{k} beats b{k}", s, f"a{k}", f"b{k}", "best_val_acc", SESOI, "1 point", 100, "points")
                  for k in range(parts)]
-        return [all_of("a beats b", comps)] if parts > 1 else comps
+        return {"a_beats_b": all_of("a beats b", comps) if parts > 1 else comps[0]}
     return ReportSpec("simulated", [Column("best val. accuracy (%)", "best_val_acc", scale=100, bounds=ACCURACY)],
                       findings)
 
@@ -104,7 +104,7 @@ def _plain(z, truth: float, parts: int, seeds: int, looks: int) -> str:
     if parts == 1:  # the second pair: the study's other arms, with no claim of their own
         drawn["e0"], drawn["e1"] = drawn.pop("a1"), drawn.pop("b1")
     values = _Values({arm: v / 100 for arm, v in drawn.items()})
-    [f] = judge(pooled(SPECS[parts].findings(values), values), looks)
+    [f] = judge(pooled(list(SPECS[parts].findings(values).values()), values), looks)
     return f.verdict
 
 

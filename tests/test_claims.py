@@ -1,5 +1,6 @@
-"""The report's claims per study (analysis/claims.py): every quote is the report's own text, every
-study has claims, and the kinds are the three the analysis knows. Ray-free."""
+"""The report's claims per study (each report module's `CLAIMS`, of analysis/claims.py's type): every
+quote is the report's own text, every study has claims, and the kinds are the three the analysis
+knows. Ray-free."""
 import re
 from pathlib import Path
 
@@ -17,17 +18,22 @@ from studies.registry import STUDIES
 SHARED_REPORT = Path("/work/shared/seed/report.txt")  # the report as the project got it, where present
 
 
-def test_every_quote_is_in_the_report():
-    assert claims.not_in_report() == []
+def claims_of(study):
+    return spec_for(study).claims
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_quote_is_in_the_report(study):
+    assert claims.not_in_report(claims_of(study)) == []
 
 
 def test_an_edited_quote_is_caught():
     text = claims.report_text()
     assert "BN worse the performance" in text
     edited = text.replace("BN worse the performance", "BN improved the performance")
-    bad = claims.not_in_report(edited)
-    assert ("regularization", "However in my case, BN worse the performance") in bad
-    assert all(study == "regularization" for study, _ in bad)
+    assert claims.not_in_report(claims_of("regularization"), edited) == [
+        "However in my case, BN worse the performance"]
+    assert claims.not_in_report(claims_of("lr_sweep"), edited) == []
 
 
 def test_quotes_match_across_line_breaks_and_tabs_only():
@@ -42,15 +48,15 @@ def test_the_copy_is_the_report():
     assert claims.report_text() == SHARED_REPORT.read_text(encoding="utf-8")
 
 
-def test_every_study_and_only_those_has_claims():
-    assert set(claims.CLAIMS) == set(STUDIES)
+def test_every_study_has_claims():
     for study in STUDIES:
-        assert claims.CLAIMS[study], study
-        assert sum(claims.counts(study).values()) == len(claims.CLAIMS[study])
+        assert claims_of(study), study
+        assert sum(claims.counts(claims_of(study)).values()) == len(claims_of(study))
 
 
 def test_claims_are_well_formed():
-    for study, items in claims.CLAIMS.items():
+    for study in STUDIES:
+        items = claims_of(study)
         for c in items:
             assert c.kind in (claims.FINDING, claims.CHECK, claims.UNTESTABLE), (study, c.quote)
             assert c.test.strip() and c.where.strip(), (study, c.quote)
@@ -62,9 +68,9 @@ def test_claims_are_well_formed():
 
 def test_no_testable_claim_is_missing_and_partial_ones_say_so():
     for study in STUDIES:
-        assert claims.missing(study) == [], study
-        assert all(" [" in c.tested_by for c in claims.partly_tested(study))
-    assert any("not measured" in c.tested_by for c in claims.partly_tested("colorization"))
+        assert claims.missing(claims_of(study)) == [], study
+        assert all(c.part.strip() for c in claims.partly_tested(claims_of(study)))
+    assert any("not measured" in c.part for c in claims.partly_tested(claims_of("colorization")))
 
 
 # ---------------------------------------------------------------- the specs carry the claims
@@ -78,19 +84,20 @@ def empty_run():
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_every_testable_claim_has_its_findings_and_every_finding_is_a_claim(study):
-    raw = {f.claim for f in spec_for(study).findings(empty_run())}
-    named = {n for c in claims.CLAIMS[study] for n in claims.names(c)}
+    raw = set(spec_for(study).findings(empty_run()))
+    named = {k for c in claims_of(study) for k in c.tested_by}
     assert raw <= named, f"findings that test no claim of the report: {raw - named}"
-    for c in claims.CLAIMS[study]:
+    assert claims.unknown_keys(claims_of(study), dict.fromkeys(raw)) == []
+    for c in claims_of(study):
         if c.kind == claims.FINDING:
-            assert claims.names(c) and set(claims.names(c)) <= raw, (study, c.quote)
+            assert c.tested_by, (study, c.quote)
 
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_checks_and_untestables_are_shown_and_never_counted(study):
     out = judged(spec_for(study), empty_run())
     quotes = {k: {f.quote for f in out if f.kind == k} for k in (fd.EVIDENCE, fd.CHECK, fd.UNTESTABLE)}
-    for c in claims.CLAIMS[study]:
+    for c in claims_of(study):
         q = claims.normalise(c.quote)
         where = {claims.FINDING: fd.EVIDENCE, claims.CHECK: fd.CHECK, claims.UNTESTABLE: fd.UNTESTABLE}[c.kind]
         assert any(q in shown for shown in quotes[where]), (study, c.kind, c.quote)
@@ -105,9 +112,9 @@ def test_checks_and_untestables_are_shown_and_never_counted(study):
 
 
 def test_a_claim_without_its_finding_is_shown_not_dropped():
-    out = claims.attach("regularization", [])  # a spec that forgot every finding
+    out = claims.attach(claims_of("regularization"), {})  # a spec that forgot every finding
     forgotten = [f for f in out if f.kind == fd.EVIDENCE]
-    assert len(forgotten) == claims.counts("regularization")[claims.FINDING]
+    assert len(forgotten) == claims.counts(claims_of("regularization"))[claims.FINDING]
     assert all(f.verdict == fd.INCONCLUSIVE for f in fd.judge(forgotten))
 
 
@@ -158,7 +165,7 @@ def test_regularization_findings_on_curves_like_the_reports():
     # still improving, is tested in tests/test_baselines_in_tables.py)
     from analysis.claims import attach
     spec = spec_for("regularization")
-    out = {f.claim: f for f in fd.judge(attach("regularization", spec.findings(synthetic_regularization())))}
+    out = {f.claim: f for f in fd.judge(attach(spec.claims, spec.findings(synthetic_regularization())))}
     v = {k: f.verdict for k, f in out.items() if f.kind == fd.EVIDENCE}
     assert v["BN is below the baseline"] == fd.REPRODUCED
     assert v["BN + Dropout is the lowest of all methods but zero initialisation"] == fd.REPRODUCED

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from analysis import claims
 from analysis import measures as m
 
 
@@ -69,9 +68,3 @@ def test_text_measures():
     assert m.copy_rate([["the", "cat", "sat"]], train, 2) == 1.0
     assert m.copy_rate([["mat", "the", "cat"]], train, 2) == 0.5
     assert m.novel_word_rate([["the", "dog"]], set(train)) == 0.5
-
-
-def test_every_measure_stands_for_a_quoted_claim():
-    for name, (study, quote) in m.STANDS_FOR.items():
-        assert callable(getattr(m, name))
-        assert quote in [c.quote for c in claims.CLAIMS[study]], (name, study)

@@ -21,11 +21,19 @@ class Column:
 class ReportSpec:
     title: str                      # e.g. "Table 1: best validation accuracy per method"
     columns: list[Column]
-    findings: Callable              # (Summary) -> list[Finding], unjudged: analysis.verdicts.judged judges them
+    findings: Callable              # (Summary) -> {key: Finding}, unjudged: analysis.verdicts.judged judges them
     figures: list[Callable] = field(default_factory=list)   # (Summary, folder) -> Path
     arm_labels: dict = field(default_factory=dict)          # arm -> the report's name for it
     notes: list[str] = field(default_factory=list)
-    study: str = ""                 # the study's name: ties its findings to analysis/claims.py
+    study: str = ""                 # the study's name, as studies/registry.py lists it
+    claims: tuple = ()              # the report's claims about this study (analysis.claims.Claim)
+    # the study's trivial baselines: (data, fixed config) -> rows {"name", metric: value}
+    # (analysis/baselines.py), and the table columns each metric stands beside: metric ->
+    # [(trials.parquet column, "max"/"min": the better side, or None)], or a function of the metric
+    baselines: Callable | None = None
+    baseline_columns: dict | Callable = field(default_factory=dict)
+    # (row, arms {name: config}, fixed config) -> the arms a baseline row stands beside (None: all)
+    baseline_arms: Callable | None = None
     # flag kind -> why this study's claim is about it (analysis.flags): shown beside the flag, and
     # that kind does not make the findings inconclusive; empty for every study but lr_sweep
     expected_flags: dict = field(default_factory=dict)

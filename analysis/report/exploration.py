@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from analysis import measures
+from analysis import baselines, measures
+from analysis.claims import C, F
 from analysis.figures import mean_band, plt, save
 from analysis.findings import INCONCLUSIVE, difference, finding, higher, lower, stated
 from analysis.report import Column, ReportSpec
@@ -37,24 +38,24 @@ def _sesoi(agent, what):
 def findings(s):
     q_ret, q_rough, d_ret, d_rough = (_sesoi(Q, "return"), _sesoi(Q, "rough"), _sesoi(DQN, "return"),
                                       _sesoi(DQN, "rough"))
-    return [
-        higher("Q-learning: ε-greedy rises fast early (higher mean return over the first third of "
+    return {
+        "q_eps_fast_early": higher("Q-learning: ε-greedy rises fast early (higher mean return over the first third of "
                "training than softmax)", s, "q_eps", "q_softmax", "final_early_return", *q_ret, unit="return"),
-        lower("Q-learning: ε-greedy then plateaus (smaller late gain, last third minus middle third, "
+        "q_eps_plateaus": lower("Q-learning: ε-greedy then plateaus (smaller late gain, last third minus middle third, "
               "than softmax)", s, "q_eps", "q_softmax", "final_late_gain", *q_ret, unit="return"),
-        lower("Q-learning: softmax gives a smoother curve (lower mean absolute block-to-block change of the "
+        "q_softmax_smoother": lower("Q-learning: softmax gives a smoother curve (lower mean absolute block-to-block change of the "
               "return)", s, "q_softmax", "q_eps", "final_roughness", *q_rough, unit="return"),
         # convergence speed by the greedy policy's return (issue 13): the exploring policy's return
         # also pays for its exploration, which is what the two arms differ in
-        lower("Q-learning: softmax converges slightly slower (smaller area under the greedy policy's "
+        "q_softmax_slower_auc": lower("Q-learning: softmax converges slightly slower (smaller area under the greedy policy's "
               "return curve)", s, "q_softmax", "q_eps", "final_greedy_auc", *q_ret, unit="return"),
-        lower("DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)",
+        "dqn_softmax_smoother": lower("DQN: softmax gives a smoother curve (lower mean absolute block-to-block change)",
               s, "dqn_softmax", "dqn_eps", "final_roughness", *d_rough, unit="return"),
-        lower("DQN: softmax converges slightly slower (smaller area under the greedy policy's return "
+        "dqn_softmax_slower_auc": lower("DQN: softmax converges slightly slower (smaller area under the greedy policy's return "
               "curve)", s, "dqn_softmax", "dqn_eps", "final_greedy_auc", *d_ret, unit="return"),
-        greedy_slower(GREEDY_CLAIM.format("Q-learning"), s, "q_softmax", "q_eps", Q),
-        greedy_slower(GREEDY_CLAIM.format("DQN"), s, "dqn_softmax", "dqn_eps", DQN),
-    ]
+        "q_softmax_slower_reach": greedy_slower(GREEDY_CLAIM.format("Q-learning"), s, "q_softmax", "q_eps", Q),
+        "dqn_softmax_slower_reach": greedy_slower(GREEDY_CLAIM.format("DQN"), s, "dqn_softmax", "dqn_eps", DQN),
+    }
 
 
 GREEDY_CLAIM = ("{}: softmax converges slightly slower by the greedy policy (more episodes until the greedy "
@@ -145,8 +146,40 @@ def dqn_curves(s, folder):
 
 
 FIG = {"q_eps": "fewer (Fig. 8)", "q_softmax": "slightly more (Fig. 9)"}
+CLAIMS = (
+    C("the agent explores more randomly at the beginning of training, then increasingly shifts toward a greedy "
+      "policy as ϵ decays",
+      "Section 6, Figure 8",
+      "epsilon follows a decaying schedule: true by construction"),
+    F("often leading to a rapid initial performance boost followed by a plateau",
+      "Section 6, Figure 8",
+      "q_eps above q_softmax on mean return over the first third of blocks",
+      "q_eps_fast_early"),
+    F("often leading to a rapid initial performance boost followed by a plateau",
+      "Section 6, Figure 8",
+      "q_eps: late gain (last third minus middle third) below q_softmax's",
+      "q_eps_plateaus"),
+    C("a higher temperature promotes more uniform exploration and a lower temperature makes the policy more "
+      "greedy",
+      "Section 6",
+      "a property of the softmax over Q-values: true by construction"),
+    F("This can result in a smoother learning curve",
+      "Section 6, Figures 8, 9",
+      "q_softmax (and dqn_softmax) lower roughness of the block-return curve than eps",
+      ("q_softmax_smoother", "dqn_softmax_smoother")),
+    F("slightly slower convergence compared to a purely ϵ -greedy approach",
+      "Section 6, Figures 8, 9",
+      "softmax needs more episodes than eps for the GREEDY policy's return to reach the threshold",
+      ("q_softmax_slower_auc", "dqn_softmax_slower_auc", "q_softmax_slower_reach", "dqn_softmax_slower_reach")),
+)
+
+
 SPEC = ReportSpec(
     study="exploration",
+    claims=CLAIMS,
+    baselines=baselines.exploration,
+    baseline_columns={"mean_return": [("final_mean_return", "max"), ("final_greedy_return", "max")]},
+    baseline_arms=baselines.by_environment,
     title="Figures 8, 9: Q-learning (and DQN) with ε-greedy vs. softmax exploration",
     columns=[
         Column("episodes to block return ≥ threshold", "final_episodes_to_threshold", fmt=".0f", report=FIG),
