@@ -39,13 +39,15 @@ PROFILE    ?= local
 STUDY_OPTS ?=
 RESUME     ?=
 report: install
-	$(BIN)/python -m analysis.report_page --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
+	$(BIN)/python -m studies.report --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
 # The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not ray"
 
+# ruff, then the import layers of pyproject.toml ([tool.importlinter]): an upward import fails
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -8,7 +8,7 @@ A row named "reference" or "ceiling" is not a trivial baseline and says so in it
 Nothing here is tuned on a test split: where a setting is chosen (logistic regression's C), it is
 chosen on the study's validation split, or on a part held out of the training split.
 
-    tunestudies baselines [--profile local] [study ...]   # the numbers on the study's data
+    tunestudies baselines [--profile local] [study ...]   # the numbers on the study's data (studies/cli.py)
 """
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ import math
 import warnings
 
 import numpy as np
-
-from analysis.report import spec_for
 
 SEED = 0
 VERSION = 2  # bump when a baseline's computation changes: cached rows are keyed by it
@@ -213,7 +211,7 @@ def colorization(data, config: dict) -> list[dict]:
     output chroma and the colour measures against the truth. Also the grey image (a = b = 0)."""
     from skimage.color import lab2rgb, rgb2lab
 
-    from analysis.measures import ab_distance, chroma_error
+    from trainables.measures import ab_distance, chroma_error
     a = data.arrays
     lab_tr = rgb2lab(np.asarray(a["x_train"]).transpose(0, 2, 3, 1) / 255.0)
     rgb_te = np.asarray(a["x_test"]).transpose(0, 2, 3, 1) / 255.0
@@ -334,9 +332,9 @@ def exploration(data, config: dict) -> list[dict]:
 
 
 
-def columns_of(study: str, metric: str) -> list:
+def columns_of(spec, metric: str) -> list:
     """The table columns a baseline metric stands beside (the study's spec says)."""
-    columns = spec_for(study).baseline_columns
+    columns = spec.baseline_columns
     return columns(metric) if callable(columns) else columns.get(metric, [])
 
 
@@ -353,16 +351,16 @@ def trivial(name: str) -> bool:
     return not name.lower().startswith(("reference", "ceiling"))
 
 
-def for_table(study: str, rows: list[dict], arms: dict, fixed: dict) -> list[dict]:
+def for_table(spec, rows: list[dict], arms: dict, fixed: dict) -> list[dict]:
     """Each baseline row as the table shows it: {"name", "trivial", "values": {column: value},
     "better": {column: "max"/"min"/None}, "arms": the arms it stands beside (None: all)}."""
-    which_arms = spec_for(study).baseline_arms or (lambda row, arms, fixed: None)
+    which_arms = spec.baseline_arms or (lambda row, arms, fixed: None)
     out = []
     for row in rows:
         values, better = {}, {}
         for metric, value in row.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                for column, side in columns_of(study, metric):
+                for column, side in columns_of(spec, metric):
                     values[column], better[column] = float(value), side
         applies = which_arms(row, arms, fixed)
         if values:
@@ -371,7 +369,7 @@ def for_table(study: str, rows: list[dict], arms: dict, fixed: dict) -> list[dic
     return out
 
 
-def record(study: str, data, fixed: dict, arms: dict) -> dict:
+def record(spec, data, fixed: dict, arms: dict) -> dict:
     """What the runner stores in manifest.json under `baselines`: the rows as the table uses them,
     how long they took, or the error that stopped them (a baseline never stops a study)."""
     import hashlib
@@ -382,11 +380,12 @@ def record(study: str, data, fixed: dict, arms: dict) -> dict:
     started = time.time()
     # the same data and settings give the same rows: computed once per machine (logistic
     # regression on pixels takes tens of seconds on a small CPU), then read back
+    study = spec.study
     key = json.dumps([VERSION, study, getattr(data, "info", None), fixed], sort_keys=True, default=str)
     path = cache_dir() / "baselines" / f"{study}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     cached = path.exists()
     try:
-        rows = json.loads(path.read_text()) if cached else baselines(study, data, fixed)
+        rows = json.loads(path.read_text()) if cached else baselines(spec, data, fixed)
     except Exception as err:  # noqa: BLE001 - recorded, shown in the table note
         return {"rows": [], "error": f"{type(err).__name__}: {err}"[:300],
                 "seconds": round(time.time() - started, 2)}
@@ -396,12 +395,13 @@ def record(study: str, data, fixed: dict, arms: dict) -> dict:
             path.write_text(json.dumps(rows, default=float))
         except OSError:
             pass  # no cache: computed again next time
-    return {"rows": for_table(study, rows, arms, fixed), "raw": rows,
+    return {"rows": for_table(spec, rows, arms, fixed), "raw": rows,
             "seconds": round(time.time() - started, 2), "cached": cached}
 
 
-def baselines(study: str, data, config: dict | None = None) -> list[dict]:
-    make = spec_for(study).baselines
+def baselines(spec, data, config: dict | None = None) -> list[dict]:
+    """The rows of the study's trivial baselines (`spec`: its analysis/report/<study>.py SPEC)."""
+    make = spec.baselines
     if make is None:
-        raise KeyError(f"no baseline for study {study!r} (its report spec names none)")
+        raise KeyError(f"no baseline for study {spec.study!r} (its report spec names none)")
     return make(data, dict(config or {}))

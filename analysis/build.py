@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, findings, manifest, md, table, trials
-from analysis.report import spec_for
-from analysis.summary import Summary
-from analysis.verdicts import judged
+from analysis import figures, findings, md, table
+from analysis.study_result import StudyResult
 
 
 @dataclass
@@ -27,9 +25,7 @@ class Outputs:
 
 def from_experiment(out_dir: Path) -> Outputs:
     """After a run: trial folders -> Parquet, then the rest."""
-    m = manifest.read(out_dir)
-    trials.export(out_dir, out_dir, m["max_epochs"], manifest.directions(m))
-    return from_parquet(out_dir)
+    return write(StudyResult.load(out_dir, export=True))
 
 
 def all_errored(t: pd.DataFrame) -> str:
@@ -45,18 +41,16 @@ def all_errored(t: pd.DataFrame) -> str:
 
 def from_parquet(out_dir: Path) -> Outputs:
     """`python -m analysis DIR`: table, findings and figures from the stored Parquet."""
-    out_dir = Path(out_dir)
-    m = manifest.read(out_dir)
-    if not (out_dir / "trials.parquet").exists():
-        trials.export(out_dir, out_dir, m["max_epochs"], manifest.directions(m))
-    t = pd.read_parquet(out_dir / "trials.parquet")
-    h = pd.read_parquet(out_dir / "history.parquet")
-    spec = spec_for(m["study"])
-    s = Summary.from_manifest(t, h, m)
-    table_path = table.write(spec, s, m, out_dir)
+    return write(StudyResult.load(out_dir))
+
+
+def write(r: StudyResult) -> Outputs:
+    """table.md, table.csv, findings.md and the figures of a loaded study, beside its results."""
+    out_dir, spec, s = r.folder, r.spec, r.summary
+    table_path = table.write(spec, s, r.manifest, out_dir)
     findings_path = out_dir / "findings.md"
-    findings_path.write_text(findings.markdown(spec.title, judged(spec, s)))
-    note = all_errored(t)
+    findings_path.write_text(findings.markdown(spec.title, r.findings))
+    note = all_errored(r.trials)
     if note:  # say why every number is missing, in both files people read, under their titles
         for path in (table_path, findings_path):
             title, _, rest = path.read_text().partition("\n")

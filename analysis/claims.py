@@ -87,6 +87,8 @@ def attach(claims, found: dict) -> list:
     cannot test, and an inconclusive row for any testable claim whose findings are missing
     (tests/test_claims.py keeps that empty)."""
     from analysis import findings as fd
+    if not isinstance(found, dict):  # a spec with no claims to name them (a simulation's): a plain list
+        found = {str(i): f for i, f in enumerate(found)}
     out, shown = [], set()
     for key, f in found.items():
         mine = [c for c in claims if key in c.tested_by]

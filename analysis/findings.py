@@ -508,22 +508,6 @@ def markdown(title: str, findings: list[Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(out_dir) -> list[Finding]:
-    """The judged findings of a study's stored results (what findings.md and the report page show)."""
-    from pathlib import Path
-
-    import pandas as pd
-
-    from analysis import manifest
-    from analysis.report import spec_for
-    from analysis.summary import Summary
-    from analysis.verdicts import judged
-    m = manifest.read(Path(out_dir))
-    s = Summary.from_manifest(pd.read_parquet(Path(out_dir) / "trials.parquet"),
-                              pd.read_parquet(Path(out_dir) / "history.parquet"), m)
-    return judged(spec_for(m["study"]), s)
-
-
 def unsettled_arms(found: list[Finding], all_arms: list[str]) -> set[str]:
     """The arms whose extra seeds could settle an inconclusive finding (every arm for a finding
     whose comparisons do not name theirs; none for a stated one, which seeds cannot change)."""

@@ -97,12 +97,13 @@ def redact(text: str) -> str:
 
 
 def directions(m: dict) -> dict[str, str]:
-    """metric -> "min"/"max" of a stored run; results written before the manifest recorded them
-    take the study's trainable's declarations (the study's own metric always goes by its mode)."""
+    """metric -> "min"/"max" of a stored run (the study's own metric always goes by its mode).
+    ValueError for results written before the manifest recorded them: the analysis does not
+    import the study's code to guess them (studies sit above analysis)."""
     found = m.get("directions")
     if found is None:
-        from studies import registry
-        found = dict(getattr(registry.load(m["study"]).train, "metrics", {}))
+        raise ValueError(f"the manifest of {m.get('study', 'this study')} records no metric directions "
+                         "(written by an older version): run the study again")
     return {**found, m["metric"]: m["mode"]}
 
 

@@ -1,19 +1,12 @@
-"""The whole report, rebuilt: run every study of a profile (skipping complete ones, resuming
-interrupted ones), then write report/index.html (one self-contained file, figures inlined) and
-report/REPORT.md: the scorecard of every finding first, then each study, the cost of each arm,
-and the manifest.
-
-    python -m analysis.report_page --profile smoke [--storage-path P] [--out report]
-                                   [--studies a,b] [--no-run] [-- STUDY OPTIONS]
-"""
+"""The report page from stored results: report/index.html (one self-contained file, figures
+inlined) and report/REPORT.md: the scorecard of every finding first, then each study, the cost of
+each arm, and the manifest. Running the studies first is studies/report.py's (`make report`)."""
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,69 +16,9 @@ import markdown
 import pandas as pd
 
 from analysis import md
-from studies.console import WALL_FILE, wall_seconds
-from studies.registry import STUDIES
+from analysis.study_result import StudyResult, state
 
-ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ("reproduced", "reproduced, smaller than it matters", "not reproduced", "inconclusive")
-
-
-# ---------------------------------------------------------------- running the studies
-
-CONSOLE_FILE = "console.txt"
-
-
-def state(folder: Path) -> str:
-    """complete (its outputs are built), interrupted (Tune state, no outputs) or new."""
-    if (folder / "findings.md").exists() and (folder / "trials.parquet").exists() \
-            and (folder / WALL_FILE).exists():
-        return "complete"
-    return "interrupted" if (folder / "tuner.pkl").exists() else "new"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What running one study did: `text` for the page, `seconds` the process's wall time (None: not run)."""
-    text: str
-    seconds: float | None = None
-
-
-def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print,
-                resume: bool = False) -> dict[str, Outcome]:
-    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> Outcome.
-    An interrupted study is resumed only when `resume` asks for it: a resume unpickles Tune's
-    state (tuner.pkl, the searcher and scheduler) from its folder, so it runs whatever code
-    whoever could write there put in it."""
-    outcome = {}
-    for name in studies:
-        folder = storage / name
-        now = state(folder)
-        if now == "complete":
-            log(f"{name}: complete under {folder}, skipped")
-            outcome[name] = Outcome("skipped (complete)")
-            continue
-        if now == "interrupted" and not resume:
-            log(f"{name}: interrupted under {folder}, not resumed (resuming unpickles Tune's state there: "
-                f"make report RESUME=1, or --resume, if you trust that folder)")
-            outcome[name] = Outcome("interrupted, not resumed (RESUME=1 resumes it)")
-            continue
-        cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
-               "--storage-path", str(storage), *(["--resume"] if now == "interrupted" else []),
-               *study_opts]
-        log(f"{name}: {'resuming' if now == 'interrupted' else 'running'} ({profile}) ...")
-        start = time.monotonic()
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        took = time.monotonic() - start
-        if folder.is_dir():  # what the study printed (its progress lines, table, findings), kept beside it
-            (folder / CONSOLE_FILE).write_text(done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr else ""))
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            log(f"{name}: FAILED after {took:.0f} s (exit {done.returncode}): {reason}")
-            outcome[name] = Outcome(f"failed: {reason}", took)
-        else:
-            log(f"{name}: done in {took:.0f} s")
-            outcome[name] = Outcome(f"ran in {took:.0f} s", took)
-    return outcome
 
 
 # ---------------------------------------------------------------- what one study left
@@ -138,10 +71,10 @@ def _effect_text(f) -> str | None:
     return text + (f" (smallest of interest {_fmt(f.sesoi)})" if f.sesoi is not None else "")
 
 
-def _findings_from_spec(name: str, folder: Path, m: dict) -> list[Row]:
-    from analysis.findings import EVIDENCE, load
+def _findings_from_spec(name: str, r: StudyResult) -> list[Row]:
+    from analysis.findings import EVIDENCE
     rows = []
-    for f in load(folder):  # judged as findings.md judges them: with the manifest's baselines and flags
+    for f in r.findings:  # judged as findings.md judges them: with the manifest's baselines and flags
         if f.kind != EVIDENCE:
             continue  # checks and untestable claims: in the study's findings.md, never counted
         report = None if f.report_effect is None else f"{_fmt(f.report_effect)} ({f.size})"
@@ -188,20 +121,19 @@ def cost_table(trials: pd.DataFrame, m: dict) -> pd.DataFrame:
 def collect(name: str, folder: Path) -> StudyPart | None:
     if state(folder) != "complete" and not (folder / "findings.md").exists():
         return None
-    from analysis import manifest
-    m = manifest.read(folder)
-    trials = pd.read_parquet(folder / "trials.parquet")  # first: a damaged file stops here, before any judging
+    r = StudyResult.load(folder)  # a damaged file stops here, before any judging
+    m = r.manifest
     part = StudyPart(name, folder, m)
     part.table_md = (folder / "table.md").read_text() if (folder / "table.md").exists() else ""
     part.title = (part.table_md.splitlines() or [name])[0].lstrip("# ").strip() or name
     try:
-        part.findings = _findings_from_spec(name, folder, m)
+        part.findings = _findings_from_spec(name, r)
     except Exception as err:  # a spec that cannot judge these results: what findings.md says
         print(f"{name}: findings from findings.md ({type(err).__name__}: {err})", file=sys.stderr)
         part.findings = _findings_from_markdown(name, folder, m)
     part.figures = sorted((folder / "figures").glob("*.png"))
-    part.cost = cost_table(trials, m)
-    part.wall_s = wall_seconds(folder)
+    part.cost = cost_table(r.trials, m)
+    part.wall_s = r.wall_s
     return part
 
 
@@ -348,11 +280,11 @@ def to_html(md_text: str, profile: str) -> str:
             f"({html.escape(profile)})</title><style>{CSS}</style></head><body>\n{body}\n{CHECK}</body></html>\n")
 
 
-def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="report", run: bool = True,
-                 study_opts=(), log=print, resume: bool = False) -> tuple[Path, Path]:
-    """Run (unless run=False) and collect `studies` under `storage`; write index.html and REPORT.md."""
-    storage, out_dir = Path(storage).resolve(), Path(out_dir)
-    outcomes = run_studies(storage, profile, studies, study_opts, log, resume) if run else {}
+def build_report(storage, profile: str = "local", studies=(), out_dir="report", outcomes=None,
+                 log=print) -> tuple[tuple[Path, Path], list[str]]:
+    """Collect `studies` under `storage` (what studies/report.py ran, with its `outcomes`); write
+    index.html and REPORT.md. Returns their paths and the studies that have no readable results."""
+    storage, out_dir, outcomes = Path(storage).resolve(), Path(out_dir), outcomes or {}
     parts, missing = [], []
     for name in studies:
         try:
@@ -375,35 +307,4 @@ def build_report(storage, profile: str = "local", studies=STUDIES, out_dir="repo
     log(f"scorecard: {t['reproduced']} reproduced, {t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} "
         f"not reproduced, {t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
     log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
-    failed = [name for name, o in outcomes.items() if o.text.startswith("failed")]
-    if missing or failed:  # the page is written; the exit status says it is not whole
-        raise SystemExit("report built" + (f" without: {', '.join(missing)}" if missing else "")
-                         + (f"; failed this time: {', '.join(failed)}" if failed else ""))
-    return out_dir / "index.html", out_dir / "REPORT.md"
-
-
-def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    study_opts = argv[argv.index("--") + 1:] if "--" in argv else []
-    argv = argv[:argv.index("--")] if "--" in argv else argv
-    p = argparse.ArgumentParser(prog="python -m analysis.report_page", description=__doc__.split("\n\n")[0])
-    p.add_argument("--profile", choices=("smoke", "local", "full"), default="local")
-    p.add_argument("--storage-path", help="where the studies' results live (default results/<profile>)")
-    p.add_argument("--out", default="report", help="folder for index.html and REPORT.md (default report)")
-    p.add_argument("--studies", help=f"comma-separated subset (default: all {len(STUDIES)})")
-    p.add_argument("--no-run", action="store_true", help="build from stored results only")
-    p.add_argument("--resume", action="store_true",
-                   help="resume interrupted studies (unpickles Tune's state in their folders: only "
-                        "for storage no one else can write)")
-    args = p.parse_args(argv)
-    chosen = tuple(args.studies.split(",")) if args.studies else STUDIES
-    unknown = [s for s in chosen if s not in STUDIES]
-    if unknown:
-        p.exit(2, f"{p.prog}: error: unknown study {', '.join(unknown)}; known: {', '.join(STUDIES)}\n")
-    storage = args.storage_path or f"results/{args.profile}"
-    build_report(storage, args.profile, chosen, args.out, not args.no_run, study_opts, resume=args.resume)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return (out_dir / "index.html", out_dir / "REPORT.md"), missing

@@ -1,7 +1,7 @@
 """Target 3: the whole report, timed through the very path `make report` takes
-(analysis.report_page: run_studies, each study in its own process, one after another, then the page
+(studies.report: run_studies, each study in its own process, one after another, then the page
 from what they left), into a fresh storage so that nothing is skipped. Per study: the process's wall
-time (as run_studies measured it), the study's own recorded wall time (studies.console.WALL_FILE),
+time (as run_studies measured it), the study's own recorded wall time (analysis.study_result.WALL_FILE),
 its trials, epochs and in-trial seconds."""
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.study_result import wall_seconds
 from studies import registry
-from studies.console import wall_seconds
 
 
 def measure(profile: str, names=None, storage: str | None = None) -> dict:
     """Build the report of `names` (default: every study) under `storage` (default: a fresh
     temporary folder; the report page goes to <storage>/report)."""
-    from analysis.report_page import build_report, run_studies
+    from studies.report import make_report, run_studies
     names = list(names or registry.STUDIES)
     storage = Path(storage or tempfile.mkdtemp(prefix="bench-report-"))
     said: list[str] = []
     t0 = time.perf_counter()
     outcomes = run_studies(storage, profile, names, log=said.append)
     try:
-        build_report(storage, profile, tuple(names), storage / "report", run=False, log=said.append)
+        make_report(storage, profile, tuple(names), storage / "report", run=False, log=said.append)
     except SystemExit as err:  # a study that failed: the rows say which
         said.append(str(err))
     total = time.perf_counter() - t0
@@ -50,7 +50,7 @@ def _f(x, fmt=".1f") -> str:
 
 def report(run: dict) -> str:
     rows = run["rows"]
-    lines = [f"Profile `{run['profile']}`: `make report`'s own path (analysis.report_page.build_report, each study "
+    lines = [f"Profile `{run['profile']}`: `make report`'s own path (studies.report.make_report, each study "
              "in its own process with its own Ray, one after another) into a fresh storage. Process = the study's "
              "process from launch to exit (Ray start, data, trials, outputs); study = the wall time the study "
              "recorded itself; in-trial = the trials' own seconds summed over slots.", "",

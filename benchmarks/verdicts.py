@@ -28,7 +28,7 @@ import pandas as pd
 
 from analysis import baselines, stats
 from analysis.findings import all_of, higher, judge
-from analysis.report import ACCURACY, Column, ReportSpec
+from analysis.report import ACCURACY, Column, ReportSpec, spec_for
 from analysis.summary import Summary, stat
 from analysis.verdicts import judged, pooled
 
@@ -137,7 +137,7 @@ def _study(z, truth: float, kind: str, seeds: int, looks: int = 1) -> str:
     m = {"study": "simulated", "metric": "val_acc", "mode": "max", "arms": arms, "seeds": list(range(seeds)),
          "select_epoch": 1, "max_epochs": 8, "profile": "smoke", "args": {"search": "grid"},
          "nuisance": {"lr": {"grid": GRID}}, "directions": {"val_acc": "max"},
-         "baselines": {"rows": baselines.for_table("regularization", [{"name": "majority class", "val_acc": 0.1}],
+         "baselines": {"rows": baselines.for_table(spec_for("regularization"), [{"name": "majority class", "val_acc": 0.1}],
                                                    arms, {}), "seconds": 0.0}}
     s = Summary.from_manifest(pd.DataFrame(trials), pd.DataFrame(history), m)
     [f] = judged(SPECS[parts], s, looks)

@@ -4,7 +4,9 @@
     tunestudies check [STUDY ...]         # the study contract (studies/contract.py), every profile
     tunestudies run STUDY [options]       # = python studies/STUDY.py [options]
     tunestudies analyse DIR [--reexport]  # = python -m analysis DIR
-    tunestudies report [args]             # the report page built from stored results
+    tunestudies report [args]             # = make report: run the studies, then the report page
+    tunestudies claims [STUDY ...]        # the report's claims per study and the findings that test them
+    tunestudies baselines [--profile P] [STUDY ...]  # the trivial baselines on the study's data
     tunestudies cluster-check [YAML]      # cluster.yaml checked before `ray up` launches anything
 """
 from __future__ import annotations
@@ -66,11 +68,43 @@ def cmd_analyse(args: list[str]) -> int:
 
 
 def cmd_report(args: list[str]) -> int:
-    import importlib.util
-    if importlib.util.find_spec("analysis.report_page") is None:
-        return _error("report: not available in this version (no analysis/report_page.py)", 1)
-    from analysis import report_page
-    return report_page.main(args)
+    from studies.report import main
+    return main(args, prog="tunestudies report")
+
+
+def cmd_claims(args: list[str]) -> int:
+    from analysis.claims import listing
+    from analysis.report import spec_for
+    for name in args or registry.STUDIES:
+        _study(name)
+        print(listing(name, spec_for(name).claims))
+    return 0
+
+
+def study_data(name: str, profile: str):
+    """The study's data and settings exactly as its runner gets them (no Ray started)."""
+    s = _study(name)
+    space = s.space(profile, "grid")
+    space.fixed["profile"] = profile
+    return s.load_data(space.fixed), space.fixed
+
+
+def cmd_baselines(args: list[str]) -> int:
+    import argparse
+
+    from analysis.baselines import baselines
+    from analysis.report import spec_for
+    parser = argparse.ArgumentParser(prog="tunestudies baselines",
+                                     description="The trivial baselines of each study on its data.")
+    parser.add_argument("--profile", default="local", choices=("smoke", "local"))
+    parser.add_argument("studies", nargs="*", default=list(registry.STUDIES))
+    opts = parser.parse_args(args)
+    for name in opts.studies:
+        data, config = study_data(name, opts.profile)
+        for row in baselines(spec_for(name), data, config):
+            values = ", ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float))
+            print(f"{name} [{opts.profile}] {row['name']}: {values}", flush=True)
+    return 0
 
 
 def cmd_cluster_check(args: list[str]) -> int:
@@ -79,7 +113,8 @@ def cmd_cluster_check(args: list[str]) -> int:
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "analyse": cmd_analyse,
-            "analyze": cmd_analyse, "report": cmd_report, "cluster-check": cmd_cluster_check}
+            "analyze": cmd_analyse, "report": cmd_report, "claims": cmd_claims, "baselines": cmd_baselines,
+            "cluster-check": cmd_cluster_check}
 
 
 def main(argv: list[str] | None = None) -> int:

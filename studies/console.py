@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-WALL_FILE = "wall_times.json"   # one entry per run or resume of a study: the cost report reads it
+from analysis.study_result import WALL_FILE
 
 
 def expected_trials(space, args) -> int:
@@ -56,14 +56,6 @@ def record_wall(out_dir: Path, started: float, ended: float, resumed: bool) -> N
     runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                  "wall_s": round(ended - started, 3), "resumed": bool(resumed)})
     path.write_text(json.dumps(runs, indent=1))
-
-
-def wall_seconds(out_dir: Path) -> float | None:
-    path = Path(out_dir) / WALL_FILE
-    try:
-        return sum(float(r["wall_s"]) for r in json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def summary(paths, out_dir: Path) -> None:

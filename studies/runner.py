@@ -453,7 +453,8 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
                          f"or --name for a new one")
     data = study.load_data(space.fixed)
     from analysis.baselines import record
-    baselines = record(study.name, data, space.fixed, space.arms)  # once, in the driver; cached
+    from analysis.report import spec_for
+    baselines = record(spec_for(study.name), data, space.fixed, space.arms)  # once, in the driver; cached
     console.quiet_ray(args.verbose)
     connect(args.address, args.verbose)
     check_resources(args)

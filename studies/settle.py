@@ -14,9 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
 from analysis import build, findings, manifest
+from analysis.study_result import StudyResult
 from search_spaces.space import Space
 
 
@@ -42,12 +41,13 @@ def until_settled(fit: Callable[[Space], None], space: Space, out_dir: Path, max
     out_dir = Path(out_dir)
     paths = build.from_experiment(out_dir)
     while True:
-        m = manifest.read(out_dir)
+        stored = StudyResult.load(out_dir)
+        m = stored.manifest
         # seeds that have trials (a round cut short before its Tuner was stored is planned again)
-        have, arms = int(pd.read_parquet(out_dir / "trials.parquet")["seed"].max()) + 1, list(m["arms"])
-        plan = next_round(findings.load(out_dir), arms, have, max_seeds)
+        have, arms = int(stored.trials["seed"].max()) + 1, list(m["arms"])
+        plan = next_round(stored.findings, arms, have, max_seeds)
         if plan is None:
-            left = sum(f.verdict == findings.INCONCLUSIVE for f in findings.load(out_dir))
+            left = sum(f.verdict == findings.INCONCLUSIVE for f in stored.findings)
             print(f"--until-settled: {have} seeds; {left} finding(s) still inconclusive"
                   + (f" at the limit of {max_seeds} seeds" if left else ""))
             return paths

@@ -2,8 +2,7 @@
 and the Inception Score of a GAN (scored by a digit classifier, not Inception-v3)."""
 from search_spaces import vae_gan
 from studies.runner import Study, main
-from trainables.data.digits import load_generative_data
-from trainables.generative import train_vae_gan
+from trainables.generative import load_generative_data, train_vae_gan
 
 STUDY = Study("vae_gan", train_vae_gan, vae_gan.space, load_generative_data, metric="is_mean", mode="max")
 

@@ -10,8 +10,8 @@ import pytest
 
 from analysis.__main__ import main as analyse
 from analysis.manifest import redact
-from analysis.report_page import main as report
 from studies.lr_sweep import STUDY
+from studies.report import main as report
 from studies.runner import main as run_lr_sweep
 
 MANIFEST = {"study": "lr_sweep", "max_epochs": 1, "metric": "val_acc", "mode": "max"}

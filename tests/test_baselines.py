@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from analysis import baselines as b
+from analysis.report import spec_for
 from studies.registry import STUDIES
 
 
@@ -13,14 +14,14 @@ def data(**arrays):
 
 
 def test_every_study_has_a_baseline_beside_its_table():
-    from analysis.report import spec_for
     for study in STUDIES:
         spec = spec_for(study)
         assert callable(spec.baselines), study
         # without the columns its rows stand beside, the table would drop every baseline row
         assert callable(spec.baseline_columns) or any(spec.baseline_columns.values()), study
-    with pytest.raises(ValueError):
-        b.baselines("no_such_study", data())
+    from dataclasses import replace
+    with pytest.raises(KeyError, match="no baseline for study 'lr_sweep'"):
+        b.baselines(replace(spec_for("lr_sweep"), baselines=None), data())
 
 
 def test_majority_class():
@@ -45,7 +46,7 @@ def test_seasonal_growth_is_exact_on_a_growing_season():
 
 def test_window_size_uses_the_study_test_months():
     series = np.arange(48, dtype=float)
-    rows = b.baselines("window_size", data(series=series), {"test_months": 6})
+    rows = b.baselines(spec_for("window_size"), data(series=series), {"test_months": 6})
     assert rows[0]["test_rmse"] == pytest.approx(1.0)                     # persistence on a unit ramp
     assert rows[1]["test_mae"] == pytest.approx(np.mean(np.abs(
         series[42 - 12:48 - 12] * series[41:47] / series[41 - 12:47 - 12] - series[42:])))
@@ -72,10 +73,10 @@ def test_image_classification_rows():
         x[y == 0, :, :, 2:] += 150
         return x, y
     (xt, yt), (xv, yv), (xe, ye) = images(120), images(40), images(40)
-    rows = b.baselines("transfer", data(x_train=xt, y_train=yt, x_val=xv, y_val=yv, x_test=xe, y_test=ye))
+    rows = b.baselines(spec_for("transfer"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv, x_test=xe, y_test=ye))
     assert rows[0]["test_acc"] == b.majority(yt, ye)
     assert rows[1]["test_acc"] == 1.0 and "logistic regression" in rows[1]["name"]
-    rows = b.baselines("regularization", data(x_train=xt, y_train=yt, x_val=xv, y_val=yv))
+    rows = b.baselines(spec_for("regularization"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv))
     assert rows[1]["val_acc"] == 1.0 and "20% of train" in rows[1]["name"]
 
 
@@ -89,7 +90,7 @@ def test_bag_of_words_counts_and_sentiment_rows():
         x[:, 0] = np.where(y == 1, 2, 3)
         return x, y
     (xt, yt), (xv, yv), (xe, ye) = split(100), split(30), split(30)
-    rows = b.baselines("sentiment", data(x_train=xt, y_train=yt, x_val=xv, y_val=yv, x_test=xe, y_test=ye))
+    rows = b.baselines(spec_for("sentiment"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv, x_test=xe, y_test=ye))
     assert rows[0]["test_acc"] == b.majority(yt, ye)
     assert rows[1]["test_acc"] == 1.0 and rows[1]["name"].startswith("reference (not trivial)")
 
@@ -98,10 +99,10 @@ def test_mean_image_and_identity_mse():
     x_train = np.array([[[[0, 255]]], [[[255, 255]]]], np.uint8)       # mean image [0.5, 1.0]
     x_val = np.array([[[[255, 0]]]], np.uint8)                          # errors 0.5 and 1.0
     assert b.mean_image_mse(x_train, x_val) == pytest.approx((0.25 + 1.0) / 2)
-    rows = b.baselines("denoising_loss", data(x_train=x_train, x_val=x_val), {"noise": 0.0})
+    rows = b.baselines(spec_for("denoising_loss"), data(x_train=x_train, x_val=x_val), {"noise": 0.0})
     assert rows[1]["val_mse"] == 0.0                                    # no noise: the input is the answer
     zeros = np.zeros((50, 1, 8, 8), np.uint8)
-    rows = b.baselines("denoising_loss", data(x_train=zeros, x_val=zeros), {"noise": 0.5, "eval_seed": 3})
+    rows = b.baselines(spec_for("denoising_loss"), data(x_train=zeros, x_val=zeros), {"noise": 0.5, "eval_seed": 3})
     # clipped at 0: half of N(0, 0.25) survives, E[max(0, z)^2] = 0.25 / 2
     assert rows[1]["val_mse"] == pytest.approx(0.125, rel=0.1)
 
@@ -109,7 +110,7 @@ def test_mean_image_and_identity_mse():
 def test_colorization_mean_colour_is_exact_on_one_colour():
     red = np.zeros((4, 3, 2, 2), np.uint8)
     red[:, 0] = 200
-    rows = b.baselines("colorization", data(x_train=red, x_val=red[:0], x_test=red))  # scored on x_test
+    rows = b.baselines(spec_for("colorization"), data(x_train=red, x_val=red[:0], x_test=red))  # scored on x_test
     assert rows[0]["test_mae"] == pytest.approx(0.0, abs=2e-3)     # the mean colour is the colour
     assert rows[0]["chroma"] == pytest.approx(rows[0]["chroma_truth"], rel=1e-3)
     assert rows[0]["chroma_error"] == pytest.approx(0.0, abs=1e-3) and rows[0]["ab_distance"] < 1e-3

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import baselines, flags, table
 from analysis.findings import INCONCLUSIVE, REPRODUCED, higher, trend
-from analysis.report import ACCURACY, Column, ReportSpec
+from analysis.report import ACCURACY, Column, ReportSpec, spec_for
 from analysis.summary import Summary
 from analysis.verdicts import judged
 
@@ -33,7 +33,7 @@ def run(curves: dict, baseline: float | None = 0.5, search: str = "grid",
          "args": {"search": search},
          "nuisance": {"lr": {"grid": GRID, "dist": "float loguniform(0.001, 0.01)"}},
          "directions": {"val_acc": "max"},
-         "baselines": {"rows": baselines.for_table("regularization", rows, {"a": {}, "b": {}}, {}), "seconds": 0.1}}
+         "baselines": {"rows": baselines.for_table(spec_for("regularization"), rows, {"a": {}, "b": {}}, {}), "seconds": 0.1}}
     return Summary.from_manifest(pd.DataFrame(trials), pd.DataFrame(history), m), m
 
 
@@ -159,7 +159,7 @@ def test_the_baseline_row_is_in_table_md_and_csv(tmp_path):
 def test_exploration_rows_stand_beside_the_arms_of_their_environment():
     rows = [{"name": "CartPole-v1: uniform random policy", "env": "CartPole-v1", "mean_return": 21.9}]
     arms_ = {"q_eps": {"agent": "q"}, "dqn_eps": {"agent": "dqn"}}
-    [r] = baselines.for_table("exploration", rows, arms_, {"env": "FrozenLake-v1", "dqn_env": "CartPole-v1"})
+    [r] = baselines.for_table(spec_for("exploration"), rows, arms_, {"env": "FrozenLake-v1", "dqn_env": "CartPole-v1"})
     assert r["arms"] == ["dqn_eps"] and r["values"] == {"final_mean_return": 21.9, "final_greedy_return": 21.9}
     assert not baselines.trivial("reference (not trivial): bag-of-words") and baselines.trivial("majority class")
 
@@ -170,10 +170,10 @@ def test_record_caches_and_never_stops_a_study(tmp_path, monkeypatch):
 
     import numpy as np
     data = SimpleNamespace(arrays={"series": np.arange(48, dtype=float)}, info={"sha256_16": "x"})
-    first = baselines.record("window_size", data, {"test_months": 6}, {"w1": {}})
-    again = baselines.record("window_size", data, {"test_months": 6}, {"w1": {}})
+    first = baselines.record(spec_for("window_size"), data, {"test_months": 6}, {"w1": {}})
+    again = baselines.record(spec_for("window_size"), data, {"test_months": 6}, {"w1": {}})
     assert not first["cached"] and again["cached"] and again["rows"] == first["rows"]
     assert first["rows"][0]["values"]["final_test_rmse"] == pytest.approx(1.0)
     json.dumps(first)  # goes into manifest.json
-    broken = baselines.record("window_size", SimpleNamespace(arrays={}, info={}), {}, {})
+    broken = baselines.record(spec_for("window_size"), SimpleNamespace(arrays={}, info={}), {}, {})
     assert broken["rows"] == [] and "KeyError" in broken["error"]

@@ -171,9 +171,10 @@ def test_the_manifest_records_the_directions_so_the_analysis_needs_no_trainable(
     _trial_folders(tmp_path, {"val_acc": [0.5, 0.2, 0.4], "val_loss": [0.9, 0.7, 0.8]})
     t, _ = trials.load(tmp_path, 3)
     assert t["best_val_acc"].tolist() == [0.2, 1.2] and t["best_val_loss"].tolist() == [0.7, 1.7]
-    # results stored before the manifest held directions: the study's trainable declares them
+    # results stored before the manifest held directions: a clear error, not a guess
     del m["directions"]
-    assert manifest.directions(m) == {**study.train.metrics, "val_acc": "min"}
+    with pytest.raises(ValueError, match="records no metric directions"):
+        manifest.directions(m)
 
 
 # ---------------------------------------------------------------- a real smoke run of every study

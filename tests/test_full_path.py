@@ -178,10 +178,11 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
 def _loaders():
     from trainables.data.cifar10 import load_images
     from trainables.data.corpus import load_corpus
-    from trainables.data.digits import load_digits32, load_generative_data
+    from trainables.data.digits import load_digits32
     from trainables.data.photos import load_colorization_data
     from trainables.data.reviews import load_sentiment
     from trainables.data.tiny_imagenet import load_transfer_data
+    from trainables.generative import load_generative_data
     # study's loader and dataset -> what the one-line error must name as the offline alternative
     return {
         "regularization": (load_images, {"dataset": "cifar10"}, "embedded MNIST digits"),

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from analysis.measures import oscillation
 from trainables.cnn import CNN, run_epoch, train_cnn
 from trainables.data.digits import load_digits
+from trainables.measures import oscillation
 
 
 def test_the_epoch_oscillation_is_that_of_each_batchs_mean_loss():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis import measures as m
+from trainables import measures as m
 
 
 def test_oscillation_ignores_the_loss_level():

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from analysis.build import from_parquet
-from analysis.report_page import build_report
-from studies.console import WALL_FILE
+from analysis.study_result import WALL_FILE
+from studies.report import make_report as build_report
 from tests.test_report_page import BROWSER
 
 TITLE = "Report reproduced (smoke)"

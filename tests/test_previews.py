@@ -8,9 +8,9 @@ import pytest
 
 from trainables.autoencoders import train_autoencoder
 from trainables.colorization import train_colorization
-from trainables.data.digits import load_digits32, load_generative_data
+from trainables.data.digits import load_digits32
 from trainables.data.photos import load_colorization_data
-from trainables.generative import train_vae_gan
+from trainables.generative import load_generative_data, train_vae_gan
 from trainables.previews import MAX_PIXELS, check, grid, image_epochs, to_uint8
 from trainables.rnn_forecast import train_forecaster
 from trainables.session import LocalSession

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.report_page import build_report, cost_table
+from analysis.report_page import cost_table
+from studies.report import make_report as build_report
 
 # the report builder runs studies (each its own Ray) in subprocesses
 pytestmark = pytest.mark.ray

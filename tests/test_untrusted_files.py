@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from analysis.report_page import run_studies
+from studies.report import run_studies
 from trainables.data import tiny_imagenet
 from trainables.data.cache import DataError, cached_arrays, file_sha256
 from trainables.data.cifar10 import read_cifar_batches

@@ -11,8 +11,7 @@ import torch
 
 from tests.conftest import arm_rows, check_findings
 from trainables.data.cache import DataError
-from trainables.data.digits import load_generative_data
-from trainables.generative import VAE, train_vae_gan, vae_loss
+from trainables.generative import VAE, load_generative_data, train_vae_gan, vae_loss
 from trainables.session import LocalSession, load_state
 
 SMALL = {"max_train": 200, "max_val": 100, "n_samples": 100, "is_splits": 5, "width": 4,

@@ -12,11 +12,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from analysis.measures import oscillation  # pure numpy: the same measure the analysis documents
 from trainables.augment import augment
 from trainables.data.cifar10 import load_images
 from trainables.device import to_float
 from trainables.loop import Run, step, trainable
+from trainables.measures import oscillation  # pure numpy: the same measure the analysis documents
 
 DEFAULTS = {
     "lr": 1e-3, "optimizer": "adam", "momentum": 0.9, "batch_size": 64, "epochs": 10,
@@ -77,7 +77,7 @@ def run_epoch(model, opt, x, y, batch_size, device, augment_level="none", genera
     """One pass over (x, y); trains if `opt` is given. Returns loss, accuracy, seconds, the jitter
     of the per-batch loss (the std of its step-to-step change relative to its mean; it grows as the
     loss falls) and its oscillation: the std of the per-batch loss around its moving-average trend,
-    in loss units (analysis.measures.oscillation), what Figure 1's "more oscillations" is about.
+    in loss units (trainables.measures.oscillation), what Figure 1's "more oscillations" is about.
     `run` (a trainables.loop.Run) brings mixed precision and loss scaling; without it, float32."""
     model.train(opt is not None)
     losses, sizes, correct, start = [], [], 0, time.perf_counter()

@@ -181,7 +181,7 @@ def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext, 
              colour=False) -> tuple[dict, torch.Tensor]:
     """MAE in RGB and L1 of ab on one split; with `colour`, the colour measures against the truth
     too: mean chroma (and the truth's), the per-pixel chroma error and the a,b distribution distance."""
-    from analysis.measures import ab_distance, chroma_error
+    from trainables.measures import ab_distance, chroma_error
     pred = predict(unet, grey, device, autocast)
     rgb = to_rgb(grey, pred)
     out = {f"{prefix}_mae": float(np.abs(rgb - rgb_true).mean()),

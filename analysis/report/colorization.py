@@ -30,7 +30,7 @@ def findings(s):
                 "2 Lab units: about one just-noticeable colour difference", "Lab units"),
         "sharper_edges": stated("The cGAN's colour edges are as sharp as the truth's, more than the UNet's",
                INCONCLUSIVE, "not measured: the trainable reports no a,b gradient energy of its outputs "
-                             "(analysis.measures.edge_energy needs the predicted a,b images)"),
+                             "(trainables.measures.edge_energy needs the predicted a,b images)"),
         "similar_mae": similar("The cGAN and the UNet reach similar test MAE", s, "cgan", "unet", MAE, SIMILAR,
                 "+-0.005: about 10% of the report's MAE (0.045); its two arms differ by 0.0009", unit="MAE"),
     }
@@ -109,7 +109,7 @@ SPEC = ReportSpec(
     arm_labels=LABELS,
     notes=["Measures (findings.md): 'more realistic colours' = the distance of the outputs' a,b distribution "
            "from the truth's on the test crops (1-D Wasserstein of a plus that of b, Lab units; "
-           "analysis.measures.ab_distance), not raw saturation; beside it the per-pixel chroma error "
+           "trainables.measures.ab_distance), not raw saturation; beside it the per-pixel chroma error "
            "|C(output) - C(truth)| (Lab units). 'Sharper details' is not measured (the trainable reports no "
            "a,b edge energy).",
            "Colour space: CIE Lab (scikit-image's rgb2lab/lab2rgb). The models get L and predict a, b; "

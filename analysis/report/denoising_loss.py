@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis import baselines, measures
+from analysis import baselines
 from analysis.claims import F, U
 from analysis.findings import all_of, higher, lower
 from analysis.report import NON_NEGATIVE, Column, ReportSpec
 from analysis.report.autoencoder_structure import chosen_samples, image_grid
 from analysis.report.curves import compare, per_seed
+from trainables import measures
 
 MSE = "final_test_mse"  # the held-out split, read once: the rate is chosen on validation
 LABELS = {"mse": "MSE", "mae": "MAE", "ssim": "SSIM", "ms_ssim": "MS-SSIM"}

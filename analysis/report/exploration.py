@@ -8,12 +8,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from analysis import baselines, measures
+from analysis import baselines
 from analysis.claims import C, F
 from analysis.figures import mean_band, plt, save
 from analysis.findings import INCONCLUSIVE, difference, finding, higher, lower, stated
 from analysis.report import Column, ReportSpec
 from analysis.report.curves import per_seed
+from trainables import measures
 
 ARM_LABELS = {"q_eps": "Q-learning, ε-greedy (decaying ε)", "q_softmax": "Q-learning, softmax",
               "dqn_eps": "DQN, ε-greedy (decaying ε)", "dqn_softmax": "DQN, softmax over Q-values"}

@@ -3,11 +3,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from analysis import baselines, measures
+from analysis import baselines
 from analysis.claims import C, F, U
 from analysis.findings import all_of, at_most, finding, higher, lower, versus_bound
 from analysis.report import ACCURACY, Column, ReportSpec
 from analysis.report.curves import compare, per_seed
+from trainables import measures
 
 ACC = "best_val_acc"
 LOSS = "best_val_loss"

@@ -6,12 +6,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis import baselines, measures
+from analysis import baselines
 from analysis.claims import F, U
 from analysis.figures import plt, save
 from analysis.findings import all_of, lower, similar, trend
 from analysis.report import NON_NEGATIVE, Column, ReportSpec
 from analysis.report.curves import compare, per_seed
+from trainables import measures
 from trainables.data.airline import AIRLINE_PASSENGERS, FIRST_MONTH
 
 RMSE = "final_test_rmse"
