@@ -152,10 +152,8 @@ SPEC = ReportSpec(
            "4x4x64) and 16 epochs (rate from [1e-3, 3e-3, 1e-2], cosine-annealed to 0 over the "
            "epochs in every arm), to fit a laptop CPU; `--profile full` (or --set width=16) uses "
            "the report's 4x4x128.",
-           "Still improving (local): at 16 epochs both networks' validation MSE still falls by 2-3% "
-           "over the last quarter of the epochs, and it is left so, explained: probed without Ray "
-           "(one seed, rate 3e-3), 32 epochs of batches of 64 left the CNN still 4.5% improving and "
-           "24 epochs of 16 (six times the optimizer steps) 1.6%, with the MLP worse at that batch "
-           "(3.7%), so a plateau costs several times this study's 5-minute local budget on a CPU; the "
-           "full profile (30 epochs of all of MNIST, ~14k steps) trains 15x longer."],
+           "Still improving (local), where flagged: the networks' validation MSE still falls slowly at 16 "
+           "epochs; longer runs or smaller batches only slow that fall, so a plateau costs several times "
+           "this study's local budget on a CPU. findings.md gives each flag's bound on what is left; the "
+           "full profile (30 epochs of all of MNIST) trains about 15x longer."],
 )

@@ -117,13 +117,12 @@ SPEC = ReportSpec(
            "Both arms' UNet starts from the mean training colour (output bias atanh(mean a,b), output "
            "weights shrunk tenfold): from the default init the few local epochs went to unlearning "
            "random colours and both arms ended below the mean-colour baseline. Rate from [1e-4, 3e-4, 1e-3, 3e-3, "
-           "1e-2], cosine-annealed to 0 over the 30 epochs in both arms (at 10 both were still improving). "
-           "BatchNorm keeps the mean of each epoch's batch statistics, not a decaying average of the last "
-           "batches, which moved the validation MAE by ~5% between epochs at a rate near 0. "
-           "If the UNet is still flagged 'still improving', that is its real slow gain, not noise: in "
-           "Ray-free runs at 3e-3 (seeds 0-2) its validation MAE fell smoothly by 1.6-7% over the last 8 "
-           "of 30 epochs; a budget long enough to flatten it exceeds this study's local budget (~300 s), "
-           "so findings resting on the UNet stay inconclusive.",
+           "1e-2], cosine-annealed to 0 over the 30 epochs in both arms (a third of that left both still "
+           "improving). BatchNorm keeps the mean of each epoch's batch statistics, not a decaying average of "
+           "the last batches, which made the validation MAE jump between epochs even at a rate near 0. "
+           "Where the UNet is flagged 'still improving', that is its real slow gain, not noise (its "
+           "validation MAE falls smoothly); a budget long enough to flatten it exceeds this study's local "
+           "budget, so findings resting on the UNet carry the flag's bound (findings.md).",
            "Saturation: mean Lab chroma sqrt(a^2 + b^2) of the outputs beside the ground truth's.",
            "Splits: the learning rate is chosen (and ASHA stops trials) on the validation MAE, a split held "
            "out of the training images; the test crops are scored once, after the last epoch. `local` and "

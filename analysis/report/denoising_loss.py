@@ -127,12 +127,10 @@ SPEC = ReportSpec(
            "per-epoch MSE.",
            "Local profile: 14 epochs of batches of 32; the rate comes from [3e-3, 1e-2, 3e-2, 0.1] at "
            "the first rung and is annealed to 0 over the epochs by a cosine in every arm alike.",
-           "Still improving (local), where flagged: by a small margin, left so and explained: in the "
-           "local run the chosen trials' val. MSE fell 1.2-3.1% over the last 4 of 14 epochs, against "
-           "gaps of 2% (MSE vs SSIM) to 15% (MSE vs MAE) in test MSE between the arms; probed without Ray "
-           "(one seed), 20 epochs still left 1.2% (MSE) and 1.6% (MAE): the margin over the flag's 1% shrinks slowly with training, so a plateau costs "
-           "more than this study's 7-minute local budget on a CPU. The flag is kept, so the findings "
-           "resting on these arms stay inconclusive.",
+           "Still improving (local), where flagged: the chosen trials' val. MSE still falls slowly at 14 "
+           "epochs and more epochs shrink that fall only slowly, so a plateau costs more than this study's "
+           "local budget on a CPU. The flag is kept: findings.md gives its bound on what is left, and the "
+           "findings resting on these arms say whether it could change them.",
            "The report does not give the denoiser's architecture: here a small conv autoencoder "
            "(32x32 -> 8x8 feature maps -> 32x32, no dense bottleneck; trainables/autoencoders.py)."],
 )

@@ -211,12 +211,12 @@ SPEC = ReportSpec(
         "its best and worst Q-value times 1/ln(2/ε - 1), ε being the ε-greedy arm's value at the same "
         "episode, so at a state with that gap softmax takes the worse action as often as ε-greedy does "
         "(ε/2; uniform at first): the arms explore as much, only differently. A fixed 0.05 leaves it "
-        "below a random policy, and a fixed 0.42 x the gap (no uniform start) chose the smallest step "
-        "size in 5/5 seeds and ended at ~11 steps. ε decays per episode as "
+        "below a random policy, and a fixed multiple of the gap without the uniform start learned "
+        "nothing at any step size. ε decays per episode as "
         "max(eps_min, eps_start·eps_decay^episode). The step size (alpha, or the DQN's Adam rate) is "
         "tuned per arm via `lr_scale`; each seed's best setting by block mean return is kept. "
-        "`local` chooses it at block 12 of 25: at block 4 no DQN had learned yet (returns 10-20 at every "
-        "step size), so the choice there was noise.",
+        "`local` chooses it at block 12 of 25: in the first blocks no DQN has learned yet at any step "
+        "size, so a choice there is noise.",
         "Convergence speed ('softmax converges slightly slower') is judged on the greedy policy's "
         "return after each block (episodes until it first reaches the threshold, and its area under "
         "the curve), not on the exploring policy's return, which also pays for the exploration the "

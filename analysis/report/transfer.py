@@ -244,9 +244,9 @@ SPEC = ReportSpec(
         "annealed to 0 over 12 epochs (cosine, every arm alike; the report's runs used no schedule).",
         "BatchNorm: before each evaluation the statistics of a base that trains (scratch, fine-tune) are "
         "re-estimated on the training images under its current weights (precise BatchNorm); with the "
-        "running averages alone the scratch network answered one class in evaluation (10% at every rate "
-        "at epochs 1-2, which tied its rate choice and let early stopping end it at epoch 3) while its "
-        "training accuracy was already 30%: an evaluation artefact, plausibly also behind the report's "
+        "running averages alone the scratch network answered one class in evaluation (chance at every "
+        "rate in its first epochs, which tied its rate choice and let early stopping end it) while its "
+        "training accuracy was well above chance: an evaluation artefact, plausibly also behind the report's "
         "scratch run at chance (0.5% over 200 classes). With it the scratch network learns, yet stays "
         "below the raw-pixel logistic regression: 5M weights from random values on 500 images and 12 "
         "epochs are data-starved, which is the report's point about training from scratch; comparisons "

@@ -183,7 +183,7 @@ SPEC = ReportSpec(
            "extrapolate; min-max scaled levels put the test years above every training value.",
            "Windows shorter than 12 months cannot see the seasonal lag (the same month a year before): "
            "on the log change they stay below seasonal naive x growth whatever the rate (window 1 at "
-           "persistence: its validation RMSE at the first rung moves by less than 1 over rates 1e-3 to "
+           "persistence: its validation RMSE at the first rung barely moves over rates 1e-3 to "
            "1e-1; windows 3 and 6 learn part of the pattern at the higher rates). That is a result of the input window on this series, not of too little tuning or "
            "training; it makes the report's claim that windows 1 and 3 forecast best 'inconclusive: "
            "below the trivial baseline' rather than testable here.",
