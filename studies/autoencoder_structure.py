@@ -6,7 +6,8 @@ from trainables.autoencoders import train_autoencoder
 from trainables.data.digits import load_digits32
 
 STUDY = Study("autoencoder_structure", train_autoencoder, autoencoder_structure.space, load_digits32,
-              metric="val_mse", mode="min")
+              metric="val_mse", mode="min",
+              test_shrink=("epochs=2", "max_train=100", "max_val=40", "width=4", "batch_size=32", "lr=0.001"))
 
 if __name__ == "__main__":
     main(STUDY)

@@ -77,8 +77,9 @@ def summary(paths, out_dir: Path) -> None:
 def verdict_lines(folder: Path) -> list[str]:
     """findings.md in brief: its title, one line per finding (verdict, claim), then the checks and
     the claims this design cannot test, counted."""
-    from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, counts_line, load
-    found = load(folder)
+    from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, counts_line
+    from analysis.study_result import StudyResult
+    found = StudyResult.load(folder).findings
     title = Path(folder, "findings.md").read_text().splitlines()[0]
     evidence = [f for f in found if f.kind == EVIDENCE]
     lines = [f"{title} (effects, intervals, evidence: {Path(folder, 'findings.md')})"]

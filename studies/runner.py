@@ -28,6 +28,9 @@ class Study:
     load_data: Callable[[dict], Any]      # fixed config -> trainables.data.Data (or alike)
     metric: str = "val_acc"               # what ASHA and "best nuisance setting" go by
     mode: str = "max"
+    # the --set list that shrinks the full profile to a test's size (tests/test_full_path.py, which
+    # also fixes --seeds 1): 2 epochs unless the study's models or data need more cut
+    test_shrink: tuple = ("epochs=2",)
 
 
 class UsageError(Exception):

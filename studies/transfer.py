@@ -14,7 +14,8 @@ def load_data(fixed: dict):
     return data
 
 
-STUDY = Study("transfer", train_transfer, transfer.space, load_data, metric="val_acc")
+STUDY = Study("transfer", train_transfer, transfer.space, load_data, metric="val_acc",
+              test_shrink=("epochs=2", "max_train=24", "max_test=8", "image_size=32", "batch_size=8", "eval_batch_size=32", "checkpoint_every=2"))
 
 if __name__ == "__main__":
     main(STUDY)

@@ -4,7 +4,8 @@ from studies.runner import Study, main
 from trainables.data.airline import load_airline
 from trainables.rnn_forecast import train_forecaster
 
-STUDY = Study("window_size", train_forecaster, window_size.space, load_airline, metric="val_rmse", mode="min")
+STUDY = Study("window_size", train_forecaster, window_size.space, load_airline, metric="val_rmse", mode="min",
+              test_shrink=("epochs=2", "hidden=8", "lr=0.01"))
 
 if __name__ == "__main__":
     main(STUDY)

@@ -2,7 +2,7 @@
 report's datasets written in their canonical on-disk formats (tests/miniature.py) under one
 `--set data_root=DIR`: the full loaders, models and analysis run as on a cluster, only smaller.
 
-What each study's shrink changes is in SHRINK (all: `--seeds 1`, the nuisance setting fixed to
+What each study's shrink changes is its Study's `test_shrink` (all: `--seeds 1`, the nuisance setting fixed to
 one value, so each arm is one trial; epochs 2; two trials at a time). Checks: every trial completed
 with one history row per epoch, the table's data line names the dataset read (and its folder),
 the manifest's data hash is that of the data loaded again, findings.md has one row per finding,
@@ -30,47 +30,35 @@ from analysis.verdicts import judged
 from studies.registry import STUDIES, load
 from trainables.data.cache import file_sha256
 
-# per study: the --set list that shrinks its full profile, and a pattern the table's data line must
-# match (the dataset read, with what was read of it)
-SHRINK = {
-    "regularization": (["epochs=2", "max_train=60", "max_val=30", "width=4", "batch_size=32", "lr=0.001"],
-                       r"CIFAR-10 \(60 train / 30 test images"),
-    "lr_sweep": (["epochs=2", "max_train=60", "max_val=30", "width=4", "batch_size=32"],
-                 r"CIFAR-10 \(60 train / 30 test images"),
-    "transfer": (["epochs=2", "max_train=24", "max_test=8", "image_size=32", "batch_size=8",
-                  "eval_batch_size=32", "checkpoint_every=2"],
-                 r"Tiny-ImageNet \(4 classes; 24 train, 4 validation held out of train, 8 test"),
-    "window_size": (["epochs=2", "hidden=8", "lr=0.01"], r"Airline passengers, monthly 1949-1960"),
-    "sentiment": (["epochs=2", "vocab_size=200", "max_len=40", "hidden=8", "batch_size=16", "lr=0.003"],
-                  r"IMDB movie reviews \(aclImdb: 80 train, 10% of them held out for validation / 80 test\) "
-                  r"with glove\.6B\.300d\.txt"),
-    "textgen_temperature": (["epochs=2", "embed=16", "hidden=32", "word_vocab=200", "word_seq_len=8",
-                             "char_seq_len=32", "batch_size=16", "prompts=4", "samples_per_prompt=1",
-                             "lr=0.003"],
-                            r"input\.txt \(not the published tiny-shakespeare: its sha256 differs\)"),
-    "autoencoder_structure": (["epochs=2", "max_train=100", "max_val=40", "width=4", "batch_size=32",
-                               "lr=0.001"], r"MNIST, padded to 32x32 \(100 train / 40 test images"),
-    "denoising_loss": (["epochs=2", "max_train=100", "max_val=40", "width=4", "batch_size=32", "lr=0.001"],
-                       r"MNIST, padded to 32x32 \(100 train / 40 test images"),
-    "vae_gan": (["epochs=2", "max_train=100", "max_val=40", "width=8", "n_samples=100", "is_splits=2",
-                 "classifier_epochs=1", "lr_scale=1.0"], r"MNIST, 28x28 \(100 train / 40 test images"),
-    "colorization": (["epochs=2", "max_train=60", "max_val=20", "width=4", "batch_size=16", "lr=0.001"],
-                     r"CIFAR-10 \(60 train / 20 test images"),
-    "exploration": (["epochs=2", "episodes_per_block=20", "dqn_episodes_per_block=2", "eval_episodes=5",
-                     "dqn_eval_episodes=1", "dqn_hidden=16", "dqn_batch=16", "dqn_buffer=1000",
-                     "dqn_warmup=20", "dqn_max_steps=50", "lr_scale=1.0"],
-                    r"FrozenLake-v1 \(tabular Q-learning\) \+ CartPole-v1 \(DQN\)"),
+# per study reading tests/miniature.py's files: a pattern the table's data line must match (the
+# dataset read, with what was read of it); the --set list that shrinks each study's full profile is
+# its Study's `test_shrink`
+DATA_LINE = {
+    "regularization": "CIFAR-10 \\(60 train / 30 test images",
+    "lr_sweep": "CIFAR-10 \\(60 train / 30 test images",
+    "transfer": "Tiny-ImageNet \\(4 classes; 24 train, 4 validation held out of train, 8 test",
+    "window_size": "Airline passengers, monthly 1949-1960",
+    "sentiment": "IMDB movie reviews \\(aclImdb: 80 train, 10% of them held out for validation / 80 test\\) with glove\\.6B\\.300d\\.txt",
+    "textgen_temperature": "input\\.txt \\(not the published tiny-shakespeare: its sha256 differs\\)",
+    "autoencoder_structure": "MNIST, padded to 32x32 \\(100 train / 40 test images",
+    "denoising_loss": "MNIST, padded to 32x32 \\(100 train / 40 test images",
+    "vae_gan": "MNIST, 28x28 \\(100 train / 40 test images",
+    "colorization": "CIFAR-10 \\(60 train / 20 test images",
+    "exploration": "FrozenLake-v1 \\(tabular Q-learning\\) \\+ CartPole-v1 \\(DQN\\)",
 }
+
 # the report names no series, corpus or environment for these: what runs is named a stand-in
 STAND_IN_EXPECTED = {"textgen_temperature", "exploration"}
 # fitted once, so one report, at the last epoch of the budget (trainables/autoencoders.py train_pca)
 ONE_REPORT = {("autoencoder_structure", "pca")}
-READS_DATA_ROOT = {"regularization", "lr_sweep", "transfer", "sentiment", "textgen_temperature",
-                   "autoencoder_structure", "denoising_loss", "vae_gan", "colorization"}
 
 
-def test_every_study_has_a_shrink():
-    assert set(SHRINK) == set(STUDIES)
+def reads_data_root(study) -> bool:
+    return "data_root" in study.train.defaults
+
+
+def test_every_study_that_reads_a_data_root_has_its_miniature_named():
+    assert {n for n in STUDIES if reads_data_root(load(n))} <= set(DATA_LINE)
 
 
 @pytest.fixture(scope="module")
@@ -113,15 +101,15 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
     if name == "transfer":
         request.getfixturevalue("imagenet_weights")
     study = load(name)
-    sets, data_pattern = SHRINK[name]
-    if name in READS_DATA_ROOT:
+    sets, data_pattern = list(study.test_shrink), DATA_LINE.get(name)
+    if reads_data_root(study):
         sets = [*sets, f"data_root={data_root}"]
     started = time.perf_counter()
     out = run(study, ["--profile", "full", "--seeds", "1", "--max-concurrent", "2", "-q",
                       "--storage-path", str(tmp_path / "results"), *[a for s in sets for a in ("--set", s)]])
     wall = time.perf_counter() - started
     with capsys.disabled():
-        print(f"\n[full path] {name}: {wall:.0f} s wall (--set {' '.join(SHRINK[name][0])})")
+        print(f"\n[full path] {name}: {wall:.0f} s wall (--set {' '.join(study.test_shrink)})")
 
     manifest = json.loads((out / "manifest.json").read_text())
     epochs = manifest["max_epochs"]
@@ -140,8 +128,8 @@ def test_full_profile_end_to_end_on_canonical_miniatures(name, ray_local, data_r
 
     # the data read is what the manifest hashes, and the table names it (not a stand-in)
     data = manifest["data"]
-    assert re.search(data_pattern, data["name"]), data["name"]
-    if name in READS_DATA_ROOT:
+    assert data_pattern is None or re.search(data_pattern, data["name"]), data["name"]
+    if reads_data_root(study):
         assert manifest["fixed"]["data_root"] == str(data_root) and str(data_root) in data["source"]
     reloaded = study.load_data(manifest["fixed"]).info
     assert re.fullmatch(r"[0-9a-f]{16}", data["sha256_16"]) and reloaded["sha256_16"] == data["sha256_16"]
