@@ -112,9 +112,9 @@ def check_findings(folder: Path, seeds: int) -> dict:
         NOT_REPRODUCED,
         REPRODUCED,
         UNTESTABLE,
-        load,
     )
-    found = load(folder)
+    from analysis.study_result import StudyResult
+    found = StudyResult.load(folder).findings
     text = (folder / "findings.md").read_text()
     for f in found:
         if f.kind == UNTESTABLE:  # listed with its reason under "Untestable here", never judged
