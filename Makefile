@@ -39,7 +39,7 @@ PROFILE    ?= local
 STUDY_OPTS ?=
 RESUME     ?=
 report: install
-	$(BIN)/python -m studies.report --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
+	$(BIN)/python -m studies.report --run --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
 # The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not ray"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, findings, md, table
+from analysis import figures, findings, md, table, trials
 from analysis.study_result import StudyResult
 
 
@@ -47,6 +47,9 @@ def from_parquet(out_dir: Path) -> Outputs:
 def write(r: StudyResult) -> Outputs:
     """table.md, table.csv, findings.md and the figures of a loaded study, beside its results."""
     out_dir, spec, s = r.folder, r.spec, r.summary
+    # the trial each (arm, seed) group's numbers come from, marked where everything else reads it
+    r.trials["chosen"] = r.trials["trial_id"].isin(s.chosen["trial_id"]) if len(s.chosen) else False
+    trials.write(r.trials, out_dir / "trials.parquet", r.manifest.get("directions"))
     table_path = table.write(spec, s, r.manifest, out_dir)
     findings_path = out_dir / "findings.md"
     findings_path.write_text(findings.markdown(spec.title, r.findings))
@@ -56,5 +59,5 @@ def write(r: StudyResult) -> Outputs:
             title, _, rest = path.read_text().partition("\n")
             path.write_text(f"{title}\n\n{note}\n{rest}")
     fig_dir = out_dir / "figures"
-    made = [figures.curves_per_arm(s, fig_dir)] + [make(s, fig_dir) for make in spec.figures]
+    made = [figures.curves_per_arm(s, fig_dir, labels=spec.arm_labels)] + [make(s, fig_dir) for make in spec.figures]
     return Outputs(out_dir, table_path, findings_path, [p for p in made if p])

@@ -64,8 +64,10 @@ def describe(dist) -> str:
     return f"{type(dist).__name__.lower()} {sampler or 'uniform'}({lower!r}, {upper!r})"
 
 
-def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, directions, baselines=None) -> Path:
-    """`directions`: metric -> "min"/"max", so the analysis needs neither the trainable nor a guess."""
+def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, directions, baselines=None,
+          arm_defaults=None) -> Path:
+    """`directions`: metric -> "min"/"max", so the analysis needs neither the trainable nor a guess;
+    `arm_defaults`: the trainable's value of each arm setting an arm leaves out."""
     path = Path(out_dir) / "manifest.json"
     entry = {"command": " ".join(map(str, argv)), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
              "git_commit": _git_commit()}
@@ -80,6 +82,7 @@ def write(out_dir: Path, *, study, argv, args, space, data, metric, mode, direct
                     # the epoch at which each (arm, seed) group's nuisance setting is chosen
                     "select_epoch": min(space.grace_epochs, space.max_epochs), "metric": metric, "mode": mode,
                     "directions": {**directions, metric: mode}, "data": data,
+                    "arm_defaults": arm_defaults or {},
                     "python": platform.python_version(), "packages": _versions(),
                     "driver_device": device_name(),
                     # the study's trivial baselines on this data (analysis.baselines.record)

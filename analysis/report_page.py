@@ -15,30 +15,14 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
-from analysis import md
+from analysis import md, scorecard
+from analysis.findings import CHECK, EVIDENCE, UNTESTABLE
 from analysis.study_result import StudyResult, state
 
-VERDICTS = ("reproduced", "reproduced, smaller than it matters", "not reproduced", "inconclusive")
+VERDICTS = scorecard.VERDICTS
 
 
 # ---------------------------------------------------------------- what one study left
-
-@dataclass
-class Row:
-    """One finding as the scorecard shows it; fields a finding lacks stay None."""
-    study: str
-    claim: str
-    verdict: str
-    effect: str | None = None
-    report: str | None = None
-    seeds: int | None = None
-    evidence: str = ""
-    caveat: str = ""            # why a flag made it inconclusive; starts with its verdict
-
-    @property
-    def shown(self) -> str:
-        return self.caveat or self.verdict
-
 
 @dataclass
 class StudyPart:
@@ -47,7 +31,10 @@ class StudyPart:
     manifest: dict
     title: str = ""
     table_md: str = ""
-    findings: list[Row] = field(default_factory=list)
+    judged: list = field(default_factory=list)     # every Finding: evidence, checks, untestable
+
+    def of_kind(self, kind: str) -> list:
+        return [f for f in self.judged if f.kind == kind]
     figures: list[Path] = field(default_factory=list)
     cost: pd.DataFrame | None = None
     wall_s: float | None = None
@@ -57,40 +44,15 @@ def _fmt(x, digits=".4g") -> str:
     return format(x, digits) if isinstance(x, (int, float)) else str(x)
 
 
-def _effect_text(f) -> str | None:
-    """The effect with the interval the verdict used (and the unadjusted one), its unit and SESOI."""
-    if f.effect is None:
-        return None
-    text = f"{_fmt(f.effect)}"
-    if f.interval:
-        text += f" [{_fmt(f.interval[0])}, {_fmt(f.interval[1])}]"
-    text += f" {f.unit}" if f.unit else ""
-    if f.raw_interval:
-        text += f" (95% unadjusted [{_fmt(f.raw_interval[0])}, {_fmt(f.raw_interval[1])}])"
-    text += f"; {f.direction}" if f.direction else ""
-    return text + (f" (smallest of interest {_fmt(f.sesoi)})" if f.sesoi is not None else "")
-
-
-def _findings_from_spec(name: str, r: StudyResult) -> list[Row]:
-    from analysis.findings import EVIDENCE
-    rows = []
-    for f in r.findings:  # judged as findings.md judges them: with the manifest's baselines and flags
-        if f.kind != EVIDENCE:
-            continue  # checks and untestable claims: in the study's findings.md, never counted
-        report = None if f.report_effect is None else f"{_fmt(f.report_effect)} ({f.size})"
-        rows.append(Row(name, f.claim, f.verdict, _effect_text(f), report, f.n_seeds,
-                        f"{f.evidence} | method: {f.inference}", f.caveat))
-    return rows
-
-
-def _findings_from_markdown(name: str, folder: Path, m: dict) -> list[Row]:
-    """Fallback: the rows of findings.md (claim | verdict | ... | evidence)."""
+def _findings_from_markdown(folder: Path, m: dict) -> list:
+    """Fallback: the rows of findings.md (claim | verdict | ... | evidence), as findings."""
+    from analysis.findings import Finding
     rows = []
     for line in (folder / "findings.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) >= 3 and cells[1].strip("*") in VERDICTS:
-            rows.append(Row(name, cells[0], cells[1].strip("*"), seeds=len(m.get("seeds", [])),
-                            evidence=cells[-1]))
+            rows.append(Finding(cells[0], cells[1].strip("*"), None, None, None, len(m.get("seeds", [])),
+                                cells[-1]))
     return rows
 
 
@@ -126,11 +88,11 @@ def collect(name: str, folder: Path) -> StudyPart | None:
     part = StudyPart(name, folder, m)
     part.table_md = (folder / "table.md").read_text() if (folder / "table.md").exists() else ""
     part.title = (part.table_md.splitlines() or [name])[0].lstrip("# ").strip() or name
-    try:
-        part.findings = _findings_from_spec(name, r)
+    try:  # judged as findings.md judges them: with the manifest's baselines and flags
+        part.judged = r.findings
     except Exception as err:  # a spec that cannot judge these results: what findings.md says
         print(f"{name}: findings from findings.md ({type(err).__name__}: {err})", file=sys.stderr)
-        part.findings = _findings_from_markdown(name, folder, m)
+        part.judged = _findings_from_markdown(folder, m)
     part.figures = sorted((folder / "figures").glob("*.png"))
     part.cost = cost_table(r.trials, m)
     part.wall_s = r.wall_s
@@ -151,26 +113,19 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def claims_of(parts: list[StudyPart]) -> list[scorecard.Claim]:
+    """The counted findings of every study, numbered as the scorecard and the forest plot show them."""
+    found = [(p.name, f) for p in parts for f in p.of_kind(EVIDENCE)]
+    return [scorecard.Claim(i, name, f) for i, (name, f) in enumerate(found, 1)]
+
+
 def totals(parts: list[StudyPart]) -> dict:
-    rows = [r for p in parts for r in p.findings]
-    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS} | {
-        "findings": sum(r.verdict in VERDICTS for r in rows)}
+    return scorecard.totals(claims_of(parts), sum(len(p.of_kind(CHECK)) for p in parts),
+                            sum(len(p.of_kind(UNTESTABLE)) for p in parts))
 
 
-def scorecard_md(parts: list[StudyPart], link) -> str:
-    lines = ["| study | finding | verdict | effect [interval the verdict used] | the report's effect (size) | seeds | "
-             "evidence |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
-    for p in parts:
-        for r in p.findings:
-            lines.append(f"| {link(p)} | {md.cell(r.claim)} | **{r.shown}** | {md.cell(r.effect or '—')} | "
-                         f"{md.cell(r.report or '—')} | {r.seeds if r.seeds is not None else '—'} | "
-                         f"{md.cell(r.evidence)} |")
-    t = totals(parts)
-    lines += ["", f"Totals: {t['findings']} findings — {t['reproduced']} reproduced, "
-                  f"{t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} not reproduced, "
-                  f"{t['inconclusive']} inconclusive."]
-    return "\n".join(lines)
+def checks_of(parts: list[StudyPart]) -> list:
+    return [(p.name, f) for p in parts for f in p.of_kind(CHECK)]
 
 
 def manifest_md(parts: list[StudyPart]) -> str:
@@ -196,9 +151,10 @@ def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
     stand_in = f" — a stand-in for {md.one_line(d['stand_in_for'])}" if d.get("stand_in_for") else ""
     out = [f"## {p.title} (`{p.name}`)", "",
            f"Results: {md.code(p.folder)}; {wall}{f'; this build: {md.one_line(outcome)}' if outcome else ''}. "
-           f"Data used: {md.one_line(d.get('name', '?'))}{stand_in}.", "", body, "", "### Findings", "",
-           "| finding | verdict | evidence |", "| --- | --- | --- |",
-           *[f"| {md.cell(r.claim)} | **{r.shown}** | {md.cell(r.evidence)} |" for r in p.findings], "",
+           f"Data used: {md.one_line(d.get('name', '?'))}{stand_in}. [Back to the scorecard](#scorecard)", "",
+           body, "", "### Findings", "",
+           f"Its {len(p.of_kind(EVIDENCE))} counted findings are on the scorecard (effects, intervals, evidence); "
+           f"every row, checks and untestable claims included, is in {md.code(p.folder / 'findings.md')}.", "",
            "### Figures", "", *[figure_ref(f) for f in p.figures], "",
            "### Cost", "", _md_table(p.cost) if p.cost is not None and len(p.cost) else "no trials", ""]
     return "\n".join(out)
@@ -216,17 +172,26 @@ def study_totals_md(parts: list[StudyPart]) -> str:
     return _md_table(pd.DataFrame(rows)) if rows else "no study"
 
 
-def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: dict, missing: list) -> str:
+SCORECARD_SLOT = "SCORECARD-SLOT-7f3a"   # where to_html puts the scorecard's own HTML
+
+
+def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: dict, missing: list,
+             html_card: bool = False) -> str:
+    """The page as Markdown; `html_card`: the scorecard left as a slot for to_html to fill."""
+    claims, checks, t = claims_of(parts), checks_of(parts), totals(parts)
+    card = SCORECARD_SLOT if html_card else scorecard.markdown_section(claims, checks, t, link)
     out = [f"# The report, reproduced ({profile} profile)", "",
            f"Built {time.strftime('%Y-%m-%d %H:%M')} from {len(parts)} studies"
            + (f"; missing (not run or failed): {', '.join(missing)}" if missing else "") + ".", "",
-           "## Scorecard", "", scorecard_md(parts, link), "",
-           "Verdicts as each study's findings define them (analysis/verdicts.py): reproduced; reproduced, "
-           "smaller than it matters; not reproduced (opposite, no effect, or below the smallest effect of "
-           "interest); inconclusive. The interval is the one the verdict used (Holm over the study's claims), "
-           "the unadjusted 95% beside it; the report's effect comes from its table, with whether one run "
-           "of this study would be expected to give it (not comparable on a stand-in). Checks and claims "
-           "untestable here are in each study's findings.", ""]
+           "## Scorecard", "", card, "",
+           "Verdicts (analysis/verdicts.py): reproduced; reproduced, smaller than it matters; not reproduced "
+           "(opposite, no effect, or below the smallest effect of interest); inconclusive (a caveat says why "
+           "where a flag decided it). Effects are signed so that positive is the report's direction; the "
+           "interval is the one the verdict used (Holm over the study's claims; TOST for a claim of "
+           "similarity), the unadjusted 95% one is in the evidence; the report's effect comes from its own "
+           "table. Checks hold by construction and are never counted; the claims untestable here are listed "
+           "in each study's findings.md.", "",
+           "Studies: " + " · ".join(link(p.name) for p in parts), ""]
     out += [study_md(p, figure_ref, outcomes[p.name].text if p.name in outcomes else None) for p in parts]
     out += ["## Cost per study", "", study_totals_md(parts), "",
             "Trial seconds are the trainables' own time; CPU/GPU-seconds = trial seconds x the resources "
@@ -235,14 +200,17 @@ def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: d
     return "\n".join(out)
 
 
-CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
+CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1300px;margin:1.2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;
 vertical-align:top}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd;margin:.4em 0}
 .v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
-.v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}"""
+.v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}
+h1{font-size:24px;margin:.2em 0}.totals{font-size:16px}.totals span{padding:1px 5px;border-radius:3px}
+img.forest{border:0;margin:0}table.card td:nth-child(7){white-space:nowrap}table.card td:nth-child(n+5){max-width:12em}table.card td:nth-child(3){min-width:24em}
+details summary{cursor:pointer;color:#555;font-size:12px}details ul{margin:.3em 0;padding-left:1.2em}"""
 
 # Marks each figure loaded or broken once the page is up (and outlines a broken one in red).
-CHECK = """<script>window.addEventListener('load',function(){var ok=0,imgs=document.images;
+FIGURE_CHECK = """<script>window.addEventListener('load',function(){var ok=0,imgs=document.images;
 for(var i=0;i<imgs.length;i++){var good=imgs[i].complete&&imgs[i].naturalWidth>0;
 imgs[i].setAttribute('data-loaded',good?'yes':'no');if(good)ok++;else imgs[i].className='broken';}
 document.body.setAttribute('data-figures-loaded',ok+'/'+imgs.length);});</script>"""
@@ -262,9 +230,10 @@ ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "p", "table", "thead", "tbody", "tr", "t
                 "code", "pre", "a", "img", "ul", "ol", "li", "br", "hr", "blockquote", "details", "summary"}
 
 
-def to_html(md_text: str, profile: str) -> str:
+def to_html(md_text: str, profile: str, card: str = "") -> str:
     import nh3
     body = markdown.markdown(md_text, extensions=["tables", _NoRawHtml()])
+    body = body.replace(f"<p>{SCORECARD_SLOT}</p>", card)  # built from escaped strings; cleaned below too
     # data: only for the page's own inlined figures; no script, style or event attribute survives
     body = nh3.clean(body, tags=ALLOWED_TAGS, attributes={"*": {"id", "class", "title"}, "a": {"href"},
                                                           "img": {"src", "alt"}, "td": {"align"},
@@ -274,37 +243,46 @@ def to_html(md_text: str, profile: str) -> str:
         body = re.sub(rf"<td><strong>({re.escape(v)}(: [^<]*)?)</strong></td>",
                       lambda m, v=v: f'<td class="v-{re.sub("[^a-z]+", "-", v)}"><strong>{m.group(1)}</strong></td>',
                       body)
+    body = body.replace("<h2>Scorecard</h2>", '<h2 id="scorecard">Scorecard</h2>', 1)
     body = re.sub(r"<h2>(.*?)\(<code>([a-z_]+)</code>\)</h2>",
                   lambda m: f'<h2 id="{_anchor(m.group(2))}">{m.group(1)}(<code>{m.group(2)}</code>)</h2>', body)
     return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>Report reproduced "
-            f"({html.escape(profile)})</title><style>{CSS}</style></head><body>\n{body}\n{CHECK}</body></html>\n")
+            f"({html.escape(profile)})</title><style>{CSS}</style></head><body>\n{body}\n{FIGURE_CHECK}</body></html>\n")
 
 
 def build_report(storage, profile: str = "local", studies=(), out_dir="report", outcomes=None,
-                 log=print) -> tuple[tuple[Path, Path], list[str]]:
+                 log=print) -> tuple[tuple[Path, Path], list[str], list[str]]:
     """Collect `studies` under `storage` (what studies/report.py ran, with its `outcomes`); write
-    index.html and REPORT.md. Returns their paths and the studies that have no readable results."""
+    index.html and REPORT.md. Returns their paths, the studies with no results there and those
+    whose results cannot be read."""
     storage, out_dir, outcomes = Path(storage).resolve(), Path(out_dir), outcomes or {}
-    parts, missing = [], []
+    parts, missing, damaged = [], [], []
     for name in studies:
         try:
             part = collect(name, storage / name)
+            if part is None:
+                missing.append(name)
         except (OSError, ValueError, KeyError) as err:  # a damaged results folder: named, left as it is
             log(f"{name}: results under {storage / name} cannot be read ({md.one_line(err)[:160]}); left out")
             part = None
-        (parts.append(part) if part else missing.append(name))
+            damaged.append(name)
+        if part:
+            parts.append(part)
+    missing = missing + damaged
     out_dir.mkdir(parents=True, exist_ok=True)
     text = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})",
-                    lambda p: f"[{p.name}](#{_anchor(p.name)})", outcomes, missing)
+                    lambda name: f"[{name}](#{_anchor(name)})", outcomes, missing)
     (out_dir / "REPORT.md").write_text(text)
 
     def inline(f: Path) -> str:
         return f"![{f.stem}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
-    page = to_html(document(parts, profile, inline, lambda p: f"[{p.name}](#{_anchor(p.name)})",
-                            outcomes, missing), profile)
+    card = scorecard.html_section(claims_of(parts), checks_of(parts), totals(parts),
+                                  lambda name: f'<a href="#{_anchor(name)}">{html.escape(name)}</a>')
+    page = to_html(document(parts, profile, inline, lambda name: f"[{name}](#{_anchor(name)})",
+                            outcomes, missing, html_card=True), profile, card)
     (out_dir / "index.html").write_text(page)
     t = totals(parts)
     log(f"scorecard: {t['reproduced']} reproduced, {t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} "
         f"not reproduced, {t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
     log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
-    return (out_dir / "index.html", out_dir / "REPORT.md"), missing
+    return (out_dir / "index.html", out_dir / "REPORT.md"), [m for m in missing if m not in damaged], damaged

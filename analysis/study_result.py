@@ -52,7 +52,7 @@ class StudyResult:
         folder = Path(folder)
         m = manifest.read(folder)
         if export or not (folder / "trials.parquet").exists():
-            trials.export(folder, folder, m["max_epochs"], manifest.directions(m))
+            trials.export(folder, folder, m["max_epochs"], manifest.directions(m), m.get("arm_defaults") or {})
         return cls(folder, m, pd.read_parquet(folder / "trials.parquet"),
                    pd.read_parquet(folder / "history.parquet"), spec_for(m["study"]))
 

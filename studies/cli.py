@@ -15,7 +15,8 @@ import sys
 
 from studies import registry
 
-USAGE = __doc__.split("\n\n", 1)[1].rstrip()
+USAGE = "usage: tunestudies COMMAND [ARGS]  (tunestudies COMMAND --help: its options)\n\n" + \
+    __doc__.split("\n\n", 1)[1].rstrip()
 
 
 def _error(message: str, status: int = 2) -> int:
@@ -30,12 +31,27 @@ def _study(name: str):
         raise SystemExit(_error(err.args[0])) from None
 
 
+def _call_keywords(path, callee: str) -> dict:
+    """The literal arguments of the first `callee(...)` call in a source file (positional as 0, 1, ...;
+    names as their text), read without importing it: listing the studies must not load torch."""
+    import ast
+    tree = ast.parse(path.read_text())
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == callee)
+    out = {i: (a.id if isinstance(a, ast.Name) else ast.literal_eval(a)) for i, a in enumerate(call.args)
+           if isinstance(a, (ast.Name, ast.Constant))}
+    out.update({k.arg: ast.literal_eval(k.value) for k in call.keywords
+                if k.arg and isinstance(k.value, ast.Constant)})
+    return out
+
+
 def cmd_list(args: list[str]) -> int:
-    from analysis.report import spec_for
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
     for name in registry.STUDIES:
-        study = registry.load(name)
-        title = spec_for(name).title.split(":")[0]
-        print(f"{name:24} {study.train.__name__:22} {study.mode} {study.metric:14} {title}")
+        study = _call_keywords(root / "studies" / f"{name}.py", "Study")
+        title = str(_call_keywords(root / "analysis" / "report" / f"{name}.py", "ReportSpec").get("title", ""))
+        print(f"{name:24} {study.get(1, '?'):22} {study.get('mode', 'max')} {study.get('metric', 'val_acc'):14} "
+              f"{title.split(':')[0]}")
     return 0
 
 

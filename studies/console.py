@@ -4,6 +4,7 @@ boxes, worker logs, its warnings) is there only with -v. Imports no Ray."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
@@ -33,8 +34,10 @@ def callbacks(study, space, args) -> list:
     if not (args.verbose or args.quiet):
         from studies.progress import Console
         total = expected_trials(space, args)
+        groups = len(space.arms) * len(space.seed_ids())
         found.append(Console(study.metric, study.mode, space.max_epochs, list(space.nuisance), total,
-                             total // max(1, len(space.arms) * space.seeds)))
+                             total // max(1, groups), select_epoch=min(space.grace_epochs, space.max_epochs),
+                             groups=groups))
     return found
 
 
@@ -48,6 +51,13 @@ def quiet_ray(verbose: bool) -> None:
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     # the loggers a study needs are passed explicitly (callbacks above): JSON and TensorBoard, no CSV
     os.environ["TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"] = "1"
+    if not verbose:  # an errored trial is one line of ours; its traceback stays in its error.txt
+        logging.getLogger("ray.tune.execution.tune_controller").addFilter(_NoTrialTraceback())
+
+
+class _NoTrialTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Trial task failed for trial")
 
 
 def record_wall(out_dir: Path, started: float, ended: float, resumed: bool) -> None:
@@ -59,19 +69,65 @@ def record_wall(out_dir: Path, started: float, ended: float, resumed: bool) -> N
 
 
 def summary(paths, out_dir: Path) -> None:
-    """The end of a run: the table (its notes stay in table.md), where everything is, and the
-    verdicts last, one line each (effects, intervals and evidence: findings.md)."""
+    """The end of a run, within 100 columns: a compact table (this run beside the report, on the
+    table's first column; flags as numbered footnotes), where everything is, and the findings last,
+    one line each with its effect (every column, interval and note: table.md; evidence: findings.md)."""
+    import textwrap
+
+    from studies.progress import fit
     folder = Path(paths.folder)
     names = [str(Path(p).relative_to(folder)) if Path(p).is_relative_to(folder) else str(p)
              for p in paths.listing()]
-    table = paths.table.read_text().rstrip().split("\n\n")
-    print("\n\n".join(part for part in table if not part.startswith(("Note:", "Trial counts:", "Trivial baseline rows:",
-                                                                      "Flags:"))))
+    print("\n".join(compact_table(folder)))
+    errored = [part for part in paths.table.read_text().split("\n\n") if part.startswith("**Every trial errored")]
+    for part in errored:  # why every number is missing, and each distinct error
+        print("\n".join(fit(line) for line in part.splitlines()))
     print()
-    print(f"outputs in {folder}/: {', '.join(names)}")
-    print(f"tensorboard --logdir {out_dir}")
+    print("\n".join(textwrap.wrap(f"outputs in {folder}/: {', '.join(names)}", 100, break_on_hyphens=False)))
+    print(fit(f"tensorboard --logdir {out_dir}"))
     print()
-    print("\n".join(verdict_lines(folder)), flush=True)
+    print("\n".join(fit(line) for line in verdict_lines(folder)), flush=True)
+
+
+def compact_table(folder: Path) -> list[str]:
+    import pandas as pd
+
+    from analysis import manifest
+    from analysis.report import spec_for
+    from studies.progress import fit
+    spec = spec_for(manifest.read(folder)["study"])
+    col = spec.columns[0]
+    t = pd.read_csv(Path(folder) / "table.csv", keep_default_na=False)
+    notes: dict[str, int] = {}
+    rows = [("", "setting", col.label[:26], "report", "flags")]
+    for _, r in t.iterrows():
+        mean, lo, hi = (r.get(f"{col.source}_{k}") for k in ("mean", "lo", "hi"))
+        value = "—" if mean in ("", None) else format(float(mean), col.fmt)
+        if lo not in ("", None) and hi not in ("", None):
+            value += f" [{float(lo):{col.fmt}}, {float(hi):{col.fmt}}]"
+        report = r.get(f"{col.source}_report", "")
+        report = format(float(report), col.fmt) if _is_number(report) else (str(report) or "—")
+        marks = []
+        for flag in [f.strip() for f in str(r.get("flags") or "").split(";") if f.strip()]:
+            marks.append(notes.setdefault(flag, len(notes) + 1))
+        label = str(r.get("label") or r.get("arm"))
+        label = label.replace("trivial baseline (", "baseline: ").rstrip(")")
+        rows.append((label[:30], str(r.get("setting") or "")[:18], value, report[:8],
+                     " ".join(f"[{n}]" for n in marks)))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [f"# {spec.title}"]
+    lines += [fit("  ".join(c.ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4]).rstrip() for row in rows]
+    lines += [fit(f"[{n}] {flag}") for flag, n in notes.items()]
+    lines.append(fit(f"(every column, its interval and the notes: {Path(folder) / 'table.md'})"))
+    return lines
+
+
+def _is_number(x) -> bool:
+    try:
+        float(x)
+        return x != ""
+    except (TypeError, ValueError):
+        return False
 
 
 def verdict_lines(folder: Path) -> list[str]:
@@ -82,8 +138,11 @@ def verdict_lines(folder: Path) -> list[str]:
     found = StudyResult.load(folder).findings
     title = Path(folder, "findings.md").read_text().splitlines()[0]
     evidence = [f for f in found if f.kind == EVIDENCE]
-    lines = [f"{title} (effects, intervals, evidence: {Path(folder, 'findings.md')})"]
-    lines += [f"  {f.caveat or f.verdict:<52} {f.claim}" for f in evidence]
+    from analysis.scorecard import number
+    lines = [title, f"(effects, intervals, evidence: {Path(folder, 'findings.md')})"]
+    lines += [f"  {f.verdict + ('*' if f.caveat else ''):<15} {number(f.effect, ''):>9}  {f.claim}" for f in evidence]
+    if any(f.caveat for f in evidence):
+        lines.append("  * a flag decided it (findings.md says which and how far it could move)")
     lines.append("  " + counts_line(evidence)
                  + f"; checks: {', '.join(f'{f.verdict}' for f in found if f.kind == CHECK) or 'none'}"
                  + f"; untestable here: {sum(f.kind == UNTESTABLE for f in found)}")

@@ -14,6 +14,7 @@ from ray.tune import Callback
 from studies.per_arm import group_of
 
 FINISHED = ("TERMINATED", "ERROR")
+WIDTH = 100  # a line longer than a terminal's columns wraps and breaks the column layout
 
 
 def _clock(seconds: float) -> str:
@@ -37,10 +38,18 @@ def _error_reason(trial) -> str:
         return str(getattr(trial, "error_msg", None) or "unknown error")[:160]
 
 
+def fit(line: str, width: int = WIDTH) -> str:
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
 class Console(Callback):
     def __init__(self, metric: str, mode: str, max_epochs: int, nuisance: list[str], total: int,
-                 group_size: int, out=None):
+                 group_size: int, out=None, select_epoch: int | None = None, groups: int | None = None):
         self.metric, self.mode, self.max_epochs = metric, mode, max_epochs
+        # the analysis chooses each group's setting by the metric at this epoch (manifest select_epoch)
+        self.select_epoch = select_epoch or max_epochs
+        self.groups = groups or max(1, total // max(1, group_size))
+        self.at_select: dict[str, float] = {}  # trial id -> its metric at the selection epoch
         self.nuisance, self.total, self.group_size = list(nuisance), total, max(1, group_size)
         self.out = out  # None: sys.stdout at print time (the Tuner pickles its callbacks; a stream does not pickle)
         self.best: dict[str, tuple] = {}     # trial id -> (best metric, its epoch)
@@ -67,19 +76,23 @@ class Console(Callback):
         done = sum(t.status in FINISHED or t is current for t in trials)
         total = max(self.total, len(trials))
         if self.done_at_start is None:
-            self.done_at_start = done - 1
+            self.done_at_start = len(self.printed)
         elapsed = time.monotonic() - self.start
-        fresh = done - self.done_at_start
-        left = elapsed / fresh * (total - done) if fresh > 0 else float("nan")
-        return f"[{done:>{len(str(total))}}/{total} trials {_clock(elapsed)}, ~{_clock(left)} left]"
+        # time left from whole (arm, seed) groups only: single trials end early under ASHA and
+        # would promise the end long before it comes
+        fresh = len(self.printed) - self.done_at_start
+        left = f", ~{_clock(elapsed / fresh * (self.groups - len(self.printed)))} left" if fresh > 0 else ""
+        return f"[{done:>{len(str(total))}}/{total} trials {_clock(elapsed)}{left}]"
 
     def _say(self, trials, text: str, current=None) -> None:
-        print(f"{self._progress(trials, current)} {text}", file=self.out or sys.stdout, flush=True)
+        print(fit(f"{self._progress(trials, current)} {text}"), file=self.out or sys.stdout, flush=True)
 
     # ------------------------------------------------------------ Tune's hooks
     def on_trial_result(self, iteration, trials, trial, result, **info):
         self.last[trial.trial_id] = result
         value = result.get(self.metric)
+        if (result.get("epoch") or 0) <= self.select_epoch or trial.trial_id not in self.at_select:
+            self.at_select[trial.trial_id] = value  # its value at the selection epoch (or its first)
         if isinstance(value, (int, float)) and math.isfinite(value):
             if self._better(value, self.best.get(trial.trial_id, (None,))[0]):
                 self.best[trial.trial_id] = (value, result.get("epoch"))
@@ -124,27 +137,35 @@ class Console(Callback):
         self.printed.add(key)
         self._say(trials, self._group_line(key, members), trial)
 
-    def _group_line(self, key, members) -> str:
-        arm, seed = key
-        full, others = None, []
+    def _chosen(self, members):
+        """The trial the analysis will use (analysis/summary.py): the best value at the selection
+        epoch, among the group's trials that ran the full budget; ties: the first setting."""
+        full = []
         for t in members:
             last = self.last.get(t.trial_id) or t.last_result or {}
-            epoch = self._epoch(t)
             if t.status == "ERROR" or t.trial_id in self.errored or last.get("diverged"):
                 continue  # already said on a line of its own
-            if epoch >= self.max_epochs or last.get("early_stopped"):
-                best = self.best.get(t.trial_id) or (last.get(self.metric), epoch)
-                if best[0] is not None and (full is None or self._better(best[0], full[0])):
-                    full = (best[0], best[1], t)
-            else:
-                others.append(f"{self._setting(t) or 'trial'} stopped early at epoch {epoch}")
-        if full is None:
-            head = f"{arm:<18} seed {seed}: no trial ran the full {self.max_epochs} epochs"
-        else:
-            value, epoch, t = full
-            setting = self._setting(t)
-            head = (f"{arm:<18} seed {seed}: best {self.metric} {_value(value)} at epoch {epoch}"
-                    f"{f' ({setting})' if setting else ''}")
-        if len(others) > 2:
-            others = [f"{len(others)} other settings stopped early"]
-        return "; ".join([head, *others])
+            value = self.at_select.get(t.trial_id)
+            if (self._epoch(t) >= self.max_epochs or last.get("early_stopped")) and isinstance(value, (int, float)) \
+                    and math.isfinite(value):
+                full.append((value, t))
+        if not full:
+            return None
+        sign = 1 if self.mode == "max" else -1
+        top = max(sign * v for v, _ in full)
+        tied = [(v, t) for v, t in full if sign * v == top]
+        return min(tied, key=lambda vt: tuple(str(vt[1].config.get(k)) for k in self.nuisance))
+
+    def _group_line(self, key, members) -> str:
+        arm, seed = key
+        chosen = self._chosen(members)
+        stopped = sum(self._epoch(t) < self.max_epochs and not (self.last.get(t.trial_id) or {}).get("early_stopped")
+                      and t.status != "ERROR" for t in members)
+        if chosen is None:
+            return f"{arm} seed {seed}: no trial ran the full {self.max_epochs} epochs"
+        value, t = chosen
+        best, at = self.best.get(t.trial_id, (None, None))
+        setting = self._setting(t)
+        return (f"{arm} seed {seed}: {setting + ' ' if setting else ''}chosen ({_value(value)} at epoch "
+                f"{min(self.select_epoch, self._epoch(t))}), best {self.metric} {_value(best)} at epoch {at}"
+                + (f"; {stopped} stopped early" if stopped else ""))

@@ -1,9 +1,9 @@
-"""`make report` / `tunestudies report`: run every study of a profile (skipping complete ones;
-resuming interrupted ones only when asked), each in its own process, then build the report page
-from what they stored (analysis/report_page.py).
+"""`tunestudies report`: the report page from the studies' stored results; with --run (what
+`make report` passes), every study of the profile not complete there runs first (complete ones are
+skipped; interrupted ones resumed only with --resume), each in its own process.
 
-    python -m studies.report --profile smoke [--storage-path P] [--out report]
-                             [--studies a,b] [--no-run] [--resume] [-- STUDY OPTIONS]
+    tunestudies report [--profile local] [--run [--resume]] [--storage-path P] [--out report]
+                       [--studies a,b] [-- STUDY OPTIONS]
 """
 from __future__ import annotations
 
@@ -70,13 +70,17 @@ def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print,
 def make_report(storage, profile: str = "local", studies=STUDIES, out_dir="report", run: bool = True,
                 study_opts=(), log=print, resume: bool = False) -> tuple[Path, Path]:
     """Run (unless run=False) and collect `studies` under `storage`; write index.html and REPORT.md.
-    SystemExit (after writing the page) when a study failed or has no readable results."""
+    SystemExit (after writing the page) when a study failed, has results that cannot be read, or
+    (having been run) has none; built from stored results, a study not run yet is named and left out."""
     storage = Path(storage).resolve()
     outcomes = run_studies(storage, profile, studies, study_opts, log, resume) if run else {}
-    paths, missing = build_report(storage, profile, studies, out_dir, outcomes, log)
+    paths, missing, damaged = build_report(storage, profile, studies, out_dir, outcomes, log)
     failed = [name for name, o in outcomes.items() if o.text.startswith("failed")]
-    if missing or failed:  # the page is written; the exit status says it is not whole
-        raise SystemExit("report built" + (f" without: {', '.join(missing)}" if missing else "")
+    if missing and not run:
+        log(f"built from what {storage} holds; not run yet: {', '.join(missing)} (--run runs them)")
+    if damaged or failed or (missing and run):  # the page is written; the exit status says it is not whole
+        left_out = damaged + (missing if run else [])
+        raise SystemExit("report built" + (f" without: {', '.join(left_out)}" if left_out else "")
                          + (f"; failed this time: {', '.join(failed)}" if failed else ""))
     return paths
 
@@ -87,10 +91,14 @@ def main(argv=None, prog: str = "python -m studies.report") -> int:
     argv = argv[:argv.index("--")] if "--" in argv else argv
     p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     p.add_argument("--profile", choices=("smoke", "local", "full"), default="local")
-    p.add_argument("--storage-path", help="where the studies' results live (default results/<profile>)")
+    p.add_argument("--storage-path", help="where the studies' results live (default: where the studies write, "
+                                          "$TUNESTUDIES_STORAGE_PATH/<profile>, else results/<profile>)")
     p.add_argument("--out", default="report", help="folder for index.html and REPORT.md (default report)")
     p.add_argument("--studies", help=f"comma-separated subset (default: all {len(STUDIES)})")
-    p.add_argument("--no-run", action="store_true", help="build from stored results only")
+    p.add_argument("--run", action="store_true",
+                   help="run every study not complete there first (each in its own process; an hour "
+                        "for `local` on a laptop); without it the page is built from stored results")
+    p.add_argument("--no-run", action="store_true", help="build from stored results only (the default)")
     p.add_argument("--resume", action="store_true",
                    help="resume interrupted studies (unpickles Tune's state in their folders: only "
                         "for storage no one else can write)")
@@ -99,8 +107,11 @@ def main(argv=None, prog: str = "python -m studies.report") -> int:
     unknown = [s for s in chosen if s not in STUDIES]
     if unknown:
         p.exit(2, f"{p.prog}: error: unknown study {', '.join(unknown)}; known: {', '.join(STUDIES)}\n")
-    storage = args.storage_path or f"results/{args.profile}"
-    make_report(storage, args.profile, chosen, args.out, not args.no_run, study_opts, resume=args.resume)
+    if args.run and args.no_run:
+        p.exit(2, f"{p.prog}: error: --run and --no-run contradict each other\n")
+    from studies.runner import default_storage
+    storage = args.storage_path or default_storage(args.profile)
+    make_report(storage, args.profile, chosen, args.out, args.run, study_opts, resume=args.resume)
     return 0
 
 

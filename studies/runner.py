@@ -126,9 +126,10 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
     p.add_argument("--gpus-per-trial", type=_non_negative_float, default=0.0,
                    help="fractions share a GPU, e.g. 0.5 (default 0)")
     p.add_argument("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)")
-    p.add_argument("--storage-path", default=os.environ.get("TUNESTUDIES_STORAGE_PATH") or "./results",
-                   help="local path, NFS path or bucket URI (s3://, gs://) "
-                        "(default $TUNESTUDIES_STORAGE_PATH, else ./results)")
+    p.add_argument("--storage-path",
+                   help="local path, NFS path or bucket URI (s3://, gs://) (default: "
+                        "$TUNESTUDIES_STORAGE_PATH/<profile>, else ./results/<profile>, where `make report` "
+                        "and `tunestudies report` look)")
     p.add_argument("--name", type=_name, default=study.name, help=f"experiment name (default {study.name})")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this name, errored trials included")
@@ -144,7 +145,15 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
     talk.add_argument("-v", "--verbose", action="store_true",
                       help="Ray's own trial tables, worker logs and warnings as well")
     talk.add_argument("-q", "--quiet", action="store_true", help="print only the summary at the end")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.storage_path is None:
+        args.storage_path = default_storage(args.profile)
+    return args
+
+
+def default_storage(profile: str) -> str:
+    """Where a profile's studies live unless told: one layout for the studies and the report."""
+    return f"{(os.environ.get('TUNESTUDIES_STORAGE_PATH') or './results').rstrip('/')}/{profile}"
 
 
 def _typed(key: str, text: str, current: Any) -> Any:
@@ -454,6 +463,12 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     if not args.resume and holds_study:
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
                          f"or --name for a new one")
+    if not args.quiet:  # within a second of launch: what is starting (data, baselines and Ray take a while)
+        from studies.progress import fit
+        total = console.expected_trials(space, args)
+        print(fit(f"{study.name} ({args.profile}): {len(space.arms)} arms x {len(space.seed_ids())} seeds, "
+                  f"{total} trials of up to {space.max_epochs} epochs; loading data, then Ray -> {out_dir}"),
+              flush=True)
     data = study.load_data(space.fixed)
     from analysis.baselines import record
     from analysis.report import spec_for
@@ -466,7 +481,9 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
         args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
     manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
                    space=space, data=data.info, metric=study.metric, mode=study.mode,
-                   directions=contract.directions(study), baselines=baselines)
+                   directions=contract.directions(study), baselines=baselines,
+                   arm_defaults={k: study.train.defaults[k] for a in space.arms.values() for k in a
+                                 if k in study.train.defaults})
     tuner = make_tuner(study, space, args, data, storage, callbacks, bookkeeping)
     started = time.time()
     tuner.fit()
@@ -479,8 +496,13 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
         fresh = argparse.Namespace(**{**vars(args), "resume": False})  # each round: new trials
         paths = until_settled(lambda sp: make_tuner(study, sp, fresh, data, storage, callbacks).fit(),
                               space, out_dir, args.until_settled)
+    import pandas as pd
+
+    from studies.tb_logger import write_hparams
+    write_hparams(out_dir, pd.read_parquet(out_dir / "trials.parquet"), study.metric, list(space.nuisance),
+                  sorted({k for a in space.arms.values() for k in a}))
     if not local:
-        remote.push(out_dir, exp_path, paths.listing())
+        remote.push(out_dir, exp_path, [*paths.listing(), *out_dir.glob("*/events.out.tfevents.*.hparams")])
     console.summary(paths, out_dir)
     return out_dir
 

@@ -2,9 +2,10 @@
 
 Scalars: the study's metric first (`1_study/`), the trainable's other metrics next (`2_metrics/`),
 Tune's bookkeeping last (`3_tune/`, only the timings; done/should_checkpoint/... are dropped).
-Step = epoch. HParams: the same names in every study (`arm`, each arm setting as the trainable
-sees it, `seed`, each nuisance setting, `status`), and as metrics the best value of the study's
-metric (what the table uses), its final value, the epochs run and a status code. Images
+Step = epoch. HParams (`write_hparams`, once the analysis has chosen): the same names in every
+study (`arm`, `seed`, `chosen`, each nuisance setting, a rate also as its log10, each arm setting
+as the trainable sees it, `status`), and as metrics the best value of the study's metric, the epoch
+of that best, its final value, the epochs run and a status code. Images
 (`images/<tag>`, step = epoch): the previews a trainable keeps at a few epochs
 (trainables/previews.py), read from the checkpoint they travel in (trainables/tune_session.py)."""
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 
 from ray.tune.logger import TBXLoggerCallback
 
-from trainables.session import IMAGES_FILE, flatten_arm, read_images
+from trainables.session import IMAGES_FILE, read_images
 
 BOOKKEEPING = ("time_this_iter_s", "time_total_s")
 HIDDEN = {"epoch", "done", "done_training", "should_checkpoint", "training_iteration", "trial_id",
@@ -107,36 +108,70 @@ class StudyTBXLogger(TBXLoggerCallback):
             del self._trial_writer[trial]
             self._trial_result.pop(trial, None)
 
-    def hparams(self, trial, status: str) -> dict:
-        config = flatten_arm(trial.config)
-        out = {"arm": str(config.get("arm")), "seed": int(config.get("seed") or 0)}
-        for key in self.arm_keys:
-            value = config.get(key, self.arm_defaults.get(key, "default"))
-            out[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
-        for key in self.nuisance:
-            if key in config:
-                out[key] = config[key] if isinstance(config[key], (int, float, str, bool)) else str(config[key])
-        out["status"] = status
-        return out
-
     def log_trial_end(self, trial, failed: bool = False):
         if trial not in self._trial_writer:
             return
-        last = self._last.pop(trial, {}) or {}
-        status = status_of(last, failed, self.max_epochs)
-        metrics = {f"hparams/best_{self.metric}": self._best.pop(trial, float("nan")),
-                   f"hparams/final_{self.metric}": float(last.get(self.metric, float("nan")))
-                   if _number(last.get(self.metric)) else float("nan"),
-                   "hparams/epochs": float(last.get("epoch", 0) or 0),
-                   "hparams/status_code": float(STATUS_CODE[status])}
-        from tensorboardX.summary import hparams
-        writer = self._trial_writer[trial]
-        step = int(metrics["hparams/epochs"])
-        for tag, value in metrics.items():  # HParams shows the scalar of each metric tag
-            if math.isfinite(value):
-                writer.add_scalar(tag, value, global_step=step)
-        for summary in hparams(hparam_dict=self.hparams(trial, status), metric_dict=metrics):
-            writer.file_writer.add_summary(summary)
-        writer.close()
+        self._last.pop(trial, None)
+        self._best.pop(trial, None)
+        self._trial_writer[trial].close()  # its HParams come after the analysis (write_hparams)
         del self._trial_writer[trial]
         self._trial_result.pop(trial, None)
+
+
+HPARAMS_SUFFIX = ".hparams"
+
+
+def _plain(v):
+    if isinstance(v, bool) or hasattr(v, "dtype") and str(getattr(v, "dtype", "")) == "bool":
+        return bool(v)
+    if isinstance(v, (int, float)):
+        return v
+    return str(v)
+
+
+def write_hparams(out_dir, trials, metric: str, nuisance: list[str], arm_keys: list[str]) -> int:
+    """One HParams session per trial folder (trials.parquet's rows, with `chosen`): written after
+    the analysis so that the dashboard marks the trial the table uses. TensorBoard shows the first
+    five hparams by default: arm, seed, chosen and the nuisance settings come first. A setting
+    tuned over a range of 10x or more is also given as its log10 (an evenly spread grid there).
+    Returns the sessions written; a rerun replaces them."""
+    from pathlib import Path
+
+    import pandas as pd
+    from tensorboardX import SummaryWriter
+    from tensorboardX.summary import hparams
+    logs = {}
+    for k in nuisance:
+        values = pd.to_numeric(trials.get(f"config/{k}"), errors="coerce").dropna() if f"config/{k}" in trials else []
+        logs[k] = len(values) and (values > 0).all() and values.max() >= 10 * values.min()
+    written = 0
+    for _, t in trials.iterrows():
+        folder = Path(out_dir) / str(t["folder"])
+        if not folder.is_dir():
+            continue
+        for old in folder.glob(f"events.out.tfevents.*{HPARAMS_SUFFIX}"):
+            old.unlink()
+        hp = {"arm": str(t["arm"]), "seed": int(t["seed"]), "chosen": bool(t.get("chosen", False))}
+        for k in nuisance:
+            v = t.get(f"config/{k}")
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                if logs[k]:
+                    hp[f"log10_{k}"] = round(math.log10(float(v)), 4)
+                hp[k] = _plain(v)
+        for k in arm_keys:
+            v = t.get(f"config/{k}")
+            hp[k] = "default" if v is None or (isinstance(v, float) and math.isnan(v)) else _plain(v)
+        hp["status"] = str(t["status"])
+        step = int(t["epochs"] or 0)
+        metrics = {f"hparams/best_{metric}": t.get(f"best_{metric}"), f"hparams/final_{metric}": t.get(f"final_{metric}"),
+                   f"hparams/epoch_of_best_{metric}": t.get(f"epoch_of_best_{metric}"),
+                   "hparams/epochs": t["epochs"], "hparams/status_code": STATUS_CODE.get(t["status"], -1)}
+        metrics = {k: float(v) for k, v in metrics.items() if v is not None and not pd.isna(v)}
+        with SummaryWriter(logdir=str(folder), filename_suffix=HPARAMS_SUFFIX) as writer:
+            for tag, value in metrics.items():  # HParams shows the scalar of each metric tag
+                if math.isfinite(value):
+                    writer.add_scalar(tag, value, global_step=step)
+            for summary in hparams(hparam_dict=hp, metric_dict=metrics):
+                writer.file_writer.add_summary(summary)
+        written += 1
+    return written

@@ -111,10 +111,10 @@ def test_shared_storage_is_wired_through_to_the_studies(config, monkeypatch):
     from studies.lr_sweep import STUDY
     from studies.runner import parse_args
     monkeypatch.setenv("TUNESTUDIES_STORAGE_PATH", "/mnt/shared/results")
-    assert parse_args(STUDY, []).storage_path == "/mnt/shared/results"
+    assert parse_args(STUDY, []).storage_path == "/mnt/shared/results/local"  # <root>/<profile>/<study>
     assert parse_args(STUDY, ["--storage-path", "/elsewhere"]).storage_path == "/elsewhere"
     monkeypatch.delenv("TUNESTUDIES_STORAGE_PATH")
-    assert parse_args(STUDY, []).storage_path == "./results"
+    assert parse_args(STUDY, ["--profile", "smoke"]).storage_path == "./results/smoke"
 
 
 # ---------------------------------------------------------------- closed by default (issue 18)

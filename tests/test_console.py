@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import run_script
@@ -21,21 +23,30 @@ def test_console_is_short_and_ends_with_the_findings(smoke_run):
     done, folder = smoke_run
     lines = done.stdout.rstrip("\n").splitlines()
     assert len(lines) < 60, f"{len(lines)} lines:\n{done.stdout}"
+    assert max(len(ln) for ln in lines) <= 100, max(lines, key=len)  # a 100-column terminal, no wrapping
+    assert lines[0].startswith("regularization (smoke): 7 arms x 1 seeds, 14 trials")  # what is starting
     assert not any(marker in done.stdout for marker in ("╭", "Trial status:", "Checkpoint successfully",
                                                         "snapshotting", "tensorboard --logdir /tmp/ray"))
     # one progress line per (arm, seed) group, the last one with every trial done
     progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+ trials", ln)]
     assert len(progress) == 7 and progress[-1].startswith("[14/14 trials"), progress
     assert all("best val_acc" in ln and "lr=" in ln for ln in progress)
+    # each group line names the trial the table uses (trials.parquet's `chosen`)
+    trials = pd.read_parquet(folder / "trials.parquet")
+    for ln in progress:
+        arm, seed, lr = re.search(r"\] (\w+) seed (\d+): lr=([0-9.e-]+) chosen", ln).groups()
+        row = trials[(trials["arm"] == arm) & (trials["seed"] == int(seed)) & trials["chosen"]]
+        assert len(row) == 1 and row["config/lr"].iloc[0] == pytest.approx(float(lr)), ln
     # table first, then the outputs, and the verdicts are the very last thing printed: one line
     # per finding of findings.md, with the same verdict
     rows = [ln for ln in (folder / "findings.md").read_text().split("## Checks")[0].splitlines()
             if ln.startswith("| ") and "**" in ln]
-    brief = lines[-len(rows) - 1:-1]
+    brief = [ln for ln in lines[-len(rows) - 2:-1] if not ln.startswith("  * ")][-len(rows):]
     assert len(rows) > 3 and len(brief) == len(rows)
     for row, line in zip(rows, brief):
         claim, verdict = row.split(" | ")[0].lstrip("| "), row.split(" | ")[1].strip("*")
-        assert line.split()[0] == verdict.split()[0] and line.endswith(claim), (row, line)
+        shown = re.split(r"\s{2,}", line.strip())[-1].rstrip("…")
+        assert line.split()[0].rstrip("*") == verdict.split()[0] and claim.startswith(shown), (row, line)
     assert re.match(r"  \d+ reproduced, \d+ not reproduced, \d+ inconclusive; checks: ", lines[-1])
     assert done.stdout.index("# Table 1") < done.stdout.index("outputs in") < done.stdout.index("# Findings")
     assert done.stderr.strip() == "", done.stderr
@@ -45,13 +56,13 @@ def test_tensorboard_shows_the_study(smoke_run):
     from tensorboard.backend.event_processing import event_accumulator as ea
     from tensorboard.plugins.hparams import plugin_data_pb2
     _, folder = smoke_run
-    runs = sorted(p.parent for p in folder.glob("*/events.out.tfevents.*"))
+    runs = sorted({p.parent for p in folder.glob("*/events.out.tfevents.*")})
     assert len(runs) == 14
     # Tune's loggers are JSON (the analysis reads it) and ours; its CSV logger is off
     assert all((r / "result.json").exists() and not (r / "progress.csv").exists() for r in runs)
     # run names say arm, seed and nuisance setting
     assert all(re.match(r"[a-z_]+_seed0_lr=[0-9.e-]+_", r.name) for r in runs), [r.name for r in runs]
-    statuses = set()
+    statuses, chosen = set(), {}
     for run in runs:
         acc = ea.EventAccumulator(str(run), size_guidance={ea.SCALARS: 0})
         acc.Reload()
@@ -66,8 +77,17 @@ def test_tensorboard_shows_the_study(smoke_run):
         start = acc.PluginTagToContent("hparams")["_hparams_/session_start_info"]
         info = plugin_data_pb2.HParamsPluginData.FromString(start).session_start_info
         hp = {k: (v.string_value or v.number_value or v.bool_value) for k, v in info.hparams.items()}
-        # the same names in every trial: arm, each arm setting, seed, the nuisance setting, status
-        assert {"arm", "seed", "lr", "status", "augment", "dropout", "batch_norm", "zero_init"} <= set(hp)
-        assert hp["arm"] in run.name
+        # the same names in every trial: arm, seed, chosen, the nuisance setting (and its log10),
+        # each arm setting, status; the first five (what TensorBoard shows by default) tell trials apart
+        assert {"arm", "seed", "chosen", "lr", "log10_lr", "status", "augment", "dropout", "batch_norm",
+                "zero_init"} <= set(hp)
+        experiment = plugin_data_pb2.HParamsPluginData.FromString(
+            acc.PluginTagToContent("hparams")["_hparams_/experiment"]).experiment
+        assert [h.name for h in experiment.hparam_infos][:5] == ["arm", "seed", "chosen", "log10_lr", "lr"]
+        assert hp["arm"] in run.name and hp["log10_lr"] == pytest.approx(np.log10(hp["lr"]), abs=1e-4)
         statuses.add(hp["status"])
+        chosen[run.name] = info.hparams["chosen"].bool_value
     assert "completed" in statuses and "stopped_early" in statuses
+    # the trials TensorBoard marks chosen are those trials.parquet marks, one per (arm, seed)
+    trials = pd.read_parquet(folder / "trials.parquet")
+    assert {r for r, c in chosen.items() if c} == set(trials.loc[trials["chosen"], "folder"]) != set()

@@ -147,6 +147,8 @@ def test_best_of_a_metric_goes_by_the_study_never_by_its_name(tmp_path, name, me
     t, _ = trials.load(tmp_path, 3, directions)
     a = t.set_index("arm").loc["a"]
     assert a[f"best_{metric}"] == best and a[f"final_{metric}"] == values[-1]
+    assert a[f"epoch_of_best_{metric}"] == values.index(best) + 1 and t[f"epoch_of_best_{metric}"].dtype == "Int64"
+    assert t["error"].isna().all()  # no error: null, not ""
     if name == "exploration":  # declared min by train_rl (the old name guess maximised it)
         assert a["best_episodes_to_threshold"] == 10
     else:  # reported but declared nowhere: no best_ at all, never a guess

@@ -69,6 +69,50 @@ def test_report_skips_complete_studies_and_writes_both_documents(report):
     assert "http://" not in page and "https://" not in page and 'src="data:image/png;base64,' in page
 
 
+def test_every_claims_evidence_reaches_the_page_uncut_and_the_reports_number_beside_it(report):
+    import html
+
+    from analysis.findings import EVIDENCE
+    from analysis.scorecard import evidence_items, number
+    from analysis.study_result import StudyResult
+    storage, out, _ = report
+    page = (out / "index.html").read_text()
+    rows = dict(re.findall(r'<tr id="claim-(\d+)">(.*?)</tr>', page, re.S))
+    found = [f for s in STUDIES for f in StudyResult.load(storage / s).findings if f.kind == EVIDENCE]
+    assert len(rows) == len(found) > 0
+    with_report = 0
+    for i, f in enumerate(found, 1):
+        row = rows[str(i)]
+        assert html.escape(f.claim) in row
+        items = [v for _, v in evidence_items(f)]
+        if f.verdict == "inconclusive" and " | seeds needed: " in f.evidence:  # the seeds-to-settle line
+            assert any(v.startswith("seeds needed: ") for v in items), f.claim
+        for text in items:  # each whole, never cut at a " | " or a length
+            assert html.escape(text) in row, (f.claim, text)
+        if f.report_effect is not None:  # the report column is filled wherever the report gives a number
+            with_report += 1
+            assert f"<td>{html.escape(number(f.report_effect, f.unit))}</td>" in row, f.claim
+    assert with_report >= 5
+
+
+def test_each_table_rebuilds_from_the_parquet_files_alone(report):
+    """trials.parquet marks the trial each (arm, seed) group's numbers come from: the table's means
+    and seed counts follow from it with no other file."""
+    from analysis.report import spec_for
+    storage, _, _ = report
+    for s in STUDIES:
+        trials = pd.read_parquet(storage / s / "trials.parquet")
+        table = pd.read_csv(storage / s / "table.csv")
+        chosen = trials[trials["chosen"]]
+        assert chosen.groupby(["arm", "seed"]).size().max() == 1, s
+        for col in spec_for(s).columns:
+            for _, row in table[table["kind"] == "arm"].iterrows():
+                values = chosen.loc[chosen["arm"] == row["arm"], col.source].dropna() * col.scale
+                assert row[f"{col.source}_n"] == len(values), (s, row["arm"], col.source)
+                if len(values):
+                    assert row[f"{col.source}_mean"] == pytest.approx(values.mean()), (s, row["arm"], col.source)
+
+
 class _Scorecard(HTMLParser):
     """Rows of the first table after the 'Scorecard' heading."""
     def __init__(self):
@@ -99,7 +143,8 @@ def test_page_renders_in_a_real_browser(report, tmp_path):
     figures = sum(len(list((storage / s / "figures").glob("*.png"))) for s in STUDIES)
     assert figures >= 2
     # every figure decoded (naturalWidth > 0), checked by the page's own script in the browser
-    assert f'data-figures-loaded="{figures}/{figures}"' in dom, re.findall(r"data-figures-loaded=\"[^\"]*\"", dom)
+    shown = figures + 1  # and the scorecard's forest plot
+    assert f'data-figures-loaded="{shown}/{shown}"' in dom, re.findall(r"data-figures-loaded=\"[^\"]*\"", dom)
     card = _Scorecard()
     card.feed(dom)
     assert card.rows == sum(_findings_rows(storage / s) for s in STUDIES) > 0
