@@ -11,6 +11,7 @@ import time
 
 from ray.tune import Callback
 
+from analysis.summary import grid_key
 from studies.per_arm import group_of
 
 FINISHED = ("TERMINATED", "ERROR")
@@ -67,6 +68,10 @@ class Console(Callback):
     def _setting(self, trial) -> str:
         return ", ".join(f"{k}={_value(trial.config.get(k))}" for k in self.nuisance if k in trial.config)
 
+    def _who(self, trial) -> str:
+        arm, seed = group_of(trial.config)
+        return " ".join(x for x in (arm, f"seed {seed}", self._setting(trial)) if x)
+
     def _epoch(self, trial) -> int:
         last = self.last.get(trial.trial_id) or trial.last_result or {}
         return int(last.get("epoch", last.get("training_iteration", 0)) or 0)
@@ -81,8 +86,8 @@ class Console(Callback):
         # time left from whole (arm, seed) groups only: single trials end early under ASHA and
         # would promise the end long before it comes
         fresh = len(self.printed) - self.done_at_start
-        left = f", ~{_clock(elapsed / fresh * (self.groups - len(self.printed)))} left" if fresh > 0 else ""
-        return f"[{done:>{len(str(total))}}/{total} trials {_clock(elapsed)}{left}]"
+        left = f" ~{_clock(elapsed / fresh * (self.groups - len(self.printed)))} left" if fresh > 0 else ""
+        return f"[{done:>{len(str(total))}}/{total} {_clock(elapsed)}{left}]"
 
     def _say(self, trials, text: str, current=None) -> None:
         print(fit(f"{self._progress(trials, current)} {text}"), file=self.out or sys.stdout, flush=True)
@@ -98,13 +103,11 @@ class Console(Callback):
                 self.best[trial.trial_id] = (value, result.get("epoch"))
 
     def on_trial_recover(self, iteration, trials, trial, **info):
-        arm, seed = group_of(trial.config)
-        self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: failed at epoch {self._epoch(trial)} "
+        self._say(trials, f"{self._who(trial)}: failed at epoch {self._epoch(trial)} "
                           f"({_error_reason(trial)}); restarting from its last checkpoint")
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        arm, seed = group_of(trial.config)
-        self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: ERRORED at epoch {self._epoch(trial)}: "
+        self._say(trials, f"{self._who(trial)}: ERRORED at epoch {self._epoch(trial)}: "
                           f"{_error_reason(trial)}", trial)
         self.errored.add(trial.trial_id)
         self._group_done(trials, trial)
@@ -112,8 +115,7 @@ class Console(Callback):
     def on_trial_complete(self, iteration, trials, trial, **info):
         last = self.last.get(trial.trial_id) or {}
         if last.get("diverged"):
-            arm, seed = group_of(trial.config)
-            self._say(trials, f"{arm} seed {seed} {self._setting(trial)}: DIVERGED at epoch "
+            self._say(trials, f"{self._who(trial)}: DIVERGED at epoch "
                               f"{self._epoch(trial)} (non-finite loss); stopped, not retried", trial)
         self._group_done(trials, trial)
 
@@ -154,7 +156,7 @@ class Console(Callback):
         sign = 1 if self.mode == "max" else -1
         top = max(sign * v for v, _ in full)
         tied = [(v, t) for v, t in full if sign * v == top]
-        return min(tied, key=lambda vt: tuple(str(vt[1].config.get(k)) for k in self.nuisance))
+        return min(tied, key=lambda vt: tuple(grid_key(vt[1].config.get(k)) for k in self.nuisance))
 
     def _group_line(self, key, members) -> str:
         arm, seed = key
@@ -166,6 +168,5 @@ class Console(Callback):
         value, t = chosen
         best, at = self.best.get(t.trial_id, (None, None))
         setting = self._setting(t)
-        return (f"{arm} seed {seed}: {setting + ' ' if setting else ''}chosen ({_value(value)} at epoch "
-                f"{min(self.select_epoch, self._epoch(t))}), best {self.metric} {_value(best)} at epoch {at}"
-                + (f"; {stopped} stopped early" if stopped else ""))
+        return (f"{arm} seed {seed}: {setting + ' chosen, ' if setting else ''}best {self.metric} "
+                f"{_value(best)} at epoch {at}" + (f"; {stopped} stopped early" if stopped else ""))

@@ -28,8 +28,8 @@ def test_console_is_short_and_ends_with_the_findings(smoke_run):
     assert not any(marker in done.stdout for marker in ("╭", "Trial status:", "Checkpoint successfully",
                                                         "snapshotting", "tensorboard --logdir /tmp/ray"))
     # one progress line per (arm, seed) group, the last one with every trial done
-    progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+ trials", ln)]
-    assert len(progress) == 7 and progress[-1].startswith("[14/14 trials"), progress
+    progress = [ln for ln in lines if re.match(r"\[\s*\d+/\d+ \d+:\d\d", ln)]
+    assert len(progress) == 7 and progress[-1].startswith("[14/14 "), progress
     assert all("best val_acc" in ln and "lr=" in ln for ln in progress)
     # each group line names the trial the table uses (trials.parquet's `chosen`)
     trials = pd.read_parquet(folder / "trials.parquet")
@@ -91,3 +91,17 @@ def test_tensorboard_shows_the_study(smoke_run):
     # the trials TensorBoard marks chosen are those trials.parquet marks, one per (arm, seed)
     trials = pd.read_parquet(folder / "trials.parquet")
     assert {r for r, c in chosen.items() if c} == set(trials.loc[trials["chosen"], "folder"]) != set()
+
+
+def test_an_errored_trial_is_one_line_of_ours_not_rays_traceback():
+    import logging
+
+    from studies import console
+    console.quiet_ray(verbose=False)
+    tune_log = logging.getLogger("ray.tune.execution.tune_controller")
+    said = logging.LogRecord("ray.tune.execution.tune_controller", logging.ERROR, __file__, 1,
+                             "Trial task failed for trial %s", ("train_cnn_0001",), None)
+    other = logging.LogRecord("ray.tune.execution.tune_controller", logging.ERROR, __file__, 1,
+                              "Could not re-use actor for trial %s", ("train_cnn_0001",), None)
+    assert not tune_log.filter(said)   # the traceback stays in the trial's error.txt
+    assert tune_log.filter(other)      # anything else Tune says still gets through

@@ -27,8 +27,9 @@ def result_rows(folder: Path) -> list[dict]:
 
 
 def attempts(folder: Path) -> int:
-    """How many times Tune started the trial: its TensorBoard logger opens one file a start."""
-    return len(list(folder.glob("events.out.tfevents.*")))
+    """How many times Tune started the trial: its TensorBoard logger opens one file a start (the
+    HParams file written after the analysis aside)."""
+    return len([p for p in folder.glob("events.out.tfevents.*") if not p.name.endswith(".hparams")])
 
 
 # ---------------------------------------------------------------- a trial that raises

@@ -63,7 +63,7 @@ def test_report_skips_complete_studies_and_writes_both_documents(report):
             assert (out / ref).resolve() == fig.resolve()
     for s in STUDIES:  # what each study printed is kept beside it: its progress lines, then its verdicts
         said = (storage / s / "console.txt").read_text()
-        assert re.search(r"^\[\s*\d+/\d+ trials", said, re.M), said[:500]
+        assert re.search(r"^\[\s*\d+/\d+ \d+:\d\d", said, re.M), said[:500]
         assert re.search(r"\d+ reproduced, \d+ not reproduced, \d+ inconclusive", said), said[-500:]
     page = (out / "index.html").read_text()
     assert "http://" not in page and "https://" not in page and 'src="data:image/png;base64,' in page

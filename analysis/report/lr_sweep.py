@@ -61,7 +61,8 @@ def loss_per_rate(s, folder):
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.set_yscale("log")
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # every trial errored: nothing to name
+            ax.legend(fontsize=7)
     fig.suptitle("Loss for different learning rates")
     fig.tight_layout()
     return save(fig, folder, "loss_per_learning_rate.png")
