@@ -204,7 +204,7 @@ CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1300px;margin:1.2em 
 table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;
 vertical-align:top}th{background:#f3f3f3}img{max-width:100%;border:1px solid #ddd;margin:.4em 0}
 .v-reproduced{background:#e3f6e3}.v-not-reproduced{background:#fbe1e1}
-.v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:2em}
+.v-inconclusive{background:#fff6d6}.v-reproduced-smaller-than-it-matters{background:#eef6d8}.broken{outline:3px solid red}h2{border-bottom:2px solid #444;margin-top:1.6em}h2#scorecard{margin-top:.6em}
 h1{font-size:24px;margin:.2em 0}.totals{font-size:16px}.totals span{padding:1px 5px;border-radius:3px}
 img.forest{border:0;margin:0}table.card td:nth-child(7){white-space:nowrap}table.card td:nth-child(n+5){max-width:12em}table.card td:nth-child(3){min-width:24em}
 details summary{cursor:pointer;color:#555;font-size:12px}details ul{margin:.3em 0;padding-left:1.2em}"""

@@ -89,8 +89,11 @@ def judged(spec, s, looks: int | None = None) -> list[Finding]:
 
 
 def _lead(f: Finding) -> Comparison | None:
+    """The comparison the verdict rests on; without an interval (one seed), the first that names
+    its arms' signs: the report's own number needs only the report's table."""
     return next((c for c in f.comparisons if c.testable and f.interval is not None
-                 and tuple(c.adjusted) == tuple(f.interval)), None)
+                 and tuple(c.adjusted) == tuple(f.interval)), None) or \
+        next((c for c in f.comparisons if c.signs and c.column), None)
 
 
 def sized(f: Finding, spec, manifest: dict) -> Finding:
