@@ -144,10 +144,23 @@ def manifest_md(parts: list[StudyPart]) -> str:
     return "\n".join(lines)
 
 
+def _notes_as_list(body: str) -> str:
+    """The table's notes one bullet each: consecutive "Note:" lines would merge into one paragraph."""
+    lines, out = body.split("\n"), []
+    for line in lines:
+        if line.startswith("Note: "):
+            if out and out[-1].strip() and not out[-1].startswith("- "):
+                out.append("")
+            line = "- " + line[len("Note: "):]
+        out.append(line)
+    return "\n".join(out)
+
+
 def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
     d = p.manifest.get("data", {}) or {}
     wall = f"{p.wall_s:.0f} s wall time" if p.wall_s is not None else "wall time not recorded"
     body = p.table_md.split("\n", 1)[1].strip() if "\n" in p.table_md else p.table_md
+    body = _notes_as_list(body)
     stand_in = f" — a stand-in for {md.one_line(d['stand_in_for'])}" if d.get("stand_in_for") else ""
     out = [f"## {p.title} (`{p.name}`)", "",
            f"Results: {md.code(p.folder)}; {wall}{f'; this build: {md.one_line(outcome)}' if outcome else ''}. "
