@@ -93,7 +93,7 @@ def load(exp_dir: Path, max_epochs: int, directions: dict[str, str] | None = Non
         epochs = [r.get("epoch") for r in rows]
         for k in metrics:
             series = pd.Series([r.get(k) for r in rows], dtype="float64")
-            if k in directions:
+            if directions.get(k) in ("min", "max"):  # "cost" (seconds, images/s): no best of it
                 row[f"best_{k}"] = series.min() if directions[k] == "min" else series.max()
                 at = series.idxmin() if directions[k] == "min" else series.idxmax()
                 row[f"epoch_of_best_{k}"] = epochs[at] if series.notna().any() else None

@@ -29,6 +29,7 @@ RUNNER_KEYS = {*SET_BY_RUNNER, "checkpoint_every"}
 # trials.parquet columns that are not a metric (analysis/trials.py `load`).
 TRIAL_COLUMNS = {"trial_id", "arm", "seed", "status", "epochs", "stopped_early", "wall_s", "folder"}
 MODES = ("min", "max")
+COST = "cost"  # a time or throughput: reported (final_), never a "best" of it
 
 
 class ContractError(Exception):
@@ -78,8 +79,10 @@ def source_ok(column: str, train, metrics: dict) -> bool:
         return True
     if column.startswith("config/"):
         return column.split("/")[1] in accepted(train)
-    for prefix in ("best_", "final_"):
-        if column.startswith(prefix) and column[len(prefix):] in metrics:
+    if column.startswith("final_") and column[len("final_"):] in metrics:
+        return True
+    for prefix in ("epoch_of_best_", "best_"):  # a best (and its epoch) only of a min/max metric
+        if column.startswith(prefix) and metrics.get(column[len(prefix):]) in MODES:
             return True
     return False
 
@@ -125,7 +128,8 @@ def violations(study, space, spec=None) -> list[str]:
     if out:
         return out
     metrics = train.metrics
-    out += [f"{name}.metrics[{m!r}] = {d!r}: must be 'min' or 'max'" for m, d in metrics.items() if d not in MODES]
+    out += [f"{name}.metrics[{m!r}] = {d!r}: must be 'min', 'max' or 'cost'" for m, d in metrics.items()
+            if d not in (*MODES, COST)]
     if study.mode not in MODES:
         out.append(f"study {study.name}: mode {study.mode!r} must be 'min' or 'max'")
     if study.metric not in metrics:
@@ -139,7 +143,8 @@ def violations(study, space, spec=None) -> list[str]:
         except Exception as err:  # any failure to load the spec (import, syntax, name) is this line
             return out + [f"report spec analysis/report/{study.name}.py does not load: "
                           f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"]
-    valid = {f"{p}{m}" for m in metrics for p in ("best_", "final_")} | TRIAL_COLUMNS
+    valid = ({f"final_{m}" for m in metrics} | {f"best_{m}" for m, d in metrics.items() if d in MODES}
+             | {f"epoch_of_best_{m}" for m, d in metrics.items() if d in MODES} | TRIAL_COLUMNS | {"chosen"})
     for col in spec.columns:
         if not source_ok(col.source, train, metrics):
             out.append(f"report column {col.label!r} reads {col.source!r}, which a {name} run does not "

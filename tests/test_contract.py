@@ -236,3 +236,16 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
     accepted = contract.accepted(study.train)
     assert {c.split("/")[1] for c in t.columns if c.startswith("config/")} <= set(accepted)
 
+
+
+def test_a_cost_metric_is_reported_never_bested(tmp_path):
+    """Seconds and images/s are costs: trials.parquet keeps their final value, no "best" of them,
+    and a table column naming one's best is refused before Ray starts."""
+    _trial_folders(tmp_path, {"val_acc": [0.5, 0.6, 0.7], "epoch_s": [3.0, 1.0, 2.0]})
+    t, _ = trials.load(tmp_path, 3, {"val_acc": "max", "epoch_s": "cost"})
+    assert "final_epoch_s" in t and "best_epoch_s" not in t and "epoch_of_best_epoch_s" not in t
+    from trainables.cnn import train_cnn
+    assert train_cnn.metrics["epoch_s"] == "cost" and train_cnn.metrics["images_per_s"] == "cost"
+    assert contract.source_ok("final_epoch_s", train_cnn, train_cnn.metrics)
+    assert not contract.source_ok("best_epoch_s", train_cnn, train_cnn.metrics)
+    assert contract.source_ok("epoch_of_best_val_acc", train_cnn, train_cnn.metrics)

@@ -321,6 +321,6 @@ def fit_pca(run: Run) -> None:
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_autoencoder.metrics = {
     "train_loss": "min", "val_loss": "min", "train_mse": "min", "val_mse": "min", "ssim_train": "max",
-    "ssim_val": "max", "epoch_s": "min", "images_per_s": "max", "train_code_acc": "max",
+    "ssim_val": "max", "epoch_s": "cost", "images_per_s": "cost", "train_code_acc": "max",
     "val_code_acc": "max", "explained_variance": "max", "test_mse": "min", "ssim_test": "max",
     "test_code_acc": "max"}

@@ -445,8 +445,8 @@ def train_transfer(run: Run) -> None:
 # The direction of every metric this trainable reports (the study contract, studies/contract.py)
 train_transfer.metrics = {
     "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "test_loss": "min",
-    "test_acc": "max", "epoch_s": "min", "ms_per_image": "min", "eval_s": "min", "mean_epoch_s": "min",
-    "mean_ms_per_image": "min", "train_acc_at_best": "max", "test_acc_at_best": "max",
+    "test_acc": "max", "epoch_s": "cost", "ms_per_image": "cost", "eval_s": "cost", "mean_epoch_s": "cost",
+    "mean_ms_per_image": "cost", "train_acc_at_best": "max", "test_acc_at_best": "max",
     "gap_at_best": "min",
     # the same all along a trial: either direction gives the same best_ value
     "images": "max", "best_epoch": "max", "chance_acc": "max", "trainable_params": "max",
