@@ -312,12 +312,13 @@ class Bookkeeping:
 
 
 def trial_dirname(trial, nuisance=()) -> str:
-    """The trial's folder, also its TensorBoard run name: arm, seed, nuisance setting, id."""
+    """The trial's folder, also its TensorBoard run name: arm, nuisance setting, seed, id (the
+    setting before the seed: TensorBoard's run list cuts long names at the end)."""
     from studies.per_arm import group_of
     arm, seed = group_of(trial.config)
     setting = "".join(f"_{k}={trial.config[k]:.3g}" if isinstance(trial.config.get(k), float)
                       else f"_{k}={trial.config[k]}" for k in nuisance if k in trial.config)
-    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}_seed{seed}{setting}_{trial.trial_id}")[:200]
+    return re.sub(r"[^A-Za-z0-9_.=-]", "_", f"{arm}{setting}_seed{seed}_{trial.trial_id}")[:200]
 
 
 def make_tuner(study: Study, space: Space, args, data, storage: str, callbacks=None,

@@ -30,7 +30,7 @@ def test_every_loss_trains_one_noisy_denoiser_with_scores_in_range(denoising_run
 def test_noisy_denoised_clean_figure_for_every_loss(denoising_run):
     for loss in ARMS:
         assert (denoising_run / "figures" / f"denoising_{loss}.png").stat().st_size > 5_000
-    state = load_state(sorted(denoising_run.glob("mse_seed0_*/checkpoint_*"))[-1])
+    state = load_state(sorted(denoising_run.glob("mse_*seed0_*/checkpoint_*"))[-1])
     smp = state["samples"]
     assert smp["input"].shape == smp["output"].shape == smp["target"].shape == (10, 1, 32, 32)
     assert (smp["input"] != smp["target"]).mean() > 0.5  # the input is noisy, the target clean

@@ -64,7 +64,7 @@ def test_analysis_rebuilds_outputs_from_stored_results(regularization_run, tmp_p
 
 def test_a_restored_trial_resumes_from_its_checkpoint(regularization_run, tmp_path):
     """Epoch 1's checkpoint of a trial, resumed, reaches exactly the state of an unbroken run."""
-    trial = next(p for p in regularization_run.glob("baseline_seed0_*") if (p / "checkpoint_000001").exists())
+    trial = next(p for p in regularization_run.glob("baseline_*seed0_*") if (p / "checkpoint_000001").exists())
     config = load_state(trial / "checkpoint_000000")["config"]
     assert load_state(trial / "checkpoint_000000")["epoch"] == 1
     ckpt = tmp_path / "ckpt"

@@ -43,7 +43,7 @@ def test_the_gan_has_no_reconstruction_and_scores_come_from_the_recorded_classif
 
 
 def test_a_restored_trial_resumes_from_its_checkpoint(vae_gan_run, tmp_path):
-    trial = next(p for p in vae_gan_run.glob("vae_kl_seed0_*") if (p / "checkpoint_000001").exists())
+    trial = next(p for p in vae_gan_run.glob("vae_kl_*seed0_*") if (p / "checkpoint_000001").exists())
     config = load_state(trial / "checkpoint_000000")["config"]
     ckpt = tmp_path / "ckpt"
     shutil.copytree(trial / "checkpoint_000000", ckpt)
