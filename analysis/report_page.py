@@ -157,14 +157,12 @@ def _notes_as_list(body: str) -> str:
 
 
 def study_md(p: StudyPart, figure_ref, outcome: str | None) -> str:
-    d = p.manifest.get("data", {}) or {}
     wall = f"{p.wall_s:.0f} s wall time" if p.wall_s is not None else "wall time not recorded"
     body = p.table_md.split("\n", 1)[1].strip() if "\n" in p.table_md else p.table_md
     body = _notes_as_list(body)
-    stand_in = f" — a stand-in for {md.one_line(d['stand_in_for'])}" if d.get("stand_in_for") else ""
     out = [f"## {p.title} (`{p.name}`)", "",
            f"Results: {md.code(p.folder)}; {wall}{f'; this build: {md.one_line(outcome)}' if outcome else ''}. "
-           f"Data used: {md.one_line(d.get('name', '?'))}{stand_in}. [Back to the scorecard](#scorecard)", "",
+           "[Back to the scorecard](#scorecard)", "",
            body, "", "### Findings", "",
            f"Its {len(p.of_kind(EVIDENCE))} counted findings are on the scorecard (effects, intervals, evidence); "
            f"every row, checks and untestable claims included, is in {md.code(p.folder / 'findings.md')}.", "",

@@ -56,7 +56,7 @@ def test_report_skips_complete_studies_and_writes_both_documents(report):
     md = (out / "REPORT.md").read_text()
     assert md.index("## Scorecard") < md.index("(`regularization`)") < md.index("## Cost per study") \
         < md.index("## Manifest")
-    assert "stand-in for CIFAR-10" in md
+    assert "STAND-IN for the report's CIFAR-10" in md and "Data used:" not in md  # said once, by the table
     for s in STUDIES:  # each figure of each study is referenced, by a path that resolves from report/
         for fig in (storage / s / "figures").glob("*.png"):
             ref = re.search(rf"\]\(([^)]*/{s}/figures/{re.escape(fig.name)})\)", md).group(1)
