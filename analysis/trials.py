@@ -95,8 +95,11 @@ def load(exp_dir: Path, max_epochs: int, directions: dict[str, str] | None = Non
             series = pd.Series([r.get(k) for r in rows], dtype="float64")
             if directions.get(k) in ("min", "max"):  # "cost" (seconds, images/s): no best of it
                 row[f"best_{k}"] = series.min() if directions[k] == "min" else series.max()
-                at = series.idxmin() if directions[k] == "min" else series.idxmax()
-                row[f"epoch_of_best_{k}"] = epochs[at] if series.notna().any() else None
+                if series.notna().any():  # a trial that diverged at once has no finite value
+                    at = series.idxmin() if directions[k] == "min" else series.idxmax()
+                    row[f"epoch_of_best_{k}"] = epochs[at]
+                else:
+                    row[f"epoch_of_best_{k}"] = None
             row[f"final_{k}"] = series.iloc[-1]
         trials.append(row)
         for r in rows:

@@ -241,9 +241,11 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
 def test_a_cost_metric_is_reported_never_bested(tmp_path):
     """Seconds and images/s are costs: trials.parquet keeps their final value, no "best" of them,
     and a table column naming one's best is refused before Ray starts."""
-    _trial_folders(tmp_path, {"val_acc": [0.5, 0.6, 0.7], "epoch_s": [3.0, 1.0, 2.0]})
-    t, _ = trials.load(tmp_path, 3, {"val_acc": "max", "epoch_s": "cost"})
+    _trial_folders(tmp_path, {"val_acc": [0.5, 0.6, 0.7], "epoch_s": [3.0, 1.0, 2.0],
+                              "val_loss": [float("nan")] * 3})
+    t, _ = trials.load(tmp_path, 3, {"val_acc": "max", "epoch_s": "cost", "val_loss": "min"})
     assert "final_epoch_s" in t and "best_epoch_s" not in t and "epoch_of_best_epoch_s" not in t
+    assert t["epoch_of_best_val_loss"].isna().all()  # never finite (diverged at once): no epoch of a best
     from trainables.cnn import train_cnn
     assert train_cnn.metrics["epoch_s"] == "cost" and train_cnn.metrics["images_per_s"] == "cost"
     assert contract.source_ok("final_epoch_s", train_cnn, train_cnn.metrics)
