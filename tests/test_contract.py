@@ -232,7 +232,9 @@ def test_a_smoke_run_keeps_the_contract(name, smoke_run):
                and pd.api.types.is_numeric_dtype(h[c]) and not pd.api.types.is_bool_dtype(h[c])}
     assert numeric <= set(declared), sorted(numeric - set(declared))
     assert manifest.directions(m) == contract.directions(study)
-    assert {f"best_{k}" for k in numeric} <= set(t.columns)
+    bested = {k for k in numeric if declared[k] in contract.MODES}  # a "cost" (seconds, images/s) has no best
+    assert {f"best_{k}" for k in bested} <= set(t.columns)
+    assert not {f"best_{k}" for k in numeric - bested} & set(t.columns)
     accepted = contract.accepted(study.train)
     assert {c.split("/")[1] for c in t.columns if c.startswith("config/")} <= set(accepted)
 
