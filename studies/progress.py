@@ -51,6 +51,7 @@ class Console(Callback):
         self.select_epoch = select_epoch or max_epochs
         self.groups = groups or max(1, total // max(1, group_size))
         self.at_select: dict[str, float] = {}  # trial id -> its metric at the selection epoch
+        self.epochs_run: dict[str, int] = {}   # trial id -> epochs it has reported in this run
         self.nuisance, self.total, self.group_size = list(nuisance), total, max(1, group_size)
         self.out = out  # None: sys.stdout at print time (the Tuner pickles its callbacks; a stream does not pickle)
         self.best: dict[str, tuple] = {}     # trial id -> (best metric, its epoch)
@@ -83,10 +84,13 @@ class Console(Callback):
         if self.done_at_start is None:
             self.done_at_start = len(self.printed)
         elapsed = time.monotonic() - self.start
-        # time left from whole (arm, seed) groups only: single trials end early under ASHA and
-        # would promise the end long before it comes
+        # time left from the epochs the grid plans (each group: one setting to the full budget, the
+        # others to the selection rung) at the rate epochs have run; shown once a whole group has
+        # finished (single trials end early under ASHA, and groups finish in waves)
+        planned = self.groups * (self.max_epochs + (self.group_size - 1) * self.select_epoch)
+        ran = sum(self.epochs_run.values())
         fresh = len(self.printed) - self.done_at_start
-        left = f" ~{_clock(elapsed / fresh * (self.groups - len(self.printed)))} left" if fresh > 0 else ""
+        left = f" ~{_clock(elapsed / ran * max(0, planned - ran))} left" if fresh > 0 and ran else ""
         return f"[{done:>{len(str(total))}}/{total} {_clock(elapsed)}{left}]"
 
     def _say(self, trials, text: str, current=None) -> None:
@@ -95,6 +99,7 @@ class Console(Callback):
     # ------------------------------------------------------------ Tune's hooks
     def on_trial_result(self, iteration, trials, trial, result, **info):
         self.last[trial.trial_id] = result
+        self.epochs_run[trial.trial_id] = int(result.get("epoch") or 0)
         value = result.get(self.metric)
         if (result.get("epoch") or 0) <= self.select_epoch or trial.trial_id not in self.at_select:
             self.at_select[trial.trial_id] = value  # its value at the selection epoch (or its first)
