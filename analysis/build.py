@@ -16,6 +16,7 @@ class Outputs:
     table: Path
     findings: Path
     figures: list[Path]
+    result: StudyResult  # what they were built from: trials (with `chosen`), judged findings
 
     def listing(self) -> list[Path]:
         f = self.folder
@@ -60,4 +61,4 @@ def write(r: StudyResult) -> Outputs:
             path.write_text(f"{title}\n\n{note}\n{rest}")
     fig_dir = out_dir / "figures"
     made = [figures.curves_per_arm(s, fig_dir, labels=spec.arm_labels)] + [make(s, fig_dir) for make in spec.figures]
-    return Outputs(out_dir, table_path, findings_path, [p for p in made if p])
+    return Outputs(out_dir, table_path, findings_path, [p for p in made if p], r)

@@ -187,10 +187,8 @@ SCORECARD_SLOT = "SCORECARD-SLOT-7f3a"   # where to_html puts the scorecard's ow
 
 
 def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: dict, missing: list,
-             html_card: bool = False) -> str:
-    """The page as Markdown; `html_card`: the scorecard left as a slot for to_html to fill."""
-    claims, checks, t = claims_of(parts), checks_of(parts), totals(parts)
-    card = SCORECARD_SLOT if html_card else scorecard.markdown_section(claims, checks, t, link)
+             card: str) -> str:
+    """The page as Markdown around `card`, the scorecard (or SCORECARD_SLOT, for to_html to fill)."""
     out = [f"# The report, reproduced ({profile} profile)", "",
            f"Built {time.strftime('%Y-%m-%d %H:%M')} from {len(parts)} studies"
            + (f"; missing (not run or failed): {', '.join(missing)}" if missing else "") + ".", "",
@@ -279,21 +277,20 @@ def build_report(storage, profile: str = "local", studies=(), out_dir="report", 
             damaged.append(name)
         if part:
             parts.append(part)
-    missing = missing + damaged
+    left_out = missing + damaged
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})",
-                    lambda name: f"[{name}](#{_anchor(name)})", outcomes, missing)
+    claims, checks, t = claims_of(parts), checks_of(parts), totals(parts)
+    md_link = lambda name: f"[{name}](#{_anchor(name)})"
+    text = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})", md_link, outcomes,
+                    left_out, scorecard.markdown_section(claims, checks, t, md_link))
     (out_dir / "REPORT.md").write_text(text)
 
     def inline(f: Path) -> str:
         return f"![{f.stem}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
-    card = scorecard.html_section(claims_of(parts), checks_of(parts), totals(parts),
-                                  lambda name: f'<a href="#{_anchor(name)}">{html.escape(name)}</a>')
-    page = to_html(document(parts, profile, inline, lambda name: f"[{name}](#{_anchor(name)})",
-                            outcomes, missing, html_card=True), profile, card)
+    card = scorecard.html_section(claims, checks, t, lambda name: f'<a href="#{_anchor(name)}">{html.escape(name)}</a>')
+    page = to_html(document(parts, profile, inline, md_link, outcomes, left_out, SCORECARD_SLOT), profile, card)
     (out_dir / "index.html").write_text(page)
-    t = totals(parts)
     log(f"scorecard: {t['reproduced']} reproduced, {t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} "
         f"not reproduced, {t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")
     log(f"report: {out_dir / 'index.html'}  {out_dir / 'REPORT.md'}")
-    return (out_dir / "index.html", out_dir / "REPORT.md"), [m for m in missing if m not in damaged], damaged
+    return (out_dir / "index.html", out_dir / "REPORT.md"), missing, damaged

@@ -29,8 +29,7 @@ def callbacks(study, space, args) -> list:
     from studies.tb_logger import StudyTBXLogger
     # Tune's own loggers are off (studies.console.quiet_ray): result.json is what the analysis reads;
     # progress.csv, read by nothing here, was one more file write per result in the driver
-    found = [JsonLoggerCallback(), StudyTBXLogger(study.metric, study.mode, space.arms, list(space.nuisance), space.max_epochs,
-                            getattr(study.train, "defaults", None))]
+    found = [JsonLoggerCallback(), StudyTBXLogger(study.metric, study.mode)]
     if not (args.verbose or args.quiet):
         from studies.progress import Console
         total = expected_trials(space, args)
@@ -78,7 +77,7 @@ def summary(paths, out_dir: Path) -> None:
     folder = Path(paths.folder)
     names = [str(Path(p).relative_to(folder)) if Path(p).is_relative_to(folder) else str(p)
              for p in paths.listing()]
-    print("\n".join(compact_table(folder)))
+    print("\n".join(compact_table(folder, paths.result.spec)))
     errored = [part for part in paths.table.read_text().split("\n\n") if part.startswith("**Every trial errored")]
     for part in errored:  # why every number is missing, and each distinct error
         print("\n".join(fit(line) for line in part.splitlines()))
@@ -86,16 +85,13 @@ def summary(paths, out_dir: Path) -> None:
     print("\n".join(textwrap.wrap(f"outputs in {folder}/: {', '.join(names)}", 100, break_on_hyphens=False)))
     print(fit(f"tensorboard --logdir {out_dir}"))
     print()
-    print("\n".join(fit(line) for line in verdict_lines(folder)), flush=True)
+    print("\n".join(fit(line) for line in verdict_lines(folder, paths.result.findings)), flush=True)
 
 
-def compact_table(folder: Path) -> list[str]:
+def compact_table(folder: Path, spec) -> list[str]:
     import pandas as pd
 
-    from analysis import manifest
-    from analysis.report import spec_for
     from studies.progress import fit
-    spec = spec_for(manifest.read(folder)["study"])
     col = spec.columns[0]
     t = pd.read_csv(Path(folder) / "table.csv", keep_default_na=False)
     notes: dict[str, int] = {}
@@ -130,15 +126,13 @@ def _is_number(x) -> bool:
         return False
 
 
-def verdict_lines(folder: Path) -> list[str]:
-    """findings.md in brief: its title, one line per finding (verdict, claim), then the checks and
-    the claims this design cannot test, counted."""
+def verdict_lines(folder: Path, found: list) -> list[str]:
+    """findings.md in brief (`found`: the judged findings it was written from): its title, one line
+    per finding (verdict, effect, claim), then the checks and the claims untestable here, counted."""
     from analysis.findings import CHECK, EVIDENCE, UNTESTABLE, counts_line
-    from analysis.study_result import StudyResult
-    found = StudyResult.load(folder).findings
+    from analysis.scorecard import number
     title = Path(folder, "findings.md").read_text().splitlines()[0]
     evidence = [f for f in found if f.kind == EVIDENCE]
-    from analysis.scorecard import number
     lines = [title, f"(effects, intervals, evidence: {Path(folder, 'findings.md')})"]
     lines += [f"  {f.verdict + ('*' if f.caveat else ''):<15} {number(f.effect, ''):>9}  {f.claim}" for f in evidence]
     if any(f.caveat for f in evidence):

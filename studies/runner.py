@@ -496,11 +496,9 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
         from studies.settle import until_settled
         fresh = argparse.Namespace(**{**vars(args), "resume": False})  # each round: new trials
         paths = until_settled(lambda sp: make_tuner(study, sp, fresh, data, storage, callbacks).fit(),
-                              space, out_dir, args.until_settled)
-    import pandas as pd
-
+                              space, paths, args.until_settled)
     from studies.tb_logger import write_hparams
-    write_hparams(out_dir, pd.read_parquet(out_dir / "trials.parquet"), study.metric, list(space.nuisance),
+    write_hparams(out_dir, paths.result.trials, study.metric, list(space.nuisance),
                   sorted({k for a in space.arms.values() for k in a}))
     if not local:
         remote.push(out_dir, exp_path, [*paths.listing(), *out_dir.glob("*/events.out.tfevents.*.hparams")])

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable
 
 from analysis import build, findings, manifest
-from analysis.study_result import StudyResult
 from search_spaces.space import Space
 
 
@@ -36,12 +35,12 @@ def _record(out_dir: Path, arms: list[str], have: int, more: int) -> None:
     (Path(out_dir) / "manifest.json").write_text(json.dumps(m, indent=2, default=str))
 
 
-def until_settled(fit: Callable[[Space], None], space: Space, out_dir: Path, max_seeds: int):
-    """`fit(space)` runs one Tune round; returns the outputs built after the last one."""
-    out_dir = Path(out_dir)
-    paths = build.from_experiment(out_dir)
+def until_settled(fit: Callable[[Space], None], space: Space, paths: build.Outputs, max_seeds: int):
+    """`fit(space)` runs one Tune round; `paths`: the outputs built after the first. Returns those
+    built after the last one."""
+    out_dir = Path(paths.folder)
     while True:
-        stored = StudyResult.load(out_dir)
+        stored = paths.result
         m = stored.manifest
         # seeds that have trials (a round cut short before its Tuner was stored is planned again)
         have, arms = int(stored.trials["seed"].max()) + 1, list(m["arms"])

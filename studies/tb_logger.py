@@ -50,29 +50,11 @@ def checkpoint_images(checkpoint) -> tuple[int, dict] | None:
         return read_images(io.BytesIO(f.read()))
 
 
-def status_of(last: dict, failed: bool, max_epochs: int | None) -> str:
-    """The same four statuses as trials.parquet."""
-    if failed:
-        return "errored"
-    if last.get("diverged"):
-        return "diverged"
-    if last.get("early_stopped") or max_epochs is None or last.get("epoch", 0) >= max_epochs:
-        return "completed"
-    return "stopped_early"
-
-
 class StudyTBXLogger(TBXLoggerCallback):
-    def __init__(self, metric: str, mode: str, arms: dict | list, nuisance: list[str],
-                 max_epochs: int | None = None, arm_defaults: dict | None = None):
+    def __init__(self, metric: str, mode: str):
         super().__init__()
-        self.metric, self.mode, self.max_epochs = metric, mode, max_epochs
-        self.nuisance = list(nuisance)
-        # every arm setting of the study, so each trial has the same HParams columns
-        settings = arms.values() if isinstance(arms, dict) else []
-        self.arm_keys = sorted({k for s in settings for k in s})
-        self.arm_defaults = dict(arm_defaults or {})
+        self.metric, self.mode = metric, mode
         self._best: dict = {}
-        self._last: dict = {}
 
     def log_trial_result(self, iteration, trial, result):
         if trial not in self._trial_writer:
@@ -87,7 +69,6 @@ class StudyTBXLogger(TBXLoggerCallback):
             if best is None or (value > best if self.mode == "max" else value < best):
                 self._best[trial] = float(value)
             writer.add_scalar(f"1_study/best_{self.metric}", self._best[trial], global_step=step)
-        self._last[trial] = result
         self._trial_result[trial] = result  # non-empty: the parent then writes HParams at the end
         writer.flush()
 
@@ -111,7 +92,6 @@ class StudyTBXLogger(TBXLoggerCallback):
     def log_trial_end(self, trial, failed: bool = False):
         if trial not in self._trial_writer:
             return
-        self._last.pop(trial, None)
         self._best.pop(trial, None)
         self._trial_writer[trial].close()  # its HParams come after the analysis (write_hparams)
         del self._trial_writer[trial]
