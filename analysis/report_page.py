@@ -115,8 +115,9 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 def claims_of(parts: list[StudyPart]) -> list[scorecard.Claim]:
     """The counted findings of every study, numbered as the scorecard and the forest plot show them."""
-    found = [(p.name, f) for p in parts for f in p.of_kind(EVIDENCE)]
-    return [scorecard.Claim(i, name, f) for i, (name, f) in enumerate(found, 1)]
+    found = [(p, f) for p in parts for f in p.of_kind(EVIDENCE)]
+    return [scorecard.Claim(i, p.name, f, (p.manifest.get("data") or {}).get("stand_in_for") or "")
+            for i, (p, f) in enumerate(found, 1)]
 
 
 def totals(parts: list[StudyPart]) -> dict:

@@ -26,6 +26,11 @@ class Claim:
     number: int
     study: str
     f: Finding
+    stand_in_for: str = ""  # what this study's data stands in for ("" when it is the report's own)
+
+    @property
+    def data(self) -> str:
+        return f"stand-in for {self.stand_in_for}" if self.stand_in_for else ""
 
     @property
     def shown(self) -> str:
@@ -167,7 +172,8 @@ def rows_html(claims: list[Claim], link) -> str:
         details = "".join(f"<li>{f'<strong>{e(k)}</strong>: ' if k else ''}{e(v)}</li>"
                           for k, v in evidence_items(f))
         rows.append(
-            f'<tr id="claim-{c.number}"><td>{c.number}</td><td>{link(c.study)}</td>'
+            f'<tr id="claim-{c.number}"><td>{c.number}</td><td>{link(c.study)}'
+            f'{f"<br><small>{e(c.data)}</small>" if c.data else ""}</td>'
             f"<td>{e(f.claim)}<details><summary>evidence</summary><ul>{details}</ul></details></td>"
             f'<td class="{_cls(f.verdict)}"><strong>{e(f.verdict)}</strong>{" (flag)" if f.caveat else ""}</td>'
             f"<td>{e(number(f.effect, f.unit))}</td><td>{e(number(f.report_effect, f.unit))}</td>"
@@ -192,7 +198,7 @@ def markdown_section(claims: list[Claim], checks: list[tuple[str, Finding]], t: 
              "smallest effect of interest |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for c in claims:
         f = c.f
-        lines.append(f"| {c.number} | {link(c.study)} | {md.cell(f.claim)} | **{md.cell(c.shown)}** | "
+        lines.append(f"| {c.number} | {link(c.study)}{f' ({md.cell(c.data)})' if c.data else ''} | {md.cell(f.claim)} | **{md.cell(c.shown)}** | "
                      f"{number(f.effect, f.unit)} | {number(f.report_effect, f.unit)} | {interval(f)} | {sesoi(f)} |")
     lines += ["", "### Evidence", ""]
     for c in claims:

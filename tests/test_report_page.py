@@ -79,11 +79,13 @@ def test_every_claims_evidence_reaches_the_page_uncut_and_the_reports_number_bes
     page = (out / "index.html").read_text()
     # as the browser reads them (the sanitiser may write an entity another way)
     rows = {k: html.unescape(v) for k, v in re.findall(r'<tr id="claim-(\d+)">(.*?)</tr>', page, re.S)}
-    found = [f for s in STUDIES for f in StudyResult.load(storage / s).findings if f.kind == EVIDENCE]
+    found = [(r.manifest["data"].get("stand_in_for"), f) for r in (StudyResult.load(storage / s) for s in STUDIES)
+             for f in r.findings if f.kind == EVIDENCE]
     assert len(rows) == len(found) > 0
     with_report = 0
-    for i, f in enumerate(found, 1):
+    for i, (stand_in, f) in enumerate(found, 1):
         row = rows[str(i)]
+        assert not stand_in or f"stand-in for {stand_in}" in row, f.claim  # named in every row it feeds
         assert f.claim in row
         items = [v for _, v in evidence_items(f)]
         if f.verdict == "inconclusive" and " | seeds needed: " in f.evidence:  # the seeds-to-settle line
