@@ -94,6 +94,7 @@ def attach(claims, found: dict) -> list:
         mine = [c for c in claims if key in c.tested_by]
         shown |= {id(c) for c in mine}
         kind = fd.CHECK if any(c.kind == CHECK for c in mine) else fd.EVIDENCE
+        kind = fd.UNTESTABLE if f.kind == fd.UNTESTABLE else kind  # an arm not run here stays apart
         quote = " … ".join(dict.fromkeys(normalise(c.quote) for c in mine))
         out.append(replace(f, kind=kind, quote=quote, where="; ".join(dict.fromkeys(c.where for c in mine))))
     for c in claims:

@@ -44,6 +44,7 @@ DIRECTION, EQUIVALENCE, FIXED = "direction", "equivalence", "fixed"
 EVIDENCE, CHECK, UNTESTABLE = "finding", "check", "untestable"
 CHECK_VERDICT = {REPRODUCED: "holds", SMALL: "holds", NOT_REPRODUCED: "fails", INCONCLUSIVE: "not settled"}
 UNTESTABLE_VERDICT = "untestable here"
+NOT_RUN_VERDICT = "not run in this profile"
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,12 @@ def untestable(quote: str, where: str, reason: str) -> Finding:
                    where=where)
 
 
+def not_run(claim: str, reason: str) -> Finding:
+    """A finding whose arms this profile does not run (e.g. ResNet50 offline): listed apart with
+    the reason, like an untestable claim, never counted as inconclusive (no seed could settle it)."""
+    return Finding(claim, NOT_RUN_VERDICT, None, None, None, 0, reason, kind=UNTESTABLE)
+
+
 # ---------------------------------------------------------------- judging a study's claims
 
 def judge(findings: list[Finding], looks: int = 1) -> list[Finding]:
@@ -501,7 +508,9 @@ def markdown(title: str, findings: list[Finding]) -> str:
                   *HEAD, *map(_row, checks)]
     if untestable:
         lines += ["", "## Untestable here", "", "| the report says | where | why not |", "| --- | --- | --- |"]
-        lines += [f"| «{_cell(f.quote or f.claim)}» | {_cell(f.where)} | {_cell(f.evidence)} |" for f in untestable]
+        lines += [f"| «{_cell(f.quote or f.claim)}» | {_cell(f.where)} | "
+                  f"{_cell(f.evidence if f.verdict == UNTESTABLE_VERDICT else f.verdict + ': ' + f.evidence)} |"
+                  for f in untestable]
     inference = next((f.inference for f in evidence if f.inference), "")
     lines += ["", f"Method ({len(evidence)} claims{'; ' + inference.split('(')[0].strip() if inference else ''}): "
                   f"{METHOD}"]

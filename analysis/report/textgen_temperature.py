@@ -150,9 +150,11 @@ CLAIMS = (
       "Section 3.3, Figures 4, 5",
       "BLEU falls as temperature rises, word and char level (Spearman)",
       ("bleu_falls_word", "bleu_falls_char")),
-    F("This produces more creative text",
+    C("This produces more creative text",
       "Section 3.3",
-      "distinct-n (share of distinct n-grams among generated ones) rises with temperature",
+      "by construction: distinct-2 (share of distinct n-grams among generated ones) rises with temperature "
+      "for any model, since the entropy of softmax(z/T) rises with T; a check of the sampler, not evidence "
+      "of creativity (untestable, below)",
       "more_varied"),
     U("but it can also lead to less coherent or grammatically correct output",
       "Section 3.3",
