@@ -39,6 +39,42 @@ def oscillation_at_loss(losses, level: float, window: int = 9, span: int = 50) -
     return float(np.std(part - smooth[hit[0]:hit[0] + span])) if len(part) >= 3 else float("nan")
 
 
+def at_level(levels, values, target: float) -> float:
+    """`values` (one per epoch, e.g. the per-batch loss's oscillation in that epoch) where the
+    per-epoch `levels` (that epoch's mean training loss) first fall to `target`, interpolated
+    linearly in log(level) between the two epochs that bracket it: rates compared at a matched
+    loss, not at a matched epoch (a faster rate is further along, where the loss's noise is
+    smaller). The first epoch's value if it is already below `target`; NaN if never reached."""
+    lv, v = np.log(np.asarray(levels, float)), np.asarray(values, float)
+    hit = np.flatnonzero(lv <= np.log(target))
+    if not len(hit):
+        return float("nan")
+    i = int(hit[0])
+    if i == 0 or lv[i - 1] == lv[i]:
+        return float(v[i])
+    w = (lv[i - 1] - np.log(target)) / (lv[i - 1] - lv[i])
+    return float(v[i - 1] + w * (v[i] - v[i - 1]))
+
+
+def matched_level(final_levels, start_level: float) -> float:
+    """The loss level every trial past its initial plateau reaches: the highest final loss among
+    the trials that ended below half of `start_level` (e.g. ln(classes), a uniform guess's loss).
+    NaN if none did."""
+    past = [x for x in np.asarray(final_levels, float) if np.isfinite(x) and x < start_level / 2]
+    return float(max(past)) if past else float("nan")
+
+
+def roughness_around_trend(curve) -> float:
+    """The noise of a per-epoch curve around a smooth trend, whatever its bend: the std of its
+    second differences over sqrt(6) (for white noise of std s around any trend that is locally
+    straight, a second difference has std s*sqrt(6)). Unlike the spread around one straight line,
+    a cosine-annealed curve's smooth bend adds next to nothing. 0 with fewer than 4 points."""
+    y = np.asarray(curve, float)
+    if len(y) < 4:
+        return 0.0
+    return float(np.std(np.diff(y, 2)) / np.sqrt(6))
+
+
 def detrended_std(curve) -> float:
     """Std of a per-epoch curve (val. accuracy or loss) around its least-squares line."""
     y = np.asarray(curve, float)
