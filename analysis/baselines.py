@@ -73,7 +73,7 @@ def pixels(x) -> np.ndarray:
 
 def image_classification(data, config: dict, eval_split: str, metric: str) -> list[dict]:
     """Majority class and raw-pixel logistic regression. `eval_split` is the split the study's table
-    reports (regularization/lr_sweep: `val`, their only held-out split; transfer: `test`)."""
+    reports (lr_sweep: `val`, its only held-out split; regularization and transfer: `test`)."""
     a = data.arrays
     x_tr, y_tr = pixels(a["x_train"]), a["y_train"]
     x_ev, y_ev = pixels(a[f"x_{eval_split}"]), a[f"y_{eval_split}"]

@@ -76,7 +76,7 @@ def test_image_classification_rows():
     rows = b.baselines(spec_for("transfer"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv, x_test=xe, y_test=ye))
     assert rows[0]["test_acc"] == b.majority(yt, ye)
     assert rows[1]["test_acc"] == 1.0 and "logistic regression" in rows[1]["name"]
-    rows = b.baselines(spec_for("regularization"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv))
+    rows = b.baselines(spec_for("lr_sweep"), data(x_train=xt, y_train=yt, x_val=xv, y_val=yv))
     assert rows[1]["val_acc"] == 1.0 and "20% of train" in rows[1]["name"]
 
 

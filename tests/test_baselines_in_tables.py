@@ -33,7 +33,7 @@ def run(curves: dict, baseline: float | None = 0.5, search: str = "grid",
          "args": {"search": search},
          "nuisance": {"lr": {"grid": GRID, "dist": "float loguniform(0.001, 0.01)"}},
          "directions": {"val_acc": "max"},
-         "baselines": {"rows": baselines.for_table(spec_for("regularization"), rows, {"a": {}, "b": {}}, {}), "seconds": 0.1}}
+         "baselines": {"rows": baselines.for_table(spec_for("lr_sweep"), rows, {"a": {}, "b": {}}, {}), "seconds": 0.1}}
     return Summary.from_manifest(pd.DataFrame(trials), pd.DataFrame(history), m), m
 
 

@@ -97,10 +97,14 @@ def test_every_testable_claim_has_its_findings_and_every_finding_is_a_claim(stud
 def test_checks_and_untestables_are_shown_and_never_counted(study):
     out = judged(spec_for(study), empty_run())
     quotes = {k: {f.quote for f in out if f.kind == k} for k in (fd.EVIDENCE, fd.CHECK, fd.UNTESTABLE)}
+    # a finding whose arms this profile does not run is listed apart as "not run", never counted
+    quotes["not run"] = {f.quote for f in out if f.verdict == fd.NOT_RUN_VERDICT}
+    assert quotes["not run"] <= quotes[fd.UNTESTABLE]
     for c in claims_of(study):
         q = claims.normalise(c.quote)
-        where = {claims.FINDING: fd.EVIDENCE, claims.CHECK: fd.CHECK, claims.UNTESTABLE: fd.UNTESTABLE}[c.kind]
-        assert any(q in shown for shown in quotes[where]), (study, c.kind, c.quote)
+        where = {claims.FINDING: (fd.EVIDENCE, "not run"), claims.CHECK: (fd.CHECK,),
+                 claims.UNTESTABLE: (fd.UNTESTABLE,)}[c.kind]
+        assert any(q in shown for w in where for shown in quotes[w]), (study, c.kind, c.quote)
     assert not any(f.evidence.startswith("no finding of this spec") for f in out)
     md = fd.markdown("t", out)
     evidence = [f for f in out if f.kind == fd.EVIDENCE]
@@ -131,14 +135,18 @@ def test_checks_do_not_weaken_the_findings_correction():
 
 # ---------------------------------------------------------------- regularization on a synthetic run
 
-ARMS = ("baseline", "moderate_aug", "aggressive_aug", "dropout", "batch_norm", "batch_norm_dropout", "zero_init")
+ARMS = ("baseline", "moderate_aug", "aggressive_aug", "dropout", "batch_norm", "batch_norm_dropout", "zero_init",
+        "baseline_constant_lr", "batch_norm_dropout_constant_lr")
 FINAL = {"baseline": 0.75, "moderate_aug": 0.80, "aggressive_aug": 0.72, "dropout": 0.80, "batch_norm": 0.70,
-         "batch_norm_dropout": 0.65, "zero_init": 0.10}
+         "batch_norm_dropout": 0.65, "zero_init": 0.10, "baseline_constant_lr": 0.75,
+         "batch_norm_dropout_constant_lr": 0.65}
 
 
 def synthetic_regularization(epochs=12, seeds=4):
-    """Curves shaped like the report's: the baseline's gap widens, moderate_aug's val. accuracy
-    sits above its train accuracy, BN + dropout's val. accuracy zigzags around a flat gap."""
+    """Curves shaped like the report's: the baseline's gap widens, moderate_aug's test accuracy sits
+    above its train accuracy, BN + dropout's val. accuracy zigzags around a flat gap at a constant
+    rate (the cosine arm's is smooth); the running training-mode accuracy sits below the
+    evaluation-mode one by 2 points."""
     rng = np.random.default_rng(0)
     trials, hist = [], []
     for arm in ARMS:
@@ -146,17 +154,19 @@ def synthetic_regularization(epochs=12, seeds=4):
             tid = f"{arm}-{seed}"
             e = np.arange(1, epochs + 1)
             val = FINAL[arm] * (1 - 0.5 * np.exp(-e / 3)) + rng.normal(0, 0.002, epochs)
-            widen = {"baseline": 0.01, "dropout": 0.002, "moderate_aug": -0.0005}.get(arm, 0.0)
+            widen = {"baseline": 0.01, "baseline_constant_lr": 0.01, "dropout": 0.002,
+                     "moderate_aug": -0.0005}.get(arm, 0.0)
             train = val + 0.03 + widen * e + (-0.05 if arm == "moderate_aug" else 0)
-            if arm == "batch_norm_dropout":
+            if arm == "batch_norm_dropout_constant_lr":
                 val = val + 0.03 * (-1) ** e
                 train = val + 0.05 - 0.03 * (-1) ** e
             loss = 1 - val + (0.04 * (-1) ** e if arm == "baseline" else 0)
-            hist += [{"trial_id": tid, "epoch": int(k), "val_acc": v, "train_acc": t, "val_loss": x}
-                     for k, v, t, x in zip(e, val, train, loss)]
+            hist += [{"trial_id": tid, "epoch": int(k), "val_acc": v, "train_eval_acc": t, "train_acc": t - 0.02,
+                      "val_loss": x} for k, v, t, x in zip(e, val, train, loss)]
             trials.append({"trial_id": tid, "arm": arm, "seed": seed, "status": "completed",
-                           "best_val_acc": val.max(), "final_val_acc": val[-1], "final_train_acc": train[-1],
-                           "best_val_loss": loss.min()})
+                           "best_val_acc": val.max(), "final_val_acc": val[-1], "final_train_acc": train[-1] - 0.02,
+                           "final_train_eval_acc": train[-1], "final_test_acc": val[-1] + rng.normal(0, 0.002),
+                           "best_val_loss": loss.min(), "final_test_loss": loss[-1]})
     return Summary(pd.DataFrame(trials), pd.DataFrame(hist), "val_acc", "max", list(ARMS))
 
 
@@ -170,17 +180,31 @@ def test_regularization_findings_on_curves_like_the_reports():
     assert v["BN is below the baseline"] == fd.REPRODUCED
     assert v["BN + Dropout is the lowest of all methods but zero initialisation"] == fd.REPRODUCED
     assert v["Aggressive augmentation still beats the baseline"] == fd.NOT_REPRODUCED  # 72 < 75
-    assert v["Moderate augmentation: final validation accuracy above final training accuracy"] == fd.REPRODUCED
+    above = [k for k in v if k.startswith("Moderate augmentation: final test accuracy above")][0]
+    assert v[above] == fd.REPRODUCED
+    running = [f for k, f in out.items() if k.startswith("Moderate augmentation: final validation accuracy above the running")]
+    assert running[0].kind == fd.CHECK
     gap = [k for k in v if k.startswith("Moderate augmentation: smaller train-val. gap")][0]
     assert v[gap] == fd.REPRODUCED
-    wobble = [k for k in v if k.startswith("BN + Dropout: validation accuracy oscillates")][0]
+    wobble = [k for k in v if k.startswith("BN + Dropout at a constant rate: validation accuracy oscillates")][0]
     assert v[wobble] == fd.REPRODUCED and "val. accuracy wobble" in out[wobble].evidence
+    assert "batch_norm_dropout_constant_lr" in out[wobble].evidence  # the report's condition, not the cosine arm
     smoother = [k for k in v if k.startswith("Dropout: smoother validation loss")][0]
     assert v[smoother] == fd.REPRODUCED  # the baseline's loss zigzags, dropout's does not
-    flat = [k for k in v if k.startswith("BN + Dropout: the train-val. gap stays")][0]
+    flat = [k for k in v if k.startswith("BN + Dropout at a constant rate: the train-val. gap stays")][0]
     assert v[flat] == fd.REPRODUCED
     zero = out["Zero initialisation stays at chance (10%)"]
     assert zero.kind == fd.CHECK and zero.verdict == "holds" and "10%" in zero.quote
+
+
+def test_without_the_constant_rate_arms_the_oscillation_claim_is_not_run_not_inconclusive():
+    s = synthetic_regularization()
+    keep = ~s.trials["arm"].str.endswith("_constant_lr")
+    s = Summary(s.trials[keep], s.history, "val_acc", "max", [a for a in ARMS if not a.endswith("_constant_lr")])
+    out = judged(spec_for("regularization"), s)
+    osc = [f for f in out if f.claim.startswith("BN + Dropout at a constant rate")]
+    assert len(osc) == 2 and all(f.kind == fd.UNTESTABLE and f.verdict == fd.NOT_RUN_VERDICT for f in osc)
+    assert "## Untestable here" in fd.markdown("t", out) and fd.NOT_RUN_VERDICT in fd.markdown("t", out)
 
 
 @pytest.mark.parametrize("study", STUDIES)

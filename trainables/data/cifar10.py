@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from trainables.data.cache import DataError, cache_dir, fetch_once
-from trainables.data.dataset import Data, subsample_splits
+from trainables.data.dataset import Data, stratified_split, subsample_splits
 from trainables.data.digits import load_digits
 
 CIFAR_HINT = ("CIFAR-10 is not under {root} and could not be downloaded ({err}); run with "
@@ -63,7 +63,7 @@ def read_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
 
 def load_cifar10(root: str | None = None, download: bool = True,
                  max_train: int | None = None, max_val: int | None = None,
-                 alternative: str = DIGITS) -> Data:
+                 alternative: str = DIGITS, test_split: bool = False, max_test: int | None = None) -> Data:
     """CIFAR-10 (test split as validation) under `root` (torchvision's root, holding
     cifar-10-batches-py, or that folder itself), downloaded there once per node by torchvision under
     a lock if absent. `alternative` is the offline stand-in the error names."""
@@ -80,21 +80,36 @@ def load_cifar10(root: str | None = None, download: bool = True,
     root.mkdir(parents=True, exist_ok=True)
     fetch_once(Path(str(root) + ".lock"), fetch, partial(CIFAR_HINT.format, root=root, alternative=alternative),
                ready=lambda: (folder / "test_batch").exists())
-    a = subsample_splits(read_cifar_batches(folder), train=max_train, val=max_val)
+    a = read_cifar_batches(folder)
+    if test_split:  # the test batch stays the test split; validation: 5,000 of the training images
+        tr, va = stratified_split(a["y_train"], 0.1)
+        a = {"x_train": a["x_train"][tr], "y_train": a["y_train"][tr], "x_val": a["x_train"][va],
+             "y_val": a["y_train"][va], "x_test": a["x_val"], "y_test": a["y_val"]}
+        a = subsample_splits(a, train=max_train, val=max_val, test=max_test)
+        return Data(a, name=f"CIFAR-10 ({len(a['y_train']):,} train / {len(a['y_val']):,} validation from "
+                            f"the training batches / {len(a['y_test']):,} test)",
+                    source=f"CIFAR-10 python batches at {folder}")
+    a = subsample_splits(a, train=max_train, val=max_val)
     return Data(a, name=f"CIFAR-10 ({len(a['y_train']):,} train / {len(a['y_val']):,} test images; "
                         f"test split as validation)", source=f"CIFAR-10 python batches at {folder}")
 
 
 def load_images(config: dict) -> Data:
-    """The image dataset a config names: `dataset` = digits | fashion_mnist | cifar10."""
+    """The image dataset a config names: `dataset` = digits | fashion_mnist | cifar10. With
+    `test_split`, a test split too (`max_test` images, 0 = all), never read for a choice: the
+    official test file of Fashion-MNIST (10,000) or CIFAR-10 (10,000; validation then comes from
+    the training batches), or, for the embedded digits, half of their held-out fifth."""
     kind = config.get("dataset", "digits")
     n_tr, n_va = config.get("max_train"), config.get("max_val")
+    test, n_te = bool(config.get("test_split")), config.get("max_test") or None
     if kind == "digits":
-        return load_digits(n_tr, n_va)
+        return load_digits(n_tr, n_va, test=n_te or 500) if test else load_digits(n_tr, n_va)
     if kind == "fashion_mnist":  # the local stand-in whose baseline is not saturated
-        from trainables.data.fashion_mnist import load_fashion_mnist
+        from trainables.data.fashion_mnist import load_fashion_mnist, load_fashion_mnist_with_test
+        if test:
+            return load_fashion_mnist_with_test(config.get("data_root") or None, n_tr, n_va, n_te, "CIFAR-10")
         return load_fashion_mnist(config.get("data_root") or None, max_train=n_tr, max_val=n_va)
     if kind == "cifar10":
         return load_cifar10(config.get("data_root") or None, bool(config.get("download", True)),
-                            max_train=n_tr, max_val=n_va)
+                            max_train=n_tr, max_val=n_va, test_split=test, max_test=n_te)
     raise DataError(f"unknown image dataset {kind!r}: choose digits, fashion_mnist or cifar10")

