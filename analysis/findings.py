@@ -334,6 +334,12 @@ def untestable(quote: str, where: str, reason: str) -> Finding:
                    where=where)
 
 
+def untestable_under(claim: str, reason: str) -> Finding:
+    """A finding this run's design cannot test (it removed the condition the report names as the
+    cause): listed apart with the reason, never called not reproduced."""
+    return Finding(claim, UNTESTABLE_VERDICT, None, None, None, 0, reason, kind=UNTESTABLE)
+
+
 def not_run(claim: str, reason: str) -> Finding:
     """A finding whose arms this profile does not run (e.g. ResNet50 offline): listed apart with
     the reason, like an untestable claim, never counted as inconclusive (no seed could settle it)."""

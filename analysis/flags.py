@@ -52,8 +52,8 @@ IMPROVING_REL = 0.01    # more than 1% better over the last epochs
 LAST_SHARE = 0.25       # the last 25% of epochs, at least 2 (at most all but the first)
 KINDS = ("below trivial baseline", "grid edge", "still improving", "tied at selection")
 
-RULES = ("Flags: *below trivial baseline* = the arm's mean is not better than the best trivial "
-         "baseline on that column; *grid edge* = for at least half the seeds the chosen nuisance value "
+RULES = ("Flags: *below trivial baseline* = the arm's mean, or more than half of its seeds, not "
+         "better than the best trivial baseline on that column (a mean hides seeds that collapsed); *grid edge* = for at least half the seeds the chosen nuisance value "
          "is the first or last of its grid (>= 2 values; Optuna: the outer 10% of the log range); "
          "*still improving* = for at least half the seeds the chosen trial's "
          "{metric}, at its best over the last max(2, 25%) of its epochs, beats its best before them by "
@@ -74,6 +74,12 @@ class Shortfall:
     baseline: str
     value: float
     mean: float
+    below: int = 0      # seeds not better than the baseline
+    seeds: int = 0
+
+    @property
+    def seeds_text(self) -> str:
+        return f", {self.below} of {self.seeds} seeds below" if self.seeds else ""
 
 
 def baseline_rows(manifest: dict) -> list[dict]:
@@ -90,8 +96,10 @@ LEARNS_NOTHING = re.compile(r"majority|chance|mean training image|mean colou?r|p
 
 
 def shortfalls(s, manifest: dict, learns_nothing_only: bool = False) -> dict[str, list[Shortfall]]:
-    """arm -> the columns where its mean is not better than a trivial baseline (the strongest one
-    it fails, one entry a column); `learns_nothing_only`: against baselines that learn nothing."""
+    """arm -> the columns where its mean, or more than half of its seeds, are not better than a
+    trivial baseline (the strongest one it fails, one entry a column): a mean over seeds hides a
+    policy that collapsed below random in 3 of 5 seeds. `learns_nothing_only`: against baselines
+    that learn nothing."""
     out = {}
     for arm in s.arms:
         worst = {}
@@ -102,12 +110,14 @@ def shortfalls(s, manifest: dict, learns_nothing_only: bool = False) -> dict[str
                 continue
             for column, value in row["values"].items():
                 side = row.get("better", {}).get(column)
-                mean = s.stat(arm, column).mean
-                if side is None or not np.isfinite(mean) or _better(side, mean, value):
+                x = s.stat(arm, column)
+                mean, per_seed = x.mean, [v for v in x.by_seed().values() if np.isfinite(v)]
+                below = sum(not _better(side, v, value) for v in per_seed) if side else 0
+                if side is None or not np.isfinite(mean) or (_better(side, mean, value) and 2 * below <= len(per_seed)):
                     continue
                 prev = worst.get(column)
                 if prev is None or _better(side, value, prev.value):
-                    worst[column] = Shortfall(column, row["name"], float(value), float(mean))
+                    worst[column] = Shortfall(column, row["name"], float(value), float(mean), below, len(per_seed))
         if worst:
             out[arm] = list(worst.values())
     return out
@@ -224,7 +234,7 @@ def arm_flags(s, manifest: dict, expected: dict | None = None) -> dict[str, list
         return f"{kind} (expected here: {expected[kind]}){text}" if kind in expected else f"{kind}{text}"
     out = {arm: [] for arm in s.arms}
     for arm, items in shortfalls(s, manifest).items():
-        out[arm] += [said("below trivial baseline", f" on {f.column} ({f.mean:.4g} vs {f.baseline}: {f.value:.4g})")
+        out[arm] += [said("below trivial baseline", f" on {f.column} (mean {f.mean:.4g} vs {f.baseline}: {f.value:.4g}{f.seeds_text})")
                      for f in items]
     for arm, text in grid_edges(s, manifest).items():
         out[arm].append(said("grid edge", f": {text}"))
@@ -269,8 +279,8 @@ def _moves(s, manifest: dict, cache: dict, expected: dict) -> dict:
     moves = {}
     for arm, items in short.items():
         moves[(arm, "short")] = ({x.column for x in items},
-                                 "; ".join(f"{arm} below the trivial baseline on {x.column} ({x.mean:.4g} vs "
-                                           f"{x.baseline}: {x.value:.4g})" for x in items))
+                                 "; ".join(f"{arm} below the trivial baseline on {x.column} (mean {x.mean:.4g} vs "
+                                           f"{x.baseline}: {x.value:.4g}{x.seeds_text})" for x in items))
     for arm, text in edge.items():
         moves[(arm, "edge")] = ((better, math.inf), f"{arm} at a grid edge ({text}): could still move toward "
                                                     f"better values, by an unknown amount")

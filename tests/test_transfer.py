@@ -129,8 +129,11 @@ def test_early_stopping_on_validation_accuracy_with_a_patience():
     assert _status(h[-1], 6, None) == "completed"  # the platform counts it as a finished trial
     assert all(r["best_epoch"] == 1 for r in h)
     r = h[0]
-    assert {"train_acc", "val_acc", "test_acc", "train_acc_at_best", "test_acc_at_best", "gap_at_best",
-            "chance_acc", "trainable_params", "total_params"} <= set(r)
+    assert {"train_acc", "val_acc", "train_acc_at_best", "chance_acc", "trainable_params", "total_params"} <= set(r)
+    # the test split is scored once, when the trial ends, on the best validation epoch's weights
+    assert not any("test_acc_at_best" in x for x in h[:-1]) and "test_acc" not in r
+    assert {"test_acc_at_best", "test_loss_at_best", "gap_at_best"} <= set(h[-1])
+    assert h[-1]["gap_at_best"] == pytest.approx(h[0]["train_acc"] - h[-1]["test_acc_at_best"])
     assert r["images"] == 16 and r["ms_per_image"] == pytest.approx(1000 * r["epoch_s"] / 16)
     assert h[-1]["mean_epoch_s"] == pytest.approx(np.mean([x["epoch_s"] for x in h]))
     assert r["device"].startswith("CPU") and r["chance_acc"] == pytest.approx(0.1)  # one test digit of each class
@@ -144,12 +147,25 @@ def test_a_resumed_trial_continues_where_its_checkpoint_left_off(tmp_path):
     train_transfer({**config, "epochs": 1}, LocalSession(tmp_path, threads=2), data)
     resumed = train_transfer({**config, "epochs": 2}, LocalSession(tmp_path, threads=2), data).history
     assert [r["epoch"] for r in resumed] == [2]
-    for key in ("train_loss", "val_acc", "test_acc", "best_epoch"):
+    for key in ("train_loss", "val_acc", "test_acc_at_best", "best_epoch"):
         assert resumed[0][key] == pytest.approx(unbroken[1][key])
     # the frozen base is rebuilt from its weights, not stored: the checkpoint holds the head alone
     kept = load_state(tmp_path)["objects"]["model"]
     assert kept and all(not k.startswith("base") for k in kept)
     assert sum(v.numel() for v in kept.values()) == unbroken[0]["trainable_params"]
+
+
+def test_the_test_split_is_scored_on_the_best_epochs_weights_not_the_last():
+    """A fine-tune at a rate that wrecks the network after its best epoch: the test score is the best
+    validation epoch's (what early stopping keeps), scored once, whatever the later epochs did."""
+    config = {**TINY, "method": "finetune", "epochs": 3, "patience": 5}
+    data = load_transfer_data(config)
+    ran = train_transfer(config, LocalSession(threads=2), data)
+    h = ran.history
+    best = h[-1]["best_epoch"]
+    # score the best epoch's weights directly: the same number as the trial's
+    rerun = train_transfer({**config, "epochs": best}, LocalSession(threads=2), data).history
+    assert h[-1]["test_acc_at_best"] == pytest.approx(rerun[-1]["test_acc_at_best"])
 
 
 def test_the_digits_stand_in_is_three_disjoint_splits():
