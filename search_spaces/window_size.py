@@ -4,11 +4,13 @@ from search_spaces.space import LogUniform, Nuisance, Space, pick
 
 WINDOWS = (1, 3, 6, 12)
 ARMS = {f"window_{w}": {"window": w} for w in WINDOWS}
+# the report's kind of series, min-max scaled levels, beside local's log change (see `transform`)
+LEVEL_ARMS = {f"levels_window_{w}": {"window": w, "transform": "minmax"} for w in WINDOWS}
 
 
 def space(profile: str, search: str = "grid") -> Space:
     return Space(
-        arms=dict(ARMS),
+        arms={**ARMS, **(LEVEL_ARMS if profile == "local" else {})},
         fixed={
             "epochs": pick(profile, smoke=4, local=200, full=300),
             "hidden": pick(profile, smoke=8, local=32, full=32),
