@@ -55,6 +55,15 @@ def test_a_restored_trial_resumes_from_its_checkpoint(vae_gan_run, tmp_path):
     assert load_state(ckpt)["samples"].shape == (64, 1, 28, 28)
 
 
+def test_the_verdicts_score_is_of_samples_no_choice_has_seen():
+    """The rate is chosen on the IS of one fixed noise draw; the IS a verdict rests on is of a second
+    draw, scored once after the last epoch: other samples, so another number, on the same scale."""
+    h = train_vae_gan({**SMALL, "model": "vae", "kl_weight": 1.0, "base_lr": 1e-3, "lr_scale": 3.0},
+                      LocalSession(threads=2)).history
+    assert "heldout_is_mean" not in h[0] and {"heldout_is_mean", "heldout_frechet"} <= set(h[-1])
+    assert h[-1]["heldout_is_mean"] != h[-1]["is_mean"] and 1.0 <= h[-1]["heldout_is_mean"] <= 10.0
+
+
 def test_kl_term_and_its_absence():
     vae = VAE(latent=4, width=4)
     x = torch.rand(8, 1, 28, 28)

@@ -194,11 +194,16 @@ def gan_epoch(gen, disc, opt_g, opt_d, x, batch_size, device, generator, run=Non
     return {"d_loss": d_loss, "g_loss": g_loss, "d_real": p_real, "d_fake": p_fake}
 
 
+CHOICE_NOISE, HELD_OUT_NOISE = 10_000, 20_000  # offsets of the two noise seeds: never the same draws
+
+
 @torch.no_grad()
-def generate(model, n: int, latent: int, seed: int, device) -> torch.Tensor:
-    """`n` samples in [0, 1] from fixed noise (the same noise at every epoch)."""
+def generate(model, n: int, latent: int, seed: int, device, offset: int = CHOICE_NOISE) -> torch.Tensor:
+    """`n` samples in [0, 1] from fixed noise (the same noise at every epoch): with the default
+    offset, the samples the learning rate is chosen on; with HELD_OUT_NOISE, samples scored once
+    after the last epoch that no choice has seen."""
     model.eval()
-    z = torch.randn(n, latent, generator=torch.Generator().manual_seed(10_000 + seed)).to(device)
+    z = torch.randn(n, latent, generator=torch.Generator().manual_seed(offset + seed)).to(device)
     if isinstance(model, VAE):
         return model.decode(z).cpu()
     return ((model(z) + 1) / 2).clamp(0, 1).cpu()
@@ -291,7 +296,10 @@ def train_vae_gan(run: Run) -> None:
                 metrics["recon_mse"], metrics["val_kl"] = vae_eval(models["vae"], xv, device)
             if not is_finite(*[v for v in metrics.values()]):
                 reason = "non-finite score"
-            if run.last:  # what the figures show
+            if run.last:  # the verdicts' scores, on fresh noise; and what the figures show
+                held_out = generate(sampler, n_samples, config["latent"], config["seed"], device, HELD_OUT_NOISE)
+                metrics.update({f"heldout_{k}": v for k, v in
+                                sample_scores(clf, held_out, real_features, config["is_splits"]).items()})
                 extra["samples"] = (samples[:GRID] * 255).round().byte().numpy()
                 if config["model"] == "vae":
                     with torch.no_grad():
@@ -307,5 +315,6 @@ def train_vae_gan(run: Run) -> None:
 train_vae_gan.metrics = {
     "train_loss": "min", "train_recon": "min", "train_kl": "min", "val_kl": "min", "recon_mse": "min",
     "is_mean": "max", "is_std": "min", "frechet": "min", "classifier_acc": "max",
+    "heldout_is_mean": "max", "heldout_is_std": "min", "heldout_frechet": "min",
     # GAN diagnostics: the discriminator's losses and its mean output on real and generated digits
     "d_loss": "min", "g_loss": "min", "d_real": "max", "d_fake": "min"}
