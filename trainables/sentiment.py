@@ -122,11 +122,29 @@ def run_epoch(model, opt, x, y, batch_size, generator=None, run=None):
     return total / len(y), float(correct) / len(y)
 
 
-def scores(model, ids, device: torch.device | str = "cpu") -> list[float]:
-    """P(positive) of each row of token ids."""
+def logits(model, ids, device: torch.device | str = "cpu") -> np.ndarray:
+    """The logit of P(positive) of each row of token ids: unlike the probability, not saturated
+    near 0 or 1, where two sentences' probabilities of 0.0003 and 0.011 rank nothing reliably."""
     model.eval()
     with torch.no_grad():
-        return torch.sigmoid(model(torch.tensor(ids, device=device))).tolist()
+        return model(torch.tensor(ids, device=device)).double().cpu().numpy()
+
+
+def scores(model, ids, device: torch.device | str = "cpu") -> list[float]:
+    """P(positive) of each row of token ids."""
+    return (1 / (1 + np.exp(-logits(model, ids, device)))).tolist()
+
+
+def pair_gaps(model, arrays: dict, device) -> dict:
+    """Over every sentence pair of the report's form (trainables.data.reviews.sentence_pairs): the mean
+    logit of 'A and not B' minus that of 'B and not A' (A praise, B blame), the share of pairs so
+    ranked, and the report's own pair's logit gap ('good and not boring' minus 'boring and not good')."""
+    one, two = logits(model, arrays["x_examples"], device)
+    out = {"example_logit_gap": float(two - one)}
+    if len(arrays.get("x_pairs_praise_first", ())):
+        d = logits(model, arrays["x_pairs_praise_first"], device) - logits(model, arrays["x_pairs_blame_first"], device)
+        out.update({"pair_logit_gap": float(d.mean()), "pairs_ranked": float((d > 0).mean()), "pairs": float(len(d))})
+    return out
 
 
 @trainable(DEFAULTS, load_sentiment)
@@ -156,7 +174,7 @@ def train_sentiment(run: Run) -> None:
             # the training set's accuracy of the final model, without dropout or updates
             _, metrics["train_acc_final_model"] = run_epoch(model, None, xt, yt, 512, run=run)
             s1, s2 = scores(model, a["x_examples"], device)
-            metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2)})
+            metrics.update({"example1": s1, "example2": s2, "example_gap": abs(s1 - s2), **pair_gaps(model, a, device)})
             if config["model"] == "lstm_glove":
                 metrics["glove_vocab_coverage"] = float(a["glove_found"][2:].mean())
         run.report(metrics, finite=(tr_loss, va_loss))
@@ -167,4 +185,6 @@ train_sentiment.metrics = {
     "train_loss": "min", "train_acc": "max", "val_loss": "min", "val_acc": "max", "epoch_s": "cost",
     "test_acc": "max", "train_acc_final_model": "max", "glove_vocab_coverage": "max",
     # the report's two example sentences: their scores and how far apart they are
-    "example1": "max", "example2": "max", "example_gap": "max"}
+    "example1": "max", "example2": "max", "example_gap": "max",
+    # the same in logits, and over every sentence pair of that form (positive: the report's order)
+    "example_logit_gap": "max", "pair_logit_gap": "max", "pairs_ranked": "max", "pairs": "max"}

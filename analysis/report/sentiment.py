@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from analysis import baselines
 from analysis.claims import C, F, U
-from analysis.findings import all_of, at_least, at_most, difference, finding, higher
+from analysis.findings import all_of, at_least, at_most, finding, higher
 from analysis.report import ACCURACY, Column, ReportSpec
 
 TEST = "final_test_acc"
@@ -14,17 +14,24 @@ DIFFERENT = 0.01
 
 
 
-RANK, RANK_WHY = 0.05, "0.05 of probability: the report's gaps are 0.23 and 0.54"
+RANK, RANK_WHY = 0.5, ("0.5 logit (odds x1.65; about 0.12 of probability near 0.5): a quarter of the report's "
+                        "gaps in logits (0.16 vs 0.42 and 0.17 vs 0.70 are 1.2 and 2.5 logits)")
 
 
 def lstms_rank_the_sentences_as_the_report(s):
-    """Score 2 - score 1 of the same model, paired over seeds."""
-    claim = "The LSTMs score 'good and not boring' above 'boring and not good'"
+    """Per LSTM: the mean logit of 'the movie is A and not B' minus that of '... B and not A' (A praise,
+    B blame) over every such pair in the vocabulary, per seed, against a bound; the report's own pair
+    is in the table (its probabilities) and in each part's detail (its logit gap)."""
+    claim = ("The LSTMs score 'good and not boring' above 'boring and not good' (measure: the mean logit gap "
+             "over every pair 'A and not B' / 'B and not A' of praise and blame words)")
     parts = []
     for arm in LSTMS:
-        one, two = (s.stat(arm, f"final_example{i}").by_seed() for i in (1, 2))
-        parts.append(replace(difference(f"{arm} score 2 − score 1", two, one, +1, RANK), arms=(arm,)))
-    return finding(claim, parts, RANK, RANK_WHY, "probability")
+        f = at_least("", s, arm, "final_pair_logit_gap", RANK, RANK_WHY, unit="logits")
+        report_pair = s.stat(arm, "final_example_logit_gap").text(1.0, ".3g", interval=False)
+        share = s.stat(arm, "final_pairs_ranked").text(100, ".0f", interval=False)
+        parts += [replace(c, detail=f"{c.detail}; pairs ranked as the report: {share}%; the report's pair's "
+                                    f"logit gap: {report_pair}") for c in f.comparisons]
+    return finding(claim, parts, 0.0, RANK_WHY, "logits")
 
 
 def findings(s):
@@ -60,7 +67,8 @@ CLAIMS = (
     F("This enables the model to understand that the phrase “not boring” has a different sentiment than "
       "“boring” by itself.",
       "Section 3.2, Table 3",
-      "lstm and lstm_glove: score of 'good and not boring' above 'boring and not good', every seed",
+      "lstm and lstm_glove: logit of 'A and not B' above 'B and not A' over many praise/blame pairs, the report's "
+      "pair among them",
       "lstms_rank_pair"),
     C("As a result, the model assigns different scores to the two example sentences",
       "Section 3.2, Table 3",
@@ -88,11 +96,17 @@ SPEC = ReportSpec(
                     report={"embedding": 0.34546518, "lstm": 0.1836538, "lstm_glove": 0.16760278}),
              Column("score 2: 'the movie is good and not boring'", "final_example2", fmt=".4f", bounds=ACCURACY,
                     report={"embedding": 0.34546518, "lstm": 0.4182204, "lstm_glove": 0.7029551}),
+             Column("logit gap over sentence pairs", "final_pair_logit_gap", fmt=".2f"),
+             Column("pairs ranked as the report (%)", "final_pairs_ranked", scale=100, fmt=".0f", bounds=ACCURACY),
              Column("GloVe vocabulary coverage (%)", "final_glove_vocab_coverage", scale=100, fmt=".1f", bounds=ACCURACY)],
     findings=findings,
     arm_labels={"embedding": "Embedding_Model (1-d, average pooling)", "lstm": "LSTM_Model (trainable embedding, GloVe's dimension)",
                 "lstm_glove": "LSTM_glove_Model (GloVe-initialised)"},
-    notes=["Scores are P(positive) of the final model. Train accuracy is the running accuracy of the "
+    notes=["Word order (findings.md): the report ranks one sentence pair; here the ranking rests on every pair "
+           "'the movie is A and not B' / 'the movie is B and not A' whose praise word A and blame word B are both "
+           "in the vocabulary (trainables/data/reviews.py), compared in logits (probabilities near 0 or 1 saturate) "
+           "per seed; the report's own pair stands in the table and in the evidence.",
+           "Scores are P(positive) of the final model. Train accuracy is the running accuracy of the "
            "last epoch (as Keras prints it); `final_train_acc_final_model` in trials.parquet is the "
            "final model's accuracy on the training set.",
            "GloVe vocabulary coverage: the share of the model's vocabulary (without <pad>, <unk>) that "

@@ -25,6 +25,23 @@ from trainables.data.dataset import Data, stratified_split
 
 PAD, UNK = 0, 1
 EXAMPLES = ("the movie is boring and not good", "the movie is good and not boring")
+# More sentence pairs of the report's form, "the movie is A and not B" against "... B and not A", A
+# praise and B blame, so the claim rests on many pairs, not on one: those whose two words are in the
+# training vocabulary are kept (prepare)
+PRAISE = ("good", "great", "funny", "smart", "fun", "moving", "beautiful", "charming", "clever", "entertaining",
+          "enjoyable", "interesting", "engaging", "touching", "brilliant", "witty", "fresh", "powerful",
+          "wonderful", "compelling")
+BLAME = ("boring", "bad", "dull", "slow", "stupid", "awful", "predictable", "tedious", "silly", "flat",
+         "pointless", "lame", "mediocre", "tiresome", "bland", "messy", "forgettable", "annoying", "weak",
+         "pretentious")
+
+
+def sentence_pairs(vocabulary) -> list[tuple[str, str]]:
+    """(praise-first, blame-first) sentences of the report's form for every (praise, blame) word pair
+    of the vocabulary: an order-aware model that reads negation scores the first above the second."""
+    known = set(vocabulary)
+    return [(f"the movie is {a} and not {b}", f"the movie is {b} and not {a}")
+            for a in PRAISE for b in BLAME if a in known and b in known]
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 GLOVE_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 
@@ -196,6 +213,8 @@ def prepare(train_texts, y_train, test_texts, y_test, *, vocab_size, max_len, va
               "x_val": x_all[va], "y_val": np.asarray(y_train)[va],
               "x_test": x_test, "y_test": np.asarray(y_test),
               "x_examples": encode([tokenize(s) for s in EXAMPLES], index, max_len),
+              **{f"x_pairs_{side}": encode([tokenize(p[k]) for p in sentence_pairs(words)], index, max_len)
+                 for k, side in enumerate(("praise_first", "blame_first"))},
               "glove": glove, "glove_found": found}
     return Data(arrays, extra={"vocab": len(words), "glove_dim": int(glove.shape[1]), **coverage}, **about)
 
