@@ -180,8 +180,9 @@ def chroma(ab: torch.Tensor) -> float:
 def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext, prefix="val",
              colour=False) -> tuple[dict, torch.Tensor]:
     """MAE in RGB and L1 of ab on one split; with `colour`, the colour measures against the truth
-    too: mean chroma (and the truth's), the per-pixel chroma error and the a,b distribution distance."""
-    from trainables.measures import ab_distance, chroma_error
+    too: mean chroma (and the truth's), the per-pixel chroma error, the a,b distribution distance and
+    the outputs' colour-edge sharpness at the truth's edges."""
+    from trainables.measures import ab_distance, chroma_error, edge_sharpness
     pred = predict(unet, grey, device, autocast)
     rgb = to_rgb(grey, pred)
     out = {f"{prefix}_mae": float(np.abs(rgb - rgb_true).mean()),
@@ -190,7 +191,8 @@ def evaluate(unet, grey, ab, rgb_true, device, autocast=contextlib.nullcontext, 
         c, c_true = chroma(pred), chroma(ab)
         p_ab, t_ab = (x.permute(0, 2, 3, 1).numpy() * AB_SCALE for x in (pred, ab))
         out.update({"chroma": c, "chroma_truth": c_true, "chroma_ratio": c / max(c_true, 1e-9),
-                    "chroma_error": chroma_error(p_ab, t_ab), "ab_distance": ab_distance(p_ab, t_ab)})
+                    "chroma_error": chroma_error(p_ab, t_ab), "ab_distance": ab_distance(p_ab, t_ab),
+                    "edge_sharpness": edge_sharpness(p_ab, t_ab)})
     return out, pred
 
 
@@ -254,4 +256,4 @@ train_colorization.metrics = {
     "train_l1": "min", "val_mae": "min", "val_ab_l1": "min", "test_mae": "min", "test_ab_l1": "min",
     "d_loss": "min", "g_adv_loss": "min", "chroma_error": "min", "ab_distance": "min",
     # saturation: the report's point is that L1 alone gives greyish, unsaturated colours
-    "chroma": "max", "chroma_truth": "max", "chroma_ratio": "max"}
+    "chroma": "max", "chroma_truth": "max", "chroma_ratio": "max", "edge_sharpness": "max"}

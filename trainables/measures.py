@@ -142,6 +142,24 @@ def edge_energy(ab) -> float:
     return float(np.abs(np.diff(ab, axis=1)).mean() + np.abs(np.diff(ab, axis=2)).mean())
 
 
+def gradient_magnitude(ab) -> np.ndarray:
+    """Per-pixel colour gradient of (N, H, W, 2) a,b images: sqrt of the squared forward differences
+    along H and W, summed over a and b, on the (H-1, W-1) pixels that have both."""
+    ab = np.asarray(ab, float)
+    gy, gx = np.diff(ab, axis=1)[:, :, :-1], np.diff(ab, axis=2)[:, :-1]
+    return np.sqrt((gy ** 2 + gx ** 2).sum(-1))
+
+
+def edge_sharpness(pred_ab, true_ab, share: float = 0.1) -> float:
+    """How sharp an output's colour edges are where the truth has them: the mean colour gradient of
+    the output over the truth's strongest `share` of pixels by colour gradient, divided by the
+    truth's there (1: as sharp as the truth; a blurred output, < 1; 0 for a flat one)."""
+    g_true, g_pred = gradient_magnitude(true_ab), gradient_magnitude(pred_ab)
+    edges = (g_true >= np.quantile(g_true, 1 - share)) & (g_true > 0)  # flat truth is no edge
+    denom = g_true[edges].mean()
+    return float(g_pred[edges].mean() / denom) if denom > 0 else float("nan")
+
+
 # ---------------------------------------------------------------- generated text
 
 def ngrams(tokens, n: int) -> list[tuple]:
