@@ -89,8 +89,12 @@ class Console(Callback):
         # finished (single trials end early under ASHA, and groups finish in waves)
         planned = self.groups * (self.max_epochs + (self.group_size - 1) * self.select_epoch)
         ran = sum(self.epochs_run.values())
+        # ASHA may let more than one setting of a group past the rung, so the plan is only a lower
+        # bound; so is what the unfinished trials must still run (to the rung, or past it to the end)
+        due = sum((self.select_epoch if e < self.select_epoch else self.max_epochs) - e
+                  for t in trials if t.status not in FINISHED and t is not current for e in [self._epoch(t)])
         fresh = len(self.printed) - self.done_at_start
-        left = f" ~{_clock(elapsed / ran * max(0, planned - ran))} left" if fresh > 0 and ran else ""
+        left = f" ~{_clock(elapsed / ran * max(0, planned - ran, due))} left" if fresh > 0 and ran else ""
         return f"[{done:>{len(str(total))}}/{total} {_clock(elapsed)}{left}]"
 
     def _say(self, trials, text: str, current=None) -> None:
