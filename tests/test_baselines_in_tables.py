@@ -73,6 +73,20 @@ def test_only_a_baseline_that_learns_nothing_makes_a_finding_inconclusive():
     assert "the test alone said reproduced" in f.evidence
 
 
+def test_a_mean_that_hides_seeds_below_the_baseline_is_flagged_with_the_count():
+    """Arm b's mean (0.62) beats the 0.55 baseline, but 2 of its 3 seeds (0.50, 0.51) are below it,
+    lifted by one seed at 0.85: flagged with the count. Arm a, every seed above, is not."""
+    curves = arms(a=0.80, b=0.50)
+    for lr in GRID:  # seed 2 of b far above the others
+        curves[("b", 2, lr)] = flat(0.85 - (0 if lr == 0.003 else 0.2))
+    s, m = run(curves, baseline=0.55, baseline_name="majority class (stand-in that learns nothing)")
+    short = flags.shortfalls(s, m)
+    assert list(short) == ["b"] and short["b"][0].below == 2 and short["b"][0].seeds == 3
+    assert s.stat("b", "best_val_acc").mean > 0.55  # the mean alone would not have seen it
+    [f] = judged(SPEC, s)
+    assert "2 of 3 seeds below" in f.evidence
+
+
 def test_a_grid_edge_blocks_only_the_verdicts_its_arm_could_change():
     s, m = run(arms(lr_a=0.01, lr_b=0.003))
     edges = flags.grid_edges(s, m)
