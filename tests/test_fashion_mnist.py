@@ -55,6 +55,26 @@ def test_reads_the_idx_files_class_balanced_from_the_train_file_only(mini_fashio
     assert data.info["stand_in_for"] == "CIFAR-10" and "Fashion-MNIST" in data.name
 
 
+def test_a_test_split_is_the_official_test_file_and_never_a_choice_split(mini_fashion, tmp_path):
+    """Table 1's verdicts rest on a test split read for no choice: Fashion-MNIST's t10k file; the
+    digits' held-out fifth halved; CIFAR-10's test batch, validation then from the training batches."""
+    root, x, y = mini_fashion
+    a = load_images({"dataset": "fashion_mnist", "data_root": str(root), "max_train": 50, "max_val": 10,
+                     "test_split": True}).arrays
+    assert a["x_test"].shape == (20, 1, 28, 28) and (a["x_test"] == 255).all()   # the t10k file, whole
+    assert not (a["x_val"] == 255).all(axis=(1, 2, 3)).any() and len(a["y_val"]) == 10
+    d = load_images({"dataset": "digits", "max_train": 100, "max_val": 50, "test_split": True, "max_test": 40}).arrays
+    rows = {s: {r.tobytes() for r in d[f"x_{s}"]} for s in ("train", "val", "test")}
+    assert (len(rows["val"]), len(rows["test"])) == (50, 40)
+    assert not rows["test"] & (rows["val"] | rows["train"]) and not rows["val"] & rows["train"]
+    from tests import miniature
+    folder = miniature.write_cifar10(tmp_path / "cifar", per_batch=40, test=30)
+    c = load_images({"dataset": "cifar10", "data_root": str(folder.parent), "download": False, "test_split": True})
+    test_batch = {r.tobytes() for r in c.arrays["x_test"]}
+    assert len(c.arrays["y_test"]) == 30 and len(c.arrays["y_val"]) == 20       # a tenth of the 200 training images
+    assert not test_batch & {r.tobytes() for r in c.arrays["x_val"]} and "test" in c.name
+
+
 def test_absent_files_fail_in_one_line_naming_the_package(tmp_path):
     with pytest.raises(DataError) as err:
         load_images({"dataset": "fashion_mnist", "data_root": str(tmp_path)})
