@@ -33,8 +33,8 @@ def space(profile: str, search: str = "grid") -> Space:
         },
         nuisance={"lr": Nuisance(grid=pick(profile, smoke=[3e-3], local=[3e-3, 1e-2, 3e-2, 1e-1], full=[3e-4, 1e-3, 3e-3]),
                                  dist=LogUniform(1e-4, 1e-2))},
-        # local: 5 seeds (about 20 s more each on 2 cores: 143 s with 3, 176 s with 5): with 3, the plain LSTM's word-order effect
-        # ranged over seeds from -0.4 to +2.9 logits, an interval no verdict could rest on
+        # local: 5 seeds (143 s with 3, 176 s with 5 on 2 cores): with 3, the plain LSTM's
+        # word-order effect ranged over seeds from -0.4 to +2.9 logits, too wide to decide
         seeds=pick(profile, smoke=1, local=5, full=3),
         num_samples=pick(profile, smoke=2, local=3, full=8),
         grace_epochs=pick(profile, smoke=1, local=1, full=3),
