@@ -34,7 +34,7 @@ from trainables.data.cache import file_sha256
 # dataset read, with what was read of it); the --set list that shrinks each study's full profile is
 # its Study's `test_shrink`
 DATA_LINE = {
-    "regularization": "CIFAR-10 \\(60 train / 30 test images",
+    "regularization": "CIFAR-10 \\(60 train / 10 validation from the training batches / 40 test\\)",
     "lr_sweep": "CIFAR-10 \\(60 train / 30 test images",
     "transfer": "Tiny-ImageNet \\(4 classes; 24 train, 4 validation held out of train, 8 test",
     "window_size": "Airline passengers, monthly 1949-1960",
