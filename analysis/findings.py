@@ -334,16 +334,16 @@ def untestable(quote: str, where: str, reason: str) -> Finding:
                    where=where)
 
 
-def untestable_under(claim: str, reason: str) -> Finding:
-    """A finding this run's design cannot test (it removed the condition the report names as the
-    cause): listed apart with the reason, never called not reproduced."""
-    return Finding(claim, UNTESTABLE_VERDICT, None, None, None, 0, reason, kind=UNTESTABLE)
+def untestable_under(claim: str, reason: str, verdict: str = UNTESTABLE_VERDICT) -> Finding:
+    """A finding this run cannot test (its design removed the condition the report names as the
+    cause): listed apart with the reason, never judged, never called not reproduced."""
+    return Finding(claim, verdict, None, None, None, 0, reason, kind=UNTESTABLE)
 
 
 def not_run(claim: str, reason: str) -> Finding:
-    """A finding whose arms this profile does not run (e.g. ResNet50 offline): listed apart with
-    the reason, like an untestable claim, never counted as inconclusive (no seed could settle it)."""
-    return Finding(claim, NOT_RUN_VERDICT, None, None, None, 0, reason, kind=UNTESTABLE)
+    """A finding whose arms this profile does not run (e.g. ResNet50 offline): listed apart like an
+    untestable claim, never counted as inconclusive (no seed could settle it)."""
+    return untestable_under(claim, reason, NOT_RUN_VERDICT)
 
 
 # ---------------------------------------------------------------- judging a study's claims

@@ -53,7 +53,8 @@ LAST_SHARE = 0.25       # the last 25% of epochs, at least 2 (at most all but th
 KINDS = ("below trivial baseline", "grid edge", "still improving", "tied at selection")
 
 RULES = ("Flags: *below trivial baseline* = the arm's mean, or more than half of its seeds, not "
-         "better than the best trivial baseline on that column (a mean hides seeds that collapsed); *grid edge* = for at least half the seeds the chosen nuisance value "
+         "better than the best trivial baseline on that column (a mean hides seeds that collapsed); "
+         "*grid edge* = for at least half the seeds the chosen nuisance value "
          "is the first or last of its grid (>= 2 values; Optuna: the outer 10% of the log range); "
          "*still improving* = for at least half the seeds the chosen trial's "
          "{metric}, at its best over the last max(2, 25%) of its epochs, beats its best before them by "

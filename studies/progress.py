@@ -77,6 +77,11 @@ class Console(Callback):
         last = self.last.get(trial.trial_id) or trial.last_result or {}
         return int(last.get("epoch", last.get("training_iteration", 0)) or 0)
 
+    def _due(self, trial) -> int:
+        """The epochs an unfinished trial must still run: to the rung, or past it to the end."""
+        epoch = self._epoch(trial)
+        return (self.select_epoch if epoch < self.select_epoch else self.max_epochs) - epoch
+
     def _progress(self, trials, current=None) -> str:
         # Tune calls back before it marks `current` finished: count it as finished
         done = sum(t.status in FINISHED or t is current for t in trials)
@@ -91,8 +96,7 @@ class Console(Callback):
         ran = sum(self.epochs_run.values())
         # ASHA may let more than one setting of a group past the rung, so the plan is only a lower
         # bound; so is what the unfinished trials must still run (to the rung, or past it to the end)
-        due = sum((self.select_epoch if e < self.select_epoch else self.max_epochs) - e
-                  for t in trials if t.status not in FINISHED and t is not current for e in [self._epoch(t)])
+        due = sum(self._due(t) for t in trials if t.status not in FINISHED and t is not current)
         fresh = len(self.printed) - self.done_at_start
         left = f" ~{_clock(elapsed / ran * max(0, planned - ran, due))} left" if fresh > 0 and ran else ""
         return f"[{done:>{len(str(total))}}/{total} {_clock(elapsed)}{left}]"

@@ -79,8 +79,6 @@ def window_findings(s, arm):
     }
 
 
-KEYS = ("window1_3_best", "window12_worst", "window1_3_similar", "smoother_with_window", "window12_smoothest",
-        "window1_3_follow_changes")
 LOG_DIFF = "On the log month-to-month change (this study's local design): "
 
 
@@ -99,20 +97,15 @@ def arms_by_transform(s) -> dict:
 
 def findings(s):
     """The report's claims on min-max scaled levels, its kind of series (every profile), and again on
-    the log month-to-month change where a profile runs those arms too (local): keys prefixed logdiff_."""
-    by = arms_by_transform(s)
-    if len(by["minmax"]) == len(WINDOWS):
-        out = window_findings(s, by["minmax"])
-    else:
-        out = {k: not_run(f.claim, "this profile's arms forecast the log month-to-month change only")
-               for k, f in window_findings(s, {w: f"window_{w}" for w in WINDOWS}).items()}
-    if len(by["log_diff"]) == len(WINDOWS):
-        for key, f in window_findings(s, by["log_diff"]).items():
-            out[f"logdiff_{key}"] = replace(f, claim=LOG_DIFF + f.claim[0].lower() + f.claim[1:])
-    else:
-        for key in KEYS:
-            out[f"logdiff_{key}"] = not_run(LOG_DIFF + key.replace("_", " "),
-                                            "this profile runs the report's min-max scaled levels only")
+    the log month-to-month change where a profile runs those arms too (local): keys prefixed logdiff_.
+    A series whose arms this profile lacks is listed as not run."""
+    by, out = arms_by_transform(s), {}
+    for prefix, transform, lacking in (("", "minmax", "this profile's arms forecast the log month-to-month change only"),
+                                       ("logdiff_", "log_diff", "this profile runs the report's min-max scaled levels only")):
+        ran = len(by[transform]) == len(WINDOWS)
+        for key, f in window_findings(s, by[transform] if ran else {w: f"window_{w}" for w in WINDOWS}).items():
+            claim = LOG_DIFF + f.claim[0].lower() + f.claim[1:] if prefix else f.claim
+            out[prefix + key] = replace(f, claim=claim) if ran else not_run(claim, lacking)
     return out
 
 

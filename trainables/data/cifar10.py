@@ -103,7 +103,7 @@ def load_images(config: dict) -> Data:
     n_tr, n_va = config.get("max_train"), config.get("max_val")
     test, n_te = bool(config.get("test_split")), config.get("max_test") or None
     if kind == "digits":
-        return load_digits(n_tr, n_va, test=n_te or 500) if test else load_digits(n_tr, n_va)
+        return load_digits(n_tr, n_va, test=(n_te or 500) if test else 0)
     if kind == "fashion_mnist":  # the local stand-in whose baseline is not saturated
         from trainables.data.fashion_mnist import load_fashion_mnist, load_fashion_mnist_with_test
         if test:

@@ -34,6 +34,8 @@ PRAISE = ("good", "great", "funny", "smart", "fun", "moving", "beautiful", "char
 BLAME = ("boring", "bad", "dull", "slow", "stupid", "awful", "predictable", "tedious", "silly", "flat",
          "pointless", "lame", "mediocre", "tiresome", "bland", "messy", "forgettable", "annoying", "weak",
          "pretentious")
+IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+GLOVE_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 
 
 def sentence_pairs(vocabulary) -> list[tuple[str, str]]:
@@ -42,8 +44,7 @@ def sentence_pairs(vocabulary) -> list[tuple[str, str]]:
     known = set(vocabulary)
     return [(f"the movie is {a} and not {b}", f"the movie is {b} and not {a}")
             for a in PRAISE for b in BLAME if a in known and b in known]
-IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
-GLOVE_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
+
 
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|n't|'[a-z]+|[!?]")
@@ -203,6 +204,7 @@ def prepare(train_texts, y_train, test_texts, y_test, *, vocab_size, max_len, va
     x_all, x_test = encode(tok_train, index, max_len), encode(tok_test, index, max_len)
     tr, va = stratified_split(np.asarray(y_train), val_fraction, seed=0)
     glove, found = glove_lookup(words)
+    pairs = sentence_pairs(words)
     found[[PAD, UNK]] = False
     counts = Counter(t for tokens in tok_train for t in tokens)
     in_vocab = sum(counts[w] for w in words[2:])
@@ -213,7 +215,7 @@ def prepare(train_texts, y_train, test_texts, y_test, *, vocab_size, max_len, va
               "x_val": x_all[va], "y_val": np.asarray(y_train)[va],
               "x_test": x_test, "y_test": np.asarray(y_test),
               "x_examples": encode([tokenize(s) for s in EXAMPLES], index, max_len),
-              **{f"x_pairs_{side}": encode([tokenize(p[k]) for p in sentence_pairs(words)], index, max_len)
+              **{f"x_pairs_{side}": encode([tokenize(p[k]) for p in pairs], index, max_len)
                  for k, side in enumerate(("praise_first", "blame_first"))},
               "glove": glove, "glove_found": found}
     return Data(arrays, extra={"vocab": len(words), "glove_dim": int(glove.shape[1]), **coverage}, **about)
