@@ -32,14 +32,17 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
-# The whole report: every study of PROFILE (complete ones skipped; interrupted ones resumed only
-# with RESUME=1, since a resume unpickles Tune's state from the results folder), then
-# report/index.html and report/REPORT.md. STUDY_OPTS go to every study, e.g. "--seeds 5".
+# The whole report: every study of PROFILE side by side on one Ray (complete ones skipped;
+# interrupted ones resumed only with RESUME=1, since a resume unpickles Tune's state from the
+# results folder), then report/index.html and report/REPORT.md. STUDY_OPTS go to every study,
+# e.g. "--seeds 5". BUDGET=30m (or 8gpu-h): first rounds, then more seeds where verdicts are open.
 PROFILE    ?= local
 STUDY_OPTS ?=
 RESUME     ?=
+BUDGET     ?=
 report: install
-	$(BIN)/python -m studies.report --run --profile $(PROFILE) $(if $(RESUME),--resume) -- $(STUDY_OPTS)
+	$(BIN)/python -m studies.report --run --profile $(PROFILE) $(if $(RESUME),--resume) \
+	  $(if $(BUDGET),--budget $(BUDGET)) -- $(STUDY_OPTS)
 # The tier without Ray (models, loaders, loops, verdicts, the study contract): about a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not ray"

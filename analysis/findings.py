@@ -521,16 +521,3 @@ def markdown(title: str, findings: list[Finding]) -> str:
     lines += ["", f"Method ({len(evidence)} claims{'; ' + inference.split('(')[0].strip() if inference else ''}): "
                   f"{METHOD}"]
     return "\n".join(lines) + "\n"
-
-
-def unsettled_arms(found: list[Finding], all_arms: list[str]) -> set[str]:
-    """The arms whose extra seeds could settle an inconclusive finding (every arm for a finding
-    whose comparisons do not name theirs; none for a stated one, which seeds cannot change)."""
-    arms = set()
-    for f in found:
-        if f.verdict != INCONCLUSIVE:
-            continue
-        for c in f.comparisons:
-            if c.kind != FIXED and c.verdict == INCONCLUSIVE:
-                arms |= set(c.arms) if c.arms else set(all_arms)
-    return arms

@@ -188,11 +188,13 @@ SCORECARD_SLOT = "SCORECARD-SLOT-7f3a"   # where to_html puts the scorecard's ow
 
 
 def document(parts: list[StudyPart], profile: str, figure_ref, link, outcomes: dict, missing: list,
-             card: str) -> str:
-    """The page as Markdown around `card`, the scorecard (or SCORECARD_SLOT, for to_html to fill)."""
+             card: str, note: str = "") -> str:
+    """The page as Markdown around `card`, the scorecard (or SCORECARD_SLOT, for to_html to fill);
+    `note`: the run's own line (studies/report.py: slot use, the budget)."""
     out = [f"# The report, reproduced ({profile} profile)", "",
            f"Built {time.strftime('%Y-%m-%d %H:%M')} from {len(parts)} studies"
            + (f"; missing (not run or failed): {', '.join(missing)}" if missing else "") + ".", "",
+           *([md.one_line(note), ""] if note else []),
            "## Scorecard", "", card, "",
            "Verdicts (analysis/verdicts.py): reproduced; reproduced, smaller than it matters; not reproduced "
            "(opposite, no effect, or below the smallest effect of interest); inconclusive (a caveat says why "
@@ -261,7 +263,7 @@ def to_html(md_text: str, profile: str, card: str = "") -> str:
 
 
 def build_report(storage, profile: str = "local", studies=(), out_dir="report", outcomes=None,
-                 log=print) -> tuple[tuple[Path, Path], list[str], list[str]]:
+                 log=print, note: str = "") -> tuple[tuple[Path, Path], list[str], list[str]]:
     """Collect `studies` under `storage` (what studies/report.py ran, with its `outcomes`); write
     index.html and REPORT.md. Returns their paths, the studies with no results there and those
     whose results cannot be read."""
@@ -283,13 +285,13 @@ def build_report(storage, profile: str = "local", studies=(), out_dir="report", 
     claims, checks, t = claims_of(parts), checks_of(parts), totals(parts)
     md_link = lambda name: f"[{name}](#{_anchor(name)})"
     text = document(parts, profile, lambda f: f"![{f.stem}]({os.path.relpath(f, out_dir)})", md_link, outcomes,
-                    left_out, scorecard.markdown_section(claims, checks, t, md_link))
+                    left_out, scorecard.markdown_section(claims, checks, t, md_link), note)
     (out_dir / "REPORT.md").write_text(text)
 
     def inline(f: Path) -> str:
         return f"![{f.stem}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
     card = scorecard.html_section(claims, checks, t, lambda name: f'<a href="#{_anchor(name)}">{html.escape(name)}</a>')
-    page = to_html(document(parts, profile, inline, md_link, outcomes, left_out, SCORECARD_SLOT), profile, card)
+    page = to_html(document(parts, profile, inline, md_link, outcomes, left_out, SCORECARD_SLOT, note), profile, card)
     (out_dir / "index.html").write_text(page)
     log(f"scorecard: {t['reproduced']} reproduced, {t[VERDICTS[1]]} {VERDICTS[1]}, {t['not reproduced']} "
         f"not reproduced, {t['inconclusive']} inconclusive ({t['findings']} findings, {len(parts)} studies)")

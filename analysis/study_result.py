@@ -15,6 +15,7 @@ from analysis.report import ReportSpec, spec_for
 from analysis.summary import Summary
 
 WALL_FILE = "wall_times.json"   # one entry per run or resume of a study: the cost report reads it
+ROUND_MARK = "round_running.json"  # a round of --until-settled started and its outputs not yet built
 
 
 def wall_seconds(out_dir: Path) -> float | None:
@@ -27,8 +28,11 @@ def wall_seconds(out_dir: Path) -> float | None:
 
 
 def state(folder: Path) -> str:
-    """complete (its outputs are built), interrupted (Tune state, no outputs) or new."""
+    """complete (its outputs are built), interrupted (Tune state, no outputs, or a round of
+    --until-settled not finished) or new."""
     folder = Path(folder)
+    if (folder / ROUND_MARK).exists():
+        return "interrupted"
     if (folder / "findings.md").exists() and (folder / "trials.parquet").exists() \
             and (folder / WALL_FILE).exists():
         return "complete"

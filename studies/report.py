@@ -1,14 +1,15 @@
 """`tunestudies report`: the report page from the studies' stored results; with --run (what
 `make report` passes), every study of the profile not complete there runs first (complete ones are
-skipped; interrupted ones resumed only with --resume), each in its own process.
+skipped; interrupted ones resumed only with --resume), each in its own process, side by side on
+one Ray; with --budget, the rounds that settle most per second follow (studies/budget.py).
 
-    tunestudies report [--profile local] [--run [--resume]] [--storage-path P] [--out report]
-                       [--studies a,b] [-- STUDY OPTIONS]
+    tunestudies report [--profile local] [--run [--resume] [--budget 30m]] [--storage-path P]
+                       [--out report] [--studies a,b] [--address A] [--parallel N] [-- STUDY OPTIONS]
 """
 from __future__ import annotations
 
 import argparse
-import subprocess
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -18,71 +19,167 @@ from analysis.report_page import build_report
 from analysis.study_result import state
 from studies.registry import STUDIES
 
-ROOT = Path(__file__).resolve().parent.parent
-CONSOLE_FILE = "console.txt"
+RUN_FILE = "report_run.json"   # the last run: its wall time, slots, share inside trials, budget
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What running one study did: `text` for the page, `seconds` the process's wall time (None: not run)."""
+    """What running one study did: `text` for the page, `seconds` its processes' wall time (None: not run)."""
     text: str
     seconds: float | None = None
 
 
-def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print,
-                resume: bool = False) -> dict[str, Outcome]:
-    """Each study in its own process (one Ray each, a crash stays in its study); returns name -> Outcome.
-    An interrupted study is resumed only when `resume` asks for it: a resume unpickles Tune's
-    state (tuner.pkl, the searcher and scheduler) from its folder, so it runs whatever code
-    whoever could write there put in it."""
-    outcome = {}
+def runnable(storage: Path, studies, resume: bool, log) -> tuple[list[tuple[str, list]], dict]:
+    """([(study, extra arguments)] to run, {study: Outcome} of those left as they are). An
+    interrupted study is resumed only when `resume` asks for it: a resume unpickles Tune's state
+    (tuner.pkl, the searcher and scheduler) from its folder, so it runs whatever code whoever
+    could write there put in it."""
+    todo, outcome = [], {}
     for name in studies:
         folder = storage / name
         now = state(folder)
         if now == "complete":
             log(f"{name}: complete under {folder}, skipped")
             outcome[name] = Outcome("skipped (complete)")
-            continue
-        if now == "interrupted" and not resume:
+        elif now == "interrupted" and not resume:
             log(f"{name}: interrupted under {folder}, not resumed (resuming unpickles Tune's state there: "
                 f"make report RESUME=1, or --resume, if you trust that folder)")
             outcome[name] = Outcome("interrupted, not resumed (RESUME=1 resumes it)")
-            continue
-        cmd = [sys.executable, str(ROOT / "studies" / f"{name}.py"), "--profile", profile,
-               "--storage-path", str(storage), *(["--resume"] if now == "interrupted" else []),
-               *study_opts]
-        log(f"{name}: {'resuming' if now == 'interrupted' else 'running'} ({profile}) ...")
-        start = time.monotonic()
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        took = time.monotonic() - start
-        if folder.is_dir():  # what the study printed (its progress lines, table, findings), kept beside it
-            (folder / CONSOLE_FILE).write_text(done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr else ""))
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            log(f"{name}: FAILED after {took:.0f} s (exit {done.returncode}): {reason}")
-            outcome[name] = Outcome(f"failed: {reason}", took)
         else:
-            log(f"{name}: done in {took:.0f} s")
-            outcome[name] = Outcome(f"ran in {took:.0f} s", took)
+            todo.append((name, ["--resume"] if now == "interrupted" else []))
+    return todo, outcome
+
+
+class Run:
+    """One Ray for the whole report, study processes side by side on it, and what they used:
+    the share of slot-seconds spent inside trials."""
+
+    def __init__(self, storage: Path, profile: str, study_opts, address, parallel, studies, log):
+        self.storage, self.profile, self.opts, self.log = storage, profile, list(study_opts), log
+        self.address, self.parallel, self.studies = address, parallel, list(studies)
+        self.side = None
+
+    def __enter__(self) -> Run:
+        return self
+
+    def ensure(self) -> None:
+        """Start (or join) the report's Ray; nothing is started until something runs."""
+        if self.side is not None:
+            return
+        from studies.side_by_side import SideBySide, in_trial_seconds, one_ray, slots
+        address, self.own_ray = one_ray(self.address)
+        self.slots = slots(self.opts)
+        parallel = self.parallel or max(2, int(self.slots) + 1)
+        self.side = SideBySide(self.storage, self.profile, self.opts, address, parallel)
+        self.trial_s_before = in_trial_seconds(self.storage, self.studies)
+        self.began = time.monotonic()
+        self.log(f"one Ray for the report at {address}: {self.slots:g} slots, up to {parallel} studies at once")
+
+    @staticmethod
+    def count(resource: str) -> float:
+        """How many CPUs or GPUs the joined Ray has (a budget in resource-hours is spread over them)."""
+        import ray
+        n = ray.cluster_resources().get(resource, 0)
+        if n <= 0:
+            raise ValueError(f"a budget in {resource.lower()}-hours, but this Ray cluster has no {resource}")
+        return n
+
+    def start(self, name: str, extra=(), what: str = "running") -> None:
+        self.ensure()
+        self.log(f"{name}: {what} ({self.profile}) ...")
+        self.side.start(name, extra)
+
+    def usage(self) -> dict | None:
+        """Slot-seconds inside trials over slot-seconds of the report's run, None if nothing ran."""
+        if self.side is None:
+            return None
+        from studies.side_by_side import in_trial_seconds
+        wall = time.monotonic() - self.began
+        inside = in_trial_seconds(self.storage, self.studies) - self.trial_s_before
+        return {"wall_s": round(wall, 1), "slots": self.slots, "in_trial_s": round(inside, 1),
+                "share_in_trials": round(inside / max(self.slots * wall, 1e-9), 3)}
+
+    def __exit__(self, *exc) -> None:
+        if self.side is not None:
+            self.side.stop()
+            if self.own_ray:
+                import ray
+                ray.shutdown()
+
+
+def ended_outcome(e, log) -> Outcome:
+    if e.returncode != 0:
+        log(f"{e.name}: FAILED after {e.seconds:.0f} s (exit {e.returncode}): {e.reason}")
+        return Outcome(f"failed: {e.reason}", e.seconds)
+    log(f"{e.name}: done in {e.seconds:.0f} s")
+    return Outcome(f"ran in {e.seconds:.0f} s", e.seconds)
+
+
+def run_studies(storage: Path, profile: str, studies, study_opts=(), log=print, resume: bool = False,
+                address: str | None = None, parallel: int | None = None) -> dict[str, Outcome]:
+    """The fixed design: every study not complete, each in its own process, side by side on one
+    Ray (studies/side_by_side.py); returns name -> Outcome. The run's slot use: <storage>/report_run.json."""
+    todo, outcome = runnable(Path(storage), studies, resume, log)
+    with Run(Path(storage), profile, study_opts, address, parallel, studies, log) as run:
+        for name, extra in todo:
+            while run.side is not None and run.side.full:
+                e = run.side.wait()
+                outcome[e.name] = ended_outcome(e, log)
+            run.start(name, extra, "resuming" if extra else "running")
+        while run.side is not None and run.side.running:
+            e = run.side.wait()
+            outcome[e.name] = ended_outcome(e, log)
+        report_usage(Path(storage), run.usage(), log)
     return outcome
 
 
+def report_usage(storage: Path, usage: dict | None, log, **more) -> None:
+    if usage is None:
+        return
+    usage.update(more)
+    log(f"slots: {usage['share_in_trials']:.1%} of {usage['slots']:g} slots x {usage['wall_s']:.0f} s spent "
+        f"inside trials")
+    (storage / RUN_FILE).write_text(json.dumps(usage, indent=1, default=str))
+
+
 def make_report(storage, profile: str = "local", studies=STUDIES, out_dir="report", run: bool = True,
-                study_opts=(), log=print, resume: bool = False) -> tuple[Path, Path]:
+                study_opts=(), log=print, resume: bool = False, budget: str | None = None,
+                address: str | None = None, parallel: int | None = None) -> tuple[Path, Path]:
     """Run (unless run=False) and collect `studies` under `storage`; write index.html and REPORT.md.
-    SystemExit (after writing the page) when a study failed, has results that cannot be read, or
-    (having been run) has none; built from stored results, a study not run yet is named and left out."""
+    With `budget` (studies/budget.py), the first rounds and then the rounds that settle most per
+    second, within it. SystemExit (after writing the page) when a study failed, has results that
+    cannot be read, or (having been run, budget permitting) has none; built from stored results, a
+    study not run yet is named and left out."""
     storage = Path(storage).resolve()
-    outcomes = run_studies(storage, profile, studies, study_opts, log, resume) if run else {}
-    paths, missing, damaged = build_report(storage, profile, studies, out_dir, outcomes, log)
+    outcomes, note = {}, ""
+    if run and budget:
+        from studies.budget import run_budget
+        outcomes = run_budget(storage, profile, studies, budget, study_opts, log, resume, address, parallel)
+    elif run:
+        outcomes = run_studies(storage, profile, studies, study_opts, log, resume, address, parallel)
+    if (storage / RUN_FILE).exists() and run:
+        note = run_note(json.loads((storage / RUN_FILE).read_text()))
+    paths, missing, damaged = build_report(storage, profile, studies, out_dir, outcomes, log, note)
     failed = [name for name, o in outcomes.items() if o.text.startswith("failed")]
+    unrun = [name for name, o in outcomes.items() if o.text.startswith("not run")]
     if missing and not run:
         log(f"built from what {storage} holds; not run yet: {', '.join(missing)} (--run runs them)")
+    missing = [m for m in missing if m not in unrun]  # the budget chose not to run them: said on the page
     if damaged or failed or (missing and run):  # the page is written; the exit status says it is not whole
         left_out = damaged + (missing if run else [])
         raise SystemExit("report built" + (f" without: {', '.join(left_out)}" if left_out else "")
                          + (f"; failed this time: {', '.join(failed)}" if failed else ""))
     return paths
+
+
+def run_note(usage: dict) -> str:
+    """The run's line for the page: its wall time, slot use, and the budget's end."""
+    text = (f"This run: {usage['wall_s'] / 60:.1f} min on {usage['slots']:g} slots, "
+            f"{usage['share_in_trials']:.1%} of the slot-seconds inside trials")
+    if usage.get("budget"):
+        text += (f"; budget {usage['budget']}, {usage['rounds']} rounds after the first, "
+                 f"stopped: {usage['stopped']} (rounds: budget.json beside the studies)")
+    return text + "."
 
 
 def main(argv=None, prog: str = "python -m studies.report") -> int:
@@ -102,7 +199,23 @@ def main(argv=None, prog: str = "python -m studies.report") -> int:
     p.add_argument("--resume", action="store_true",
                    help="resume interrupted studies (unpickles Tune's state in their folders: only "
                         "for storage no one else can write)")
+    p.add_argument("--budget", help="with --run: wall time (30m, 1.5h) or resource-hours (8gpu-h): the "
+                                    "first rounds, then more seeds where verdicts are open, settling the "
+                                    "most per second (studies/budget.py)")
+    p.add_argument("--address", help="the Ray cluster every study joins (default: $RAY_ADDRESS, else one "
+                                     "local Ray for the whole report)")
+    p.add_argument("--parallel", type=int, help="study processes at once (default: slots + 1)")
     args = p.parse_args(argv)
+    if args.budget:
+        from studies.budget import parse_budget
+        try:
+            parse_budget(args.budget)
+        except ValueError as err:
+            p.exit(2, f"{p.prog}: error: --budget: {err}\n")
+        if not args.run:
+            p.exit(2, f"{p.prog}: error: --budget needs --run (it decides what runs)\n")
+    if args.parallel is not None and args.parallel < 1:
+        p.exit(2, f"{p.prog}: error: --parallel: must be >= 1\n")
     chosen = tuple(args.studies.split(",")) if args.studies else STUDIES
     unknown = [s for s in chosen if s not in STUDIES]
     if unknown:
@@ -111,7 +224,8 @@ def main(argv=None, prog: str = "python -m studies.report") -> int:
         p.exit(2, f"{p.prog}: error: --run and --no-run contradict each other\n")
     from studies.runner import default_storage
     storage = args.storage_path or default_storage(args.profile)
-    make_report(storage, args.profile, chosen, args.out, args.run, study_opts, resume=args.resume)
+    make_report(storage, args.profile, chosen, args.out, args.run, study_opts, resume=args.resume,
+                budget=args.budget, address=args.address, parallel=args.parallel)
     return 0
 
 

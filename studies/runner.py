@@ -61,6 +61,16 @@ def _non_negative_float(text):
     return value
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
 def _name(text):
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.=-]*", text):
         raise argparse.ArgumentTypeError(f"{text!r}: use letters, digits, '_', '-', '.', '='")
@@ -139,6 +149,12 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
     p.add_argument("--until-settled", type=_positive(int), nargs="?", const=10, metavar="MAX_SEEDS",
                    help="then add seeds, in rounds, to the arms of inconclusive findings until every "
                         "finding settles or MAX_SEEDS seeds (default 10); local or NFS storage only")
+    p.add_argument("--rounds", type=_non_negative_int, metavar="N",
+                   help="with --until-settled: at most N added rounds in this call (0: the first round "
+                        "only, judged at the levels of every round MAX_SEEDS allows, so later rounds keep "
+                        "the error rates; `make report BUDGET=...` runs its rounds this way)")
+    p.add_argument("--more", action="store_true",
+                   help="with --until-settled: add the next rounds to the complete study of this name")
     p.add_argument("--set", dest="overrides", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="override a search-space entry; repeatable")
     talk = p.add_mutually_exclusive_group()
@@ -430,6 +446,26 @@ def same_space(space: Space, manifest_path: Path) -> None:
                          f"or start a new study with --name")
 
 
+def more_rounds(args, space: Space, out_dir: Path, holds_study: bool) -> None:
+    """--more: the study of this name must be complete, on local storage, and run with
+    --until-settled (its levels already allow the rounds); args.until_settled is set from it."""
+    from analysis.study_result import state
+    if args.resume:
+        raise UsageError("--more and --resume: resume the interrupted round first, then add rounds")
+    if not holds_study or state(out_dir) != "complete":
+        raise UsageError(f"--more: no complete study at {out_dir} to add rounds to (local or NFS storage)")
+    same_space(space, out_dir / "manifest.json")
+    from analysis import manifest
+    stored = (manifest.read(out_dir).get("args") or {}).get("until_settled")
+    if not stored:
+        raise UsageError(f"--more: {out_dir} was run without --until-settled, so its verdicts were judged "
+                         f"for one look only; start a new study with --until-settled and --name")
+    if args.until_settled not in (None, stored):
+        raise UsageError(f"--more --until-settled {args.until_settled}: {out_dir} was judged for "
+                         f"--until-settled {stored}; a new limit would change its levels")
+    args.until_settled = stored
+
+
 # ---------------------------------------------------------------- the run
 
 def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
@@ -453,15 +489,19 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     if args.until_settled and args.until_settled < space.seeds:
         raise UsageError(f"--until-settled {args.until_settled}: below the {space.seeds} seeds every "
                          f"arm already gets")
+    if args.rounds is not None and not (args.until_settled or args.more):
+        raise UsageError("--rounds: only with --until-settled (or --more)")
     if local:
         writable(storage)
     holds_study = (Path(exp_path, "tuner.pkl").exists() if local
                    else remote_holds(f"{exp_path}/tuner.pkl", args.storage_path))
     if args.resume and not holds_study:
         raise UsageError(f"--resume: no interrupted study to continue at {exp_path}")
+    if args.more:
+        more_rounds(args, space, out_dir, holds_study and local)
     if args.resume:
         same_space(space, out_dir / "manifest.json")
-    if not args.resume and holds_study:
+    if not (args.resume or args.more) and holds_study:
         raise UsageError(f"{exp_path} already holds a study: pass --resume to continue it, "
                          f"or --name for a new one")
     if not args.quiet:  # within a second of launch: what is starting (data, baselines and Ray take a while)
@@ -480,23 +520,27 @@ def run(study: Study, argv=None, callbacks=None, prog: str | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.search == "optuna" and not args.optuna_storage:
         args.optuna_storage = f"sqlite:///{out_dir.resolve()}/optuna.db"
-    manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
-                   space=space, data=data.info, metric=study.metric, mode=study.mode,
-                   directions=contract.directions(study), baselines=baselines,
-                   arm_defaults={k: study.train.defaults[k] for a in space.arms.values() for k in a
-                                 if k in study.train.defaults})
-    tuner = make_tuner(study, space, args, data, storage, callbacks, bookkeeping)
     started = time.time()
-    tuner.fit()
-    console.record_wall(out_dir, started, time.time(), args.resume)
-    if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
-        remote.pull(exp_path, out_dir)
-    paths = build.from_experiment(out_dir)
+    if args.more:  # the stored manifest keeps its first round's arguments, seeds and rounds
+        paths = build.from_parquet(out_dir)
+    else:
+        manifest.write(out_dir, study=study.name, argv=sys.argv if argv is None else argv, args=vars(args),
+                       space=space, data=data.info, metric=study.metric, mode=study.mode,
+                       directions=contract.directions(study), baselines=baselines,
+                       arm_defaults={k: study.train.defaults[k] for a in space.arms.values() for k in a
+                                     if k in study.train.defaults})
+        make_tuner(study, space, args, data, storage, callbacks, bookkeeping).fit()
+        if not local:  # outputs are built from a local copy of the bucket, then pushed beside it
+            remote.pull(exp_path, out_dir)
+        paths = build.from_experiment(out_dir)
+        from analysis.study_result import ROUND_MARK
+        (out_dir / ROUND_MARK).unlink(missing_ok=True)  # a resumed round of --until-settled is done
     if args.until_settled:
         from studies.settle import until_settled
         fresh = argparse.Namespace(**{**vars(args), "resume": False})  # each round: new trials
-        paths = until_settled(lambda sp: make_tuner(study, sp, fresh, data, storage, callbacks).fit(),
-                              space, paths, args.until_settled)
+        paths = until_settled(lambda sp: make_tuner(study, sp, fresh, data, storage, callbacks, bookkeeping).fit(),
+                              space, paths, args.until_settled, args.rounds)
+    console.record_wall(out_dir, started, time.time(), args.resume or args.more)
     from studies.tb_logger import write_hparams
     write_hparams(out_dir, paths.result.trials, study.metric, list(space.nuisance),
                   sorted({k for a in space.arms.values() for k in a}))

@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import Callable
 
 from analysis import build, findings, manifest
+from analysis.settling import open_findings
+from analysis.study_result import ROUND_MARK
 from search_spaces.space import Space
 
 
 def next_round(found, arms: list[str], have: int, max_seeds: int) -> tuple[list[str], int] | None:
-    """(arms to extend, seeds they will have) for the next round, or None when every finding that
-    seeds can change has settled, or MAX_SEEDS is reached."""
-    todo = findings.unsettled_arms(found, arms)
-    if not todo or have >= max_seeds:
+    """(arms to extend, seeds they will have) for the next round, or None when no open finding has
+    a chance to settle with more seeds (analysis/settling.py: a flag holds it, or no spread yet),
+    or MAX_SEEDS is reached."""
+    if have >= max_seeds:
         return None
-    return [a for a in arms if a in todo], min(max_seeds, max(have + 1, 2 * have))
+    more = min(max_seeds, max(have + 1, 2 * have))
+    todo, _ = open_findings(found, arms, more)
+    return (todo, more) if todo else None
 
 
 def _record(out_dir: Path, arms: list[str], have: int, more: int) -> None:
@@ -33,11 +37,13 @@ def _record(out_dir: Path, arms: list[str], have: int, more: int) -> None:
     m["seeds"] = list(range(more))
     m.setdefault("rounds", []).append({"seeds": list(range(have, more)), "arms": arms})
     (Path(out_dir) / "manifest.json").write_text(json.dumps(m, indent=2, default=str))
+    (Path(out_dir) / ROUND_MARK).write_text(json.dumps(m["rounds"][-1]))  # gone once its outputs are built
 
 
-def until_settled(fit: Callable[[Space], None], space: Space, paths: build.Outputs, max_seeds: int):
-    """`fit(space)` runs one Tune round; `paths`: the outputs built after the first. Returns those
-    built after the last one."""
+def until_settled(fit: Callable[[Space], None], space: Space, paths: build.Outputs, max_seeds: int,
+                  rounds: int | None = None):
+    """`fit(space)` runs one Tune round; `paths`: the outputs built after the first. At most
+    `rounds` rounds (None: until settled). Returns the outputs built after the last one."""
     out_dir = Path(paths.folder)
     while True:
         stored = paths.result
@@ -50,8 +56,14 @@ def until_settled(fit: Callable[[Space], None], space: Space, paths: build.Outpu
             print(f"--until-settled: {have} seeds; {left} finding(s) still inconclusive"
                   + (f" at the limit of {max_seeds} seeds" if left else ""))
             return paths
+        if rounds is not None and rounds <= 0:
+            print(f"--until-settled: {have} seeds; the rounds asked for are done (the next would add "
+                  f"seeds to {', '.join(plan[0])})")
+            return paths
+        rounds = None if rounds is None else rounds - 1
         todo, more = plan
         print(f"--until-settled: seeds {have}-{more - 1} for {', '.join(todo)}")
         _record(out_dir, todo, have, more)
         fit(replace(space, arms={a: m["arms"][a] for a in todo}, first_seed=have, seeds=more))
         paths = build.from_experiment(out_dir)
+        (out_dir / ROUND_MARK).unlink(missing_ok=True)
