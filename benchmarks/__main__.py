@@ -31,11 +31,12 @@ class _Parser(argparse.ArgumentParser):
 
 def parse(argv=None) -> argparse.Namespace:
     p = _Parser(prog="python -m benchmarks")
-    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "verdicts", "render"),
+    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "verdicts", "budget", "suite", "render"),
                    help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100, then the whole "
                         "report as `make report` builds it); levers: each Tune setting's cost; scale: many trivial "
                         "trials; studies: the whole report's wall time, study by study; "
-                        "verdicts: false-verdict rates on simulated studies (no Ray); "
+                        "verdicts: false-verdict rates on simulated studies (no Ray); budget: the report under "
+                        "--budget (make report BUDGET=...); suite: `make test` on a fresh clone; "
                         "render: RESULTS.md again from results.json, nothing run")
     p.add_argument("--repeats", type=int, default=3, help="repeats (levers: rounds) of each figure")
     p.add_argument("--epochs", type=int, default=4, help="epochs per trial in the overhead study")
@@ -46,6 +47,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--only", help="studies: comma-separated names (default: every study of studies/registry.py)")
     p.add_argument("--storage", help="studies: where the report's studies go (default: a fresh temporary folder; "
                                      "the page goes to <storage>/report)")
+    p.add_argument("--budget", default="30m", help="budget: the report's budget (default 30m)")
     p.add_argument("--studies-simulated", type=int, default=10_000, help="verdicts: simulated studies")
     p.add_argument("--note", default="", help="said beside the machine for the parts run now, e.g. 'shared, noisy'")
     p.add_argument("--results", default=str(HERE / "results.json"), help="raw figures (read, then updated)")
@@ -77,6 +79,14 @@ def run_parts(args) -> dict:
     if args.part in ("all", "verdicts"):  # no Ray: the verdict code on simulated studies
         from benchmarks import verdicts
         first["verdicts"] = timed(lambda: verdicts.simulate(args.studies_simulated))
+    if args.part == "suite":  # its own venv and Ray, in a fresh clone
+        from benchmarks import suite
+        return {"suite": timed(suite.measure)}
+    if args.part == "budget":  # one Ray of its own, started by the report
+        from benchmarks import budget
+        from studies import registry
+        names = args.only.split(",") if args.only else registry.STUDIES
+        return {"budget": timed(lambda: budget.measure(args.profile, args.budget, names, args.storage))}
     if args.part == "verdicts":
         return first
     import ray

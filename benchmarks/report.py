@@ -7,7 +7,10 @@ import statistics
 from benchmarks.common import median_spread
 
 TARGETS = {"overhead": 1.05, "first_result_s": 3.0, "throughput": 0.95, "asha_epochs": 0.35,
-           "asha_gap": 1.0, "report_min": 20.0}
+           "asha_gap": 1.0, "report_min": 20.0, "min_per_settled": 1.0, "slot_share": 0.95,
+           "suite_min": 10.0}
+# issue 27's baseline: the fixed design settled 14 findings in 51 min (quiet); a 30 min budget should settle 2x
+FIXED_SETTLED_BEFORE, BUDGET_SETTLED_TARGET = 14, 28
 
 # The quiet run before issue 17 (the previous RESULTS.md): checkpoint every epoch, keep 2.
 BEFORE = {"ratio_fit_vs_parallel": 1.15, "first_result_s": 4.08, "trial_start_cost_s": 0.363,
@@ -89,6 +92,28 @@ def targets(stored: dict) -> list[str]:
             notes.append("Whole report not within the target: the largest studies are " + ", ".join(
                 f"{r['study']} {r['wall_s']:.0f} s ({r.get('trials', '?')} trials, {r.get('epochs', '?')} epochs)"
                 for r in slow) + f". Next lever: {REPORT_LEVER}")
+    if "studies" in stored and stored["studies"].get("usage"):
+        run = stored["studies"]
+        per = run["total_s"] / 60 / max(run["settled"], 1)
+        lines.append(_row(f"machine-minutes per settled finding, `make report` {run['profile']} <= "
+                          f"{TARGETS['min_per_settled']:g}", f"{per:.2f} ({run['total_s'] / 60:.1f} min / "
+                          f"{run['settled']} settled)", "~3.6 (51 min / 14)", per <= TARGETS["min_per_settled"]))
+        share = run["usage"]["share_in_trials"]
+        lines.append(_row(f"slot-seconds inside trials / slot-seconds of the report >= {TARGETS['slot_share']}",
+                          f"{share:.3f} (fixed design)", "not measured", share >= TARGETS["slot_share"]))
+    if "budget" in stored:
+        b = stored["budget"]
+        lines.append(_row(f"settled findings with `BUDGET={b['budget']}`, {b['profile']} >= {BUDGET_SETTLED_TARGET}",
+                          f"{b['settled']} of {b['findings']} in {b['total_s'] / 60:.1f} min",
+                          f"{FIXED_SETTLED_BEFORE} in 51 min (fixed design)", b["settled"] >= BUDGET_SETTLED_TARGET))
+        share = b["usage"]["share_in_trials"]
+        lines.append(_row(f"slot-seconds inside trials / slot-seconds of the report >= {TARGETS['slot_share']}",
+                          f"{share:.3f} (budgeted)", "not measured", share >= TARGETS["slot_share"]))
+    if "suite" in stored:
+        t = stored["suite"]
+        lines.append(_row(f"`make test` on a fresh clone < {TARGETS['suite_min']:g} min",
+                          f"{t['total_s'] / 60:.1f} min ({t['pytest']})", "15 min 37 s",
+                          t["total_s"] / 60 < TARGETS["suite_min"] and t["returncode"] == 0))
     return lines + [""] + [n + "\n" for n in notes]
 
 
@@ -165,4 +190,11 @@ def render(stored: dict) -> str:
     if "studies" in v:
         from benchmarks import studies
         lines += ["## 5. Wall time of each study (`python -m benchmarks studies`)", "", studies.report(v["studies"])]
+    if "budget" in v:
+        from benchmarks import budget
+        lines += ["## 6. The report under a budget (`python -m benchmarks budget --budget 30m`)", "",
+                  budget.report(v["budget"])]
+    if "suite" in v:
+        from benchmarks import suite
+        lines += ["## 7. The test suite (`python -m benchmarks suite`)", "", suite.report(v["suite"])]
     return "\n".join(lines).rstrip() + "\n"

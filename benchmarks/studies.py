@@ -1,6 +1,6 @@
 """Target 3: the whole report, timed through the very path `make report` takes
-(studies.report: run_studies, each study in its own process, one after another, then the page
-from what they left), into a fresh storage so that nothing is skipped. Per study: the process's wall
+(studies.report: run_studies, each study in its own process, side by side on one Ray, then the
+page from what they left), into a fresh storage so that nothing is skipped. Per study: the process's wall
 time (as run_studies measured it), the study's own recorded wall time (analysis.study_result.WALL_FILE),
 its trials, epochs and in-trial seconds."""
 from __future__ import annotations
@@ -40,7 +40,11 @@ def measure(profile: str, names=None, storage: str | None = None) -> dict:
         if (folder / "manifest.json").exists():
             row["seeds"] = len(json.loads((folder / "manifest.json").read_text()).get("seeds") or [])
         rows.append(row)
-    return {"profile": profile, "total_s": total, "storage": str(storage), "rows": rows,
+    from benchmarks.budget import settled
+    from studies.report import RUN_FILE
+    usage = json.loads((storage / RUN_FILE).read_text()) if (storage / RUN_FILE).exists() else None
+    return {"profile": profile, "total_s": total, "storage": str(storage), "rows": rows, "usage": usage,
+            **settled(storage, names),
             "log": [ln for ln in said if "FAILED" in ln or ln.startswith(("scorecard", "report built without"))]}
 
 
@@ -51,7 +55,7 @@ def _f(x, fmt=".1f") -> str:
 def report(run: dict) -> str:
     rows = run["rows"]
     lines = [f"Profile `{run['profile']}`: `make report`'s own path (studies.report.make_report, each study "
-             "in its own process with its own Ray, one after another) into a fresh storage. Process = the study's "
+             "in its own process, side by side on one Ray) into a fresh storage. Process = the study's "
              "process from launch to exit (Ray start, data, trials, outputs); study = the wall time the study "
              "recorded itself; in-trial = the trials' own seconds summed over slots.", "",
              "| study | process wall, s | study wall, s | seeds | trials | epochs | in-trial, s |",
@@ -62,5 +66,9 @@ def report(run: dict) -> str:
     done = [r for r in rows if r["wall_s"] is not None]
     lines += ["", f"Whole report: {run['total_s'] / 60:.1f} min wall ({len(done)} of {len(registry.STUDIES)} studies "
               f"ran; the page build included)."]
+    if run.get("usage"):
+        u = run["usage"]
+        lines.append(f"Settled: {run['settled']} of {run['findings']} counted findings; "
+                     f"{u['share_in_trials']:.1%} of {u['slots']:g} slots' seconds inside trials.")
     lines += [f"- {ln}" for ln in run.get("log", [])]
     return "\n".join(lines) + "\n"

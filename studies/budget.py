@@ -149,8 +149,7 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
                max_seeds: int = MAX_SEEDS) -> dict:
     """Every study's first round, then rounds by expected findings settled per second, within
     `budget` (parse_budget); returns name -> studies.report.Outcome."""
-    from studies.report import Outcome, Run, ended_outcome, report_usage, runnable
-    from studies.side_by_side import in_trial_seconds
+    from studies.side_by_side import Outcome, Run, ended_outcome, in_trial_seconds, report_usage, runnable
     storage = Path(storage)
     amount, resource = parse_budget(budget)
     first = ["--until-settled", str(max_seeds), "--rounds", "0"]
@@ -204,6 +203,7 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
                 outcome[e.name] = done
             ledger.save()
         for name, _ in todo:
+            log(f"{name}: not run: the budget was spent first")
             outcome[name] = Outcome("not run: the budget was spent first")
         ledger.spent_s = spent0 + time.monotonic() - t0
         ledger.stopped = ("budget spent" if todo or blocked or left() <= 0

@@ -420,17 +420,17 @@ def check_resources(args) -> None:
                              f"{most:g} {key}")
 
 
-def same_space(space: Space, manifest_path: Path) -> None:
-    """--resume continues the stored study as it was; other settings would mix two studies."""
+def same_space(space: Space, manifest_path: Path, flag: str = "--resume") -> None:
+    """--resume (or --more) continues the stored study as it was; other settings would mix two studies."""
     import json
     if not manifest_path.exists():
         return
     try:
         stored = json.loads(manifest_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"--resume: {manifest_path} is damaged ({err}); nothing was changed") from None
+        raise UsageError(f"{flag}: {manifest_path} is damaged ({err}); nothing was changed") from None
     if not isinstance(stored, dict):
-        raise UsageError(f"--resume: {manifest_path} is not a study's manifest; nothing was changed")
+        raise UsageError(f"{flag}: {manifest_path} is not a study's manifest; nothing was changed")
     now = json.loads(json.dumps({"arms": space.arms, "fixed": space.fixed, "seeds": list(range(space.seeds)),
                                  "nuisance": {k: {"grid": n.grid} for k, n in space.nuisance.items()}},
                                 default=str))
@@ -441,7 +441,7 @@ def same_space(space: Space, manifest_path: Path) -> None:
                       if isinstance(now[part], dict) and (now[part] or {}).get(key) != (was[part] or {}).get(key)}
                      | ({"seeds"} if now["seeds"] != was["seeds"] else set()))
     if changed:
-        raise UsageError(f"--resume: {manifest_path.parent} was run with another search space "
+        raise UsageError(f"{flag}: {manifest_path.parent} was run with another search space "
                          f"(differs in: {', '.join(changed)}); resume it with its own options, "
                          f"or start a new study with --name")
 
@@ -454,15 +454,18 @@ def more_rounds(args, space: Space, out_dir: Path, holds_study: bool) -> None:
         raise UsageError("--more and --resume: resume the interrupted round first, then add rounds")
     if not holds_study or state(out_dir) != "complete":
         raise UsageError(f"--more: no complete study at {out_dir} to add rounds to (local or NFS storage)")
-    same_space(space, out_dir / "manifest.json")
     from analysis import manifest
-    stored = (manifest.read(out_dir).get("args") or {}).get("until_settled")
+    try:
+        stored = (manifest.read(out_dir).get("args") or {}).get("until_settled")
+    except (OSError, ValueError) as err:
+        raise UsageError(f"--more: {err}; nothing was changed") from None
     if not stored:
         raise UsageError(f"--more: {out_dir} was run without --until-settled, so its verdicts were judged "
                          f"for one look only; start a new study with --until-settled and --name")
     if args.until_settled not in (None, stored):
         raise UsageError(f"--more --until-settled {args.until_settled}: {out_dir} was judged for "
                          f"--until-settled {stored}; a new limit would change its levels")
+    same_space(space, out_dir / "manifest.json", "--more")
     args.until_settled = stored
 
 

@@ -54,6 +54,15 @@ CASES = {
     "width=0": (lambda t: _study(["--set", "width=0"]), "at least 1"),
     "device=nosuch": (lambda t: _study(["--set", "device=nosuch"]), "cuda:N"),
     "an optimizer that is HTML": (lambda t: _study(["--set", "optimizer=<b>sgd</b>"]), "one of adam, sgd"),
+    "report --budget in unknown units": (
+        lambda t: report(["--run", "--budget", "3 days", "--storage-path", str(t)]), "expected a positive time"),
+    "report --budget without --run": (lambda t: report(["--budget", "30m", "--storage-path", str(t)]), "needs --run"),
+    "--more on a study run without --until-settled": (
+        lambda t: _study(["--more", "--storage-path", str(stored(t, tuner__pkl=b"x", findings__md="x",
+                                                               trials__parquet=b"x", wall_times__json="[]",
+                                                               manifest__json=json.dumps(MANIFEST)).parent)]),
+        "was run without --until-settled"),
+    "--rounds without --until-settled": (lambda t: _study(["--rounds", "1"]), "only with --until-settled"),
     "analyse on a manifest {}": (lambda t: analyse([str(stored(t, manifest__json="{}"))]), "not a study's manifest"),
     "report --no-run over a corrupted trials.parquet": (
         lambda t: report(["--profile", "smoke", "--no-run", "--studies", "lr_sweep", "--out", str(t / "report"),
