@@ -40,6 +40,19 @@ def report(tmp_path_factory):
     return storage, out, said
 
 
+@pytest.mark.parametrize("name", ["regularization", "window_size", "exploration"])
+def test_a_study_side_by_side_gives_what_it_gives_alone(report, smoke_run, name):
+    """The report ran every study side by side on one Ray (studies/side_by_side.py); each table
+    and findings.md equals the same study's own run, alone on the session's Ray (timings aside)."""
+    import pandas as pd
+    storage, _, _ = report
+    alone, together = smoke_run(name), storage / name
+    a, b = pd.read_csv(alone / "table.csv"), pd.read_csv(together / "table.csv")
+    keep = [c for c in a.columns if not any(t in c for t in ("wall_s", "epoch_s", "ms_per", "images_per_s"))]
+    pd.testing.assert_frame_equal(a[keep], b[keep])
+    assert (alone / "findings.md").read_text() == (together / "findings.md").read_text()
+
+
 def _findings_rows(folder: Path) -> int:
     """The findings (evidence) findings.md counts: the rows of its first table; checks and claims
     untestable here stay in findings.md, apart from the scorecard."""
