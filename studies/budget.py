@@ -1,6 +1,6 @@
 """`make report BUDGET=30m`: the most settled report a budget buys.
 
-Every study's first round runs (the profile's seeds, judged at the levels of every round
+Every study's first round runs, cheapest first by the last measured cost (the profile's seeds, judged at the levels of every round
 --until-settled MAX_SEEDS allows, so that looking again keeps the error rates: Bonferroni over the
 looks planned, analysis/verdicts.py `looks_of`). Then the rest of the budget goes in rounds, one
 study's round at a time per free place, to the study whose next round settles the most open
@@ -31,9 +31,24 @@ from analysis.settling import open_findings
 from studies.settle import next_round
 
 BUDGET_FILE = "budget.json"
+# the last `make bench` (python -m benchmarks studies): each study's trial seconds in a profile, a
+# prior used only to order the first rounds, cheapest first (a study it does not know goes last)
+COST_PRIOR = Path(__file__).resolve().parent.parent / "benchmarks" / "results.json"
 MAX_SEEDS = 10            # as --until-settled's default
 MIN_EXPECTED = 0.05       # a round expected to settle fewer findings than this is not worth its start
 UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600}
+
+
+def cheapest_first(names, profile: str, prior: Path = COST_PRIOR) -> list[str]:
+    """`names` ordered by their trial seconds in `prior`'s whole-report run of `profile`, so that
+    under a budget the first rounds that settle something soonest come first."""
+    try:
+        run = json.loads(Path(prior).read_text())["studies"]["value"]
+        cost = {r["study"]: float(r["in_trial_s"]) for r in run["rows"]
+                if run.get("profile") == profile and r.get("in_trial_s") is not None}
+    except (OSError, ValueError, KeyError, TypeError):
+        cost = {}
+    return sorted(names, key=lambda n: (n not in cost, cost.get(n, 0.0)))
 
 
 def parse_budget(text: str) -> tuple[float, str | None]:
@@ -153,7 +168,7 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
     storage = Path(storage)
     amount, resource = parse_budget(budget)
     first = ["--until-settled", str(max_seeds), "--rounds", "0"]
-    todo, outcome = runnable(storage, studies, resume, log)
+    todo, outcome = runnable(storage, cheapest_first(studies, profile), resume, log)
     ledger = Ledger.open(storage, amount)
     plans, rounds_in_flight, blocked = Plans(storage, max_seeds), {}, False
     overhead, trial_s = {}, {}  # per study: seconds its last process spent outside trials; trial-s at its start

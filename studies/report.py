@@ -118,8 +118,11 @@ def main(argv=None, prog: str = "python -m studies.report") -> int:
         p.exit(2, f"{p.prog}: error: --run and --no-run contradict each other\n")
     from studies.runner import default_storage
     storage = args.storage_path or default_storage(args.profile)
-    make_report(storage, args.profile, chosen, args.out, args.run, study_opts, resume=args.resume,
-                budget=args.budget, address=args.address, parallel=args.parallel)
+    try:
+        make_report(storage, args.profile, chosen, args.out, args.run, study_opts, resume=args.resume,
+                    budget=args.budget, address=args.address, parallel=args.parallel)
+    except ValueError as err:  # a damaged budget.json, a budget in GPU-hours on a cluster with none
+        p.exit(1, f"{p.prog}: error: {err}\n")
     return 0
 
 

@@ -93,15 +93,19 @@ class SideBySide:
                 return Ended(name, time.monotonic() - began, proc.returncode, reason)
             time.sleep(poll_s)
 
-    def stop(self) -> None:
-        """Interrupt what still runs (Tune keeps its state: the same command with RESUME=1 goes on)."""
+    def stop(self, grace_s: float = 60.0) -> None:
+        """Interrupt what still runs as Ctrl-C would (Tune stores its state, so the same command
+        with RESUME=1 goes on), then kill whatever is left after `grace_s`."""
+        import signal
         for proc, _, _ in self.running.values():
-            proc.terminate()
+            proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + grace_s
         for proc, _, _ in self.running.values():
             try:
-                proc.wait(timeout=60)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
         self.running.clear()
 
 

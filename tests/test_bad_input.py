@@ -35,6 +35,15 @@ def stored(tmp: Path, **files: str | bytes) -> Path:
     return folder
 
 
+def damaged_budget(tmp: Path) -> Path:
+    """A storage whose budget.json (studies/budget.py) was cut short."""
+    path = tmp / "results" / "budget.json"
+    path.parent.mkdir(parents=True)
+    WRITTEN[path] = b"{half"
+    path.write_bytes(WRITTEN[path])
+    return path.parent
+
+
 # name -> (the invocation, given a scratch folder; the word the one line must hold; files left as they were)
 CASES = {
     "a 300-character --name": (lambda t: _study(["--name", "n" * 300]), "at most 100 characters"),
@@ -56,6 +65,9 @@ CASES = {
     "an optimizer that is HTML": (lambda t: _study(["--set", "optimizer=<b>sgd</b>"]), "one of adam, sgd"),
     "report --budget in unknown units": (
         lambda t: report(["--run", "--budget", "3 days", "--storage-path", str(t)]), "expected a positive time"),
+    "report --budget over a damaged budget.json": (
+        lambda t: report(["--run", "--budget", "30m", "--profile", "smoke", "--studies", "lr_sweep",
+                          "--storage-path", str(damaged_budget(t))]), "is damaged"),
     "report --budget without --run": (lambda t: report(["--budget", "30m", "--storage-path", str(t)]), "needs --run"),
     "--more on a study run without --until-settled": (
         lambda t: _study(["--more", "--storage-path", str(stored(t, tuner__pkl=b"x", findings__md="x",

@@ -104,3 +104,31 @@ def test_a_tiny_budgeted_report_rounds_only_open_claims_and_stops_within_budget_
     assert 0 < usage["share_in_trials"] <= 1 and usage["rounds"] == len(ledger["rounds"])
     page = (tmp_path / "report" / "REPORT.md").read_text()
     assert f"{usage['rounds']} rounds after the first" in page
+
+
+def test_first_rounds_go_cheapest_first_by_the_last_measured_cost(tmp_path):
+    from studies.budget import cheapest_first
+    prior = tmp_path / "results.json"
+    rows = [{"study": "b", "in_trial_s": 50.0}, {"study": "c", "in_trial_s": 10.0}, {"study": "a", "in_trial_s": None}]
+    prior.write_text(json.dumps({"studies": {"value": {"profile": "local", "rows": rows}}}))
+    assert cheapest_first(["a", "b", "c", "d"], "local", prior) == ["c", "b", "a", "d"]   # unknown: last, in order
+    assert cheapest_first(["a", "b", "c"], "full", prior) == ["a", "b", "c"]               # another profile's costs
+    prior.write_text("{broken")
+    assert cheapest_first(["b", "a"], "local", prior) == ["b", "a"]
+
+
+def test_an_interrupted_budget_goes_on_with_what_is_left(ray_local, tmp_path):
+    """budget.json keeps what was spent: the same command after the budget is gone starts nothing
+    and says why; a damaged budget.json is one clear error, and is left as it was."""
+    from studies.budget import BUDGET_FILE, Ledger
+    from studies.report import make_report
+    (tmp_path / BUDGET_FILE).write_text(json.dumps({"budget_s": 60, "spent_s": 75.0, "stopped": "", "rounds": []}))
+    said = []
+    make_report(tmp_path, "smoke", ("window_size",), tmp_path / "report", log=said.append, budget="60s")
+    assert "window_size: not run: the budget was spent first" in said
+    assert not (tmp_path / "window_size").exists()
+    assert json.loads((tmp_path / BUDGET_FILE).read_text())["stopped"] == "budget spent"
+    (tmp_path / BUDGET_FILE).write_text("{half")
+    with pytest.raises(ValueError, match="is damaged"):
+        Ledger.open(tmp_path, 60)
+    assert (tmp_path / BUDGET_FILE).read_text() == "{half"
