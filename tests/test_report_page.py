@@ -40,7 +40,7 @@ def report(tmp_path_factory):
     return storage, out, said
 
 
-@pytest.mark.parametrize("name", ["regularization", "window_size", "exploration"])
+@pytest.mark.parametrize("name", STUDIES)
 def test_a_study_side_by_side_gives_what_it_gives_alone(report, smoke_run, name):
     """The report ran every study side by side on one Ray (studies/side_by_side.py); each table
     and findings.md equals the same study's own run, alone on the session's Ray (timings aside)."""
