@@ -47,6 +47,8 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--only", help="studies: comma-separated names (default: every study of studies/registry.py)")
     p.add_argument("--storage", help="studies: where the report's studies go (default: a fresh temporary folder; "
                                      "the page goes to <storage>/report)")
+    p.add_argument("--gpu-json", help="render: merge the gpu.json a GPU machine wrote (benchmarks/gpu.py) as "
+                                      "the GPU section")
     p.add_argument("--budget", default="30m", help="budget: the report's budget (default 30m)")
     p.add_argument("--studies-simulated", type=int, default=10_000, help="verdicts: simulated studies")
     p.add_argument("--note", default="", help="said beside the machine for the parts run now, e.g. 'shared, noisy'")
@@ -133,6 +135,10 @@ def main(argv=None) -> None:
     stored = json.loads(path.read_text()) if path.exists() else {}
     if isinstance((stored.get("studies") or {}).get("value"), list):
         del stored["studies"]  # the old per-study runs, not the whole report: measured again by `studies`
+    if args.gpu_json:  # measured on a GPU machine without Ray: its figures, as written there
+        gpu = json.loads(Path(args.gpu_json).read_text())
+        stored["gpu"] = {"machine": f"{gpu.get('device')}, torch {gpu.get('torch')}", "value": gpu,
+                         "seconds": gpu.get("wall_s")}
     for part, (value, seconds) in (run_parts(args) if args.part != "render" else {}).items():
         stored[part] = {"machine": f"{machine()} {args.note}".strip(), "value": value, "seconds": seconds}
     path.write_text(json.dumps(stored, indent=1, default=float))

@@ -3,6 +3,7 @@ precision, beside a plain torchvision ResNet-50 training step (the card's refere
 
     python benchmarks/gpu.py                # on a CUDA machine: a table, and $OUT/gpu.json if OUT is set
     python benchmarks/gpu.py --cpu-check    # the same code path on the CPU, tiny sizes (what the test runs)
+    python benchmarks/gpu.py --share 1,2,4,8   # also: 1, 2, 4, 8 trials of each launch-bound study at once
 
 No Ray (it cannot be carried to the GPU machine) and no download: each study's real trainable runs
 through a LocalSession on miniature in-memory data in the real shapes and dtypes of its full-profile
@@ -239,6 +240,51 @@ def run_all(device: torch.device, size: Size, amps: tuple[str, ...], resnet_batc
     return {"rows": rows, "resnet50": resnet}
 
 
+# ---------------------------------------------------------------- several trials on one GPU
+
+# the studies whose full-profile models are small enough that one trial leaves the GPU mostly
+# idle (kernel launches, Python, the data loop): the ones worth running several to a GPU, with
+# their full training sets (images per epoch), for the GPU-hours estimate
+LAUNCH_BOUND = {"lr_sweep": 50_000, "regularization": 45_000, "autoencoder_structure": 60_000,
+                "denoising_loss": 60_000, "vae_gan": 60_000, "colorization": 50_000}
+
+
+def _one_trial(args) -> dict:
+    study, device, amp, size = args
+    return time_study(study, None, torch.device(device), amp, size)
+
+
+def shared(study: str, device: torch.device, amp: str, size: Size, n: int) -> dict:
+    """`n` copies of the study's trial at once, each in its own process on the same device (as Ray
+    places n trials with gpus-per-trial 1/n): the items per second they make together."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+    with ProcessPoolExecutor(n, mp_context=get_context("spawn")) as pool:
+        rows = list(pool.map(_one_trial, [(study, str(device), amp, size)] * n))
+    return {"study": study, "trials": n, "items_per_s": sum(r["items_per_s"] for r in rows),
+            "unit": rows[0]["unit"]}
+
+
+def full_profile_hours(study: str, best_items_per_s: float) -> float:
+    """GPU-hours of the study's full profile at that rate: every trial of its grid run to its last
+    epoch (an upper bound: ASHA stops some early) over its full training set."""
+    import math as _math
+    space = registry.load(study).space("full", "grid")
+    trials = len(space.arms) * space.seeds * _math.prod(len(nu.grid) for nu in space.nuisance.values())
+    return trials * space.max_epochs * LAUNCH_BOUND[study] / best_items_per_s / 3600
+
+
+def share_table(rows: list[dict], hours: dict) -> str:
+    counts = sorted({r["trials"] for r in rows})
+    lines = ["| study | " + " | ".join(f"{n} trial{'s' * (n > 1)}: items/s (x vs 1)" for n in counts)
+             + " | full profile, GPU-hours (upper bound) |", "|" + " --- |" * (len(counts) + 2)]
+    for study in dict.fromkeys(r["study"] for r in rows):
+        by = {r["trials"]: r["items_per_s"] for r in rows if r["study"] == study}
+        cells = [f"{by[n]:,.0f} ({by[n] / by[counts[0]]:.2f}x)" if n in by else "" for n in counts]
+        lines.append(f"| {study} | " + " | ".join(cells) + f" | {hours.get(study, float('nan')):.2f} |")
+    return "\n".join(lines)
+
+
 def table(result: dict, amps: tuple[str, ...]) -> str:
     by = {}
     for r in result["rows"]:
@@ -264,6 +310,8 @@ def main(argv=None) -> int:
                    help="no GPU needed: the same code path on the CPU with tiny sizes (the test runs this)")
     p.add_argument("--studies", default=",".join(registry.STUDIES), help="comma-separated subset")
     p.add_argument("--resnet-batch", type=int, default=256, help="the reference step's batch size")
+    p.add_argument("--share", help="trials sharing the device at once, for the launch-bound studies "
+                                   "(default 1,2,4,8; the CPU check: 1,2 for the first of them; empty: skip)")
     args = p.parse_args(argv)
     studies = [s for s in args.studies.split(",") if s]
     unknown = [s for s in studies if s not in registry.STUDIES]
@@ -283,6 +331,12 @@ def main(argv=None) -> int:
     # on the GPU a failing study is recorded (its error in the table) and the others go on
     result = run_all(device, size, amps, batch, steps, studies, extra_arms=not args.cpu_check,
                      keep_going=not args.cpu_check)
+    share = args.share if args.share is not None else ("1,2" if args.cpu_check else "1,2,4,8")
+    counts = [int(x) for x in share.split(",") if x.strip()]
+    bound = [s for s in studies if s in LAUNCH_BOUND][:1 if args.cpu_check else None]
+    share_rows = [shared(study, device, amps[-1], size, n) for study in bound for n in counts]
+    best = {r["study"]: max(x["items_per_s"] for x in share_rows if x["study"] == r["study"]) for r in share_rows}
+    result.update(share=share_rows, full_profile_gpu_hours={s: full_profile_hours(s, v) for s, v in best.items()})
     from trainables.device import device_label
     result.update(device=device_label(device), torch=torch.__version__, wall_s=time.perf_counter() - start,
                   sizes=size.__dict__, bench_settings=BENCH_SET, stand_in="random data in the real shapes")
@@ -290,6 +344,11 @@ def main(argv=None) -> int:
     print("Items per second over the second epoch of each study's full-profile model (evaluation "
           "included), on random data in the real shapes; amp=bf16 is the CUDA default (`amp=auto`).\n")
     print(table(result, amps))
+    if share_rows:
+        print(f"\nSeveral trials at once on one {result['device']} (amp={amps[-1]}): the items per second "
+              "they make together, and the full profile's GPU-hours at the best of them (every trial to "
+              "its last epoch over the full training set: an upper bound, ASHA stops some early).\n")
+        print(share_table(share_rows, result["full_profile_gpu_hours"]))
     print(f"\nsettings changed for the benchmark only: {json.dumps(BENCH_SET)}")
     print(f"total wall time: {result['wall_s']:.1f} s")
     if os.environ.get("OUT"):

@@ -194,7 +194,20 @@ def render(stored: dict) -> str:
         from benchmarks import budget
         lines += ["## 6. The report under a budget (`python -m benchmarks budget --budget 30m`)", "",
                   budget.report(v["budget"])]
+    if "gpu" in v and v["gpu"].get("share"):
+        from benchmarks.gpu import share_table
+        g = v["gpu"]
+        lines += [f"## 7. Several trials on one GPU ({g['device']}; `python benchmarks/gpu.py`)", "",
+                  "Items per second that 1, 2, 4, 8 trials of each launch-bound study make together on one "
+                  "GPU, and the full profile's GPU-hours at the best of them (every trial to its last epoch "
+                  "over the full training set: an upper bound).", "",
+                  share_table(g["share"], g["full_profile_gpu_hours"]), ""]
+    else:
+        lines += ["## 7. Several trials on one GPU", "",
+                  "Not measured: no GPU machine was at hand (`python benchmarks/gpu.py` there, then "
+                  "`python -m benchmarks render --gpu-json gpu.json` here). The CPU path is tested "
+                  "(tests/test_gpu_bench.py).", ""]
     if "suite" in v:
         from benchmarks import suite
-        lines += ["## 7. The test suite (`python -m benchmarks suite`)", "", suite.report(v["suite"])]
+        lines += ["## 8. The test suite (`python -m benchmarks suite`)", "", suite.report(v["suite"])]
     return "\n".join(lines).rstrip() + "\n"

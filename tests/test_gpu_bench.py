@@ -25,6 +25,11 @@ def test_cpu_check_times_every_study(tmp_path, monkeypatch):
         assert r["items_per_s"] > 0, (study, r)
     assert rows["exploration"]["arm"] == "dqn_eps" and rows["exploration"]["unit"] == "env steps"
     assert result["resnet50"]["fp32_images_per_s"] > 0
+    # 1 and 2 trials at once of the first launch-bound study, each in its own process
+    share = {r["trials"]: r for r in result["share"]}
+    assert sorted(share) == [1, 2] and {r["study"] for r in share.values()} == {"regularization"}
+    assert all(r["items_per_s"] > 0 for r in share.values())
+    assert 0 < result["full_profile_gpu_hours"]["regularization"] < 1e6
 
 
 def test_full_config_is_the_full_profile():
