@@ -15,7 +15,8 @@ findings per second of compute:
 - what it costs: each arm's measured trial seconds per seed (trials.parquet), times the seeds
   added.
 
-A round starts only while its predicted wall time fits in what is left; the report stops when
+A round, or a first round, starts only while its predicted wall time fits in what is left (a
+first round's from the last measured cost; one never measured always may); the report stops when
 nothing more fits (the budget is spent) or no open finding has a chance (nothing more can settle),
 and says which. The budget and the rounds are kept in <storage>/budget.json, so the same command
 goes on where an interrupted one stopped."""
@@ -39,15 +40,20 @@ MIN_EXPECTED = 0.05       # a round expected to settle fewer findings than this 
 UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600}
 
 
+def prior_costs(profile: str, prior: Path = COST_PRIOR) -> dict[str, float]:
+    """Each study's trial seconds in `prior`'s whole-report run of `profile` (none: {})."""
+    try:
+        run = json.loads(Path(prior).read_text())["studies"]["value"]
+        return {r["study"]: float(r["in_trial_s"]) for r in run["rows"]
+                if run.get("profile") == profile and r.get("in_trial_s") is not None}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def cheapest_first(names, profile: str, prior: Path = COST_PRIOR) -> list[str]:
     """`names` ordered by their trial seconds in `prior`'s whole-report run of `profile`, so that
     under a budget the first rounds that settle something soonest come first."""
-    try:
-        run = json.loads(Path(prior).read_text())["studies"]["value"]
-        cost = {r["study"]: float(r["in_trial_s"]) for r in run["rows"]
-                if run.get("profile") == profile and r.get("in_trial_s") is not None}
-    except (OSError, ValueError, KeyError, TypeError):
-        cost = {}
+    cost = prior_costs(profile, prior)
     return sorted(names, key=lambda n: (n not in cost, cost.get(n, 0.0)))
 
 
@@ -172,6 +178,16 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
     ledger = Ledger.open(storage, amount)
     plans, rounds_in_flight, blocked = Plans(storage, max_seeds), {}, False
     overhead, trial_s = {}, {}  # per study: seconds its last process spent outside trials; trial-s at its start
+    prior = prior_costs(profile)
+
+    def first_fits(name, left_s):
+        """A first round starts while its predicted wall time (its last measured trial seconds over
+        the slots, plus the median time a process here spent outside its trials) fits; one with no
+        measured cost always may."""
+        if name not in prior:
+            return left_s > 0
+        outside = sorted(overhead.values())[len(overhead) // 2] if overhead else 0.0
+        return prior[name] / max(run.slots, 1) + outside <= left_s
 
     def start(name, extra, what):
         trial_s[name] = in_trial_seconds(storage, [name])
@@ -186,19 +202,22 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
             + (f" ({spent0:.0f} s spent before)" if spent0 else ""))
         while True:
             while not run.side.full and left() > 0:
-                if todo:
-                    name, extra = todo.pop(0)
+                fitting = [t for t in todo if first_fits(t[0], left())]
+                if fitting:
+                    todo.remove(fitting[0])
+                    name, extra = fitting[0]
                     start(name, extra + first, "resuming" if extra else "first round")
                     continue
+                # a first round that does not fit now never will (what is left only shrinks): rounds go on
                 candidates = [r for n in studies if n not in run.side.running and (r := plans.next(n))]
                 chosen = choose(candidates, left(), run.slots, overhead)
                 blocked = any(r.expected_settled >= MIN_EXPECTED for r in candidates) and chosen is None
                 if chosen is None:
                     break
                 start(chosen.study, ["--more", "--rounds", "1"],
-                          f"round: seeds {chosen.seeds_from}-{chosen.seeds_to - 1} for {', '.join(chosen.arms)} "
-                          f"({chosen.expected_settled:.2f} findings expected to settle, ~{chosen.cost_s:.0f} "
-                          f"trial-s)")
+                      f"round: seeds {chosen.seeds_from}-{chosen.seeds_to - 1} for {', '.join(chosen.arms)} "
+                      f"({chosen.expected_settled:.2f} findings expected to settle, ~{chosen.cost_s:.0f} "
+                      f"trial-s)")
                 rounds_in_flight[chosen.study] = chosen
             if not run.side.running:
                 break
@@ -218,8 +237,8 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
                 outcome[e.name] = done
             ledger.save()
         for name, _ in todo:
-            log(f"{name}: not run: the budget was spent first")
-            outcome[name] = Outcome("not run: the budget was spent first")
+            log(f"{name}: not run: its first round would not fit in the budget left")
+            outcome[name] = Outcome("not run: its first round would not fit in the budget left")
         ledger.spent_s = spent0 + time.monotonic() - t0
         ledger.stopped = ("budget spent" if todo or blocked or left() <= 0
                           else f"nothing more can settle: no round is expected to settle {MIN_EXPECTED} findings "

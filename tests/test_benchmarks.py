@@ -56,6 +56,12 @@ def test_the_studies_part_times_make_reports_own_path(tmp_path):
     target = next(ln for ln in text.splitlines() if ln.startswith("| `make report`"))
     assert target.endswith("| no |") and "(1 studies only)" in target  # one study is not the whole report
     assert f"| lr_sweep | {row['wall_s']:.1f} | " in text
+    # what it settled, per machine-minute, and how busy the slots were (the run's report_run.json)
+    assert run["findings"] > 0 and 0 <= run["settled"] <= run["findings"] and run["usage"]["slots"] > 0
+    per = next(ln for ln in text.splitlines() if ln.startswith("| machine-minutes per settled finding"))
+    assert f"| {run['total_s'] / 60 / max(run['settled'], 1):.2f} (" in per
+    share = next(ln for ln in text.splitlines() if ln.startswith("| slot-seconds inside trials"))
+    assert f"| {run['usage']['share_in_trials']:.3f} (fixed design) |" in share
 
 
 @pytest.mark.parametrize("args, message", [

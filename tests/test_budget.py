@@ -104,6 +104,17 @@ def test_a_tiny_budgeted_report_rounds_only_open_claims_and_stops_within_budget_
     assert 0 < usage["share_in_trials"] <= 1 and usage["rounds"] == len(ledger["rounds"])
     page = (tmp_path / "report" / "REPORT.md").read_text()
     assert f"{usage['rounds']} rounds after the first" in page
+    # the benchmark reads the finished run back: its settled count is the findings' own
+    from analysis.findings import EVIDENCE
+    from benchmarks import budget as bench
+    from benchmarks.report import render
+    run = bench.measure("smoke", "60s", ["window_size"], str(tmp_path))
+    found = [f for f in StudyResult.load(tmp_path / "window_size").findings if f.kind == EVIDENCE]
+    assert (run["findings"], run["settled"]) == (len(found), sum(f.verdict != INCONCLUSIVE for f in found))
+    assert len(run["rounds"]) == len(ledger["rounds"]) and run["total_s"] == usage["wall_s"]
+    text = render({"budget": {"machine": "Machine: test.", "value": run}})
+    row = next(ln for ln in text.splitlines() if ln.startswith("| settled findings with `BUDGET=60s`"))
+    assert f"| {run['settled']} of {run['findings']} in " in row
 
 
 def test_first_rounds_go_cheapest_first_by_the_last_measured_cost(tmp_path):
@@ -125,7 +136,7 @@ def test_an_interrupted_budget_goes_on_with_what_is_left(ray_local, tmp_path):
     (tmp_path / BUDGET_FILE).write_text(json.dumps({"budget_s": 60, "spent_s": 75.0, "stopped": "", "rounds": []}))
     said = []
     make_report(tmp_path, "smoke", ("window_size",), tmp_path / "report", log=said.append, budget="60s")
-    assert "window_size: not run: the budget was spent first" in said
+    assert "window_size: not run: its first round would not fit in the budget left" in said
     assert not (tmp_path / "window_size").exists()
     assert json.loads((tmp_path / BUDGET_FILE).read_text())["stopped"] == "budget spent"
     (tmp_path / BUDGET_FILE).write_text("{half")
