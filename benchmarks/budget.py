@@ -55,13 +55,13 @@ def measure(profile: str, budget: str, names=None, storage: str | None = None) -
 def report(run: dict) -> str:
     u = run["usage"]
     lines = [f"`make report PROFILE={run['profile']} BUDGET={run['budget']}` into a fresh storage: "
-             f"{run['total_s'] / 60:.1f} min wall (page included), {run['settled']} of {run['findings']} counted "
+             f"{run['total_s'] / 60:.1f} min wall, {run['settled']} of {run['findings']} counted "
              f"findings settled, {u['share_in_trials']:.1%} of {u['slots']:g} slots' seconds inside trials; "
              f"stopped: {run['stopped']}." + (f" Not run within the budget: {', '.join(run['not_run'])}."
                                                if run.get("not_run") else ""), "",
              "| study | counted findings | settled |", "| --- | --- | --- |"]
     lines += [f"| {name} | {p['findings']} | {p['settled']} |" for name, p in run["per_study"].items()]
-    lines += ["", f"Rounds after the first ({len(run['rounds'])}), in the order chosen (expected = the findings "
+    lines += ["", f"Rounds after the first ({len(run['rounds'])}), in the order they ended (expected = the findings "
                   "the round was forecast to settle; cost = its predicted trial seconds):", "",
               "| study | seeds | arms | expected | predicted trial-s | took, s |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['study']} | {r['seeds_from']}-{r['seeds_to'] - 1} | {', '.join(r['arms'])} | "

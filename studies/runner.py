@@ -39,36 +39,21 @@ class UsageError(Exception):
 
 # ---------------------------------------------------------------- command line
 
-def _positive(kind):
+def _number(kind, strict: bool, what: str):
+    """An argparse type: `kind` (int, float), > 0 when `strict`, else >= 0."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < 0 or (strict and value == 0):
+            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} 0, got {text!r}")
         return value
     return parse
 
 
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
+def _positive(kind):
+    return _number(kind, True, f"a {kind.__name__}")
 
 
 def _name(text):
@@ -133,7 +118,7 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
                    help="how nuisance settings are chosen (default: grid)")
     p.add_argument("--max-concurrent", type=_positive(int), help="trials running at once")
     p.add_argument("--cpus-per-trial", type=_positive(float), default=1.0)
-    p.add_argument("--gpus-per-trial", type=_non_negative_float, default=0.0,
+    p.add_argument("--gpus-per-trial", type=_number(float, False, "a number"), default=0.0,
                    help="fractions share a GPU, e.g. 0.5 (default 0)")
     p.add_argument("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)")
     p.add_argument("--storage-path",
@@ -149,7 +134,7 @@ def parse_args(study: Study, argv=None, prog: str | None = None) -> argparse.Nam
     p.add_argument("--until-settled", type=_positive(int), nargs="?", const=10, metavar="MAX_SEEDS",
                    help="then add seeds, in rounds, to the arms of inconclusive findings until every "
                         "finding settles or MAX_SEEDS seeds (default 10); local or NFS storage only")
-    p.add_argument("--rounds", type=_non_negative_int, metavar="N",
+    p.add_argument("--rounds", type=_number(int, False, "an integer"), metavar="N",
                    help="with --until-settled: at most N added rounds in this call (0: the first round "
                         "only, judged at the levels of every round MAX_SEEDS allows, so later rounds keep "
                         "the error rates; `make report BUDGET=...` runs its rounds this way)")
