@@ -94,12 +94,11 @@ def plan(result, max_seeds: int = MAX_SEEDS) -> Round | None:
     if step is None:
         return None
     todo, after = step
-    _, chances = open_findings(result.findings, arms, after)
+    _, chances = open_findings(result.findings, arms, after)  # the chances behind that plan (cheap)
     t = result.trials
-    per_seed = {a: float(t.loc[t["arm"] == a, "wall_s"].fillna(0).sum()) / max(t.loc[t["arm"] == a, "seed"].nunique(), 1)
-                for a in todo}
+    per_seed = t.groupby("arm")["wall_s"].sum() / t.groupby("arm")["seed"].nunique()  # trial-s per seed
     return Round(result.study, tuple(todo), have, after, sum(p for _, p in chances),
-                 sum(per_seed.values()) * (after - have), tuple(f.claim for f, _ in chances))
+                 float(per_seed[list(todo)].sum()) * (after - have), tuple(f.claim for f, _ in chances))
 
 
 def choose(rounds: list[Round], left_s: float, slots: float, overhead: dict | None = None) -> Round | None:
