@@ -31,9 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 def parse(argv=None) -> argparse.Namespace:
     p = _Parser(prog="python -m benchmarks")
-    p.add_argument("part", nargs="?", default="all", choices=("all", "levers", "scale", "studies", "verdicts", "budget", "suite", "render"),
+    p.add_argument("part", nargs="?", default="all", choices=("all", "overhead", "levers", "scale", "studies", "verdicts", "budget", "suite", "render"),
                    help="all: what `make bench` runs (overhead, throughput, ASHA, scale 10,100, then the whole "
-                        "report as `make report` builds it); levers: each Tune setting's cost; scale: many trivial "
+                        "report as `make report` builds it); overhead: Tune against the bare loop and the launch floor; levers: each Tune setting's cost; scale: many trivial "
                         "trials; studies: the whole report's wall time, study by study; "
                         "verdicts: false-verdict rates on simulated studies (no Ray); budget: the report under "
                         "--budget (make report BUDGET=...); suite: `make test` on a fresh clone; "
@@ -99,10 +99,11 @@ def run_parts(args) -> dict:
     ray.init(num_cpus=slots, include_dashboard=False, logging_level="WARNING")
     new = first
     try:
-        if args.part == "all":
+        if args.part in ("all", "overhead"):
             # the sequential bare loop (the machine's own limit) once: it is the slowest part
             new["overhead"] = timed(lambda: [overhead.measure(args.epochs, slots, sequential=(i == 0))
                                              for i in range(args.repeats)])
+        if args.part == "all":
             # one repeat fewer for the figures without a target of issue 17: `make bench` stays ~6 min
             few = max(1, args.repeats - 1)
             new["throughput"] = timed(lambda: [throughput.measure(epochs=2) for _ in range(few)])

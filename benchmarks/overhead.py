@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from benchmarks import launch
 from benchmarks.common import bare_loop, parallel_bare_loop, run_study, trial_configs
 from studies import regularization
 from studies.runner import Bookkeeping
@@ -54,8 +55,14 @@ def measure(epochs: int, slots: int, sequential: bool = True) -> dict:
     configs, data = workload(epochs, slots)
     side_by_side = parallel_bare_loop(STUDY, configs, data, slots)
     tuned = tune_run(epochs, slots, len(configs))
+    floor = launch.measure(slots)
+    epoch_s = side_by_side * slots / (len(configs) * epochs)  # one epoch of one trial, bare
     out = {"trials": len(configs), "epochs": epochs, "slots": slots, "bare_parallel_s": side_by_side,
-           "ratio_fit_vs_parallel": tuned["fit_s"] / side_by_side, **tuned}
+           "ratio_fit_vs_parallel": tuned["fit_s"] / side_by_side, **tuned, **floor, "epoch_s": epoch_s,
+           # the earliest a study's first result can come: nothing of Tune's but its worker start
+           "floor_first_result_s": tuned["before_fit_s"] + floor["floor_torch_s"] + epoch_s,
+           # the ratio less the one cost the bare loop leaves out: worker processes importing torch
+           "ratio_fit_less_floor": (tuned["fit_s"] - floor["floor_torch_s"]) / side_by_side}
     if sequential:
         bare, _ = bare_loop(STUDY, configs, data)
         ideal = bare / slots

@@ -42,6 +42,25 @@ def test_scale_and_the_report_it_writes(ray_local):
     assert f"Cost as the work grows: 2 -> 6 trials: {marginal:.3f} s per added trial" in text
 
 
+def test_the_launch_floor_and_the_note_it_gives(ray_local):
+    """benchmarks/launch.py on real Ray: two fits of trivial trainables (one importing torch), and
+    the targets' note built from them beside an overhead run's split."""
+    from benchmarks import launch, report
+    floor = launch.measure(slots=2)
+    assert floor["floor_worker_s"] > 0 and floor["floor_torch_s"] > 0
+    assert floor["torch_import_s"] == pytest.approx(floor["floor_torch_s"] - floor["floor_worker_s"])
+    row = {"ratio_fit_vs_parallel": 1.1, "first_result_s": 6.0, "before_fit_s": 0.3, "to_first_trial_s": 3.0,
+           "first_trial_to_result_s": 2.7, "trial_start_cost_s": 0.6, "fit_s": 40.0, "bare_parallel_s": 36.0,
+           "slots": 2, "trials": 14, "epochs": 4, **floor, "epoch_s": 1.25,
+           "floor_first_result_s": 0.3 + floor["floor_torch_s"] + 1.25,
+           "ratio_fit_less_floor": (40.0 - floor["floor_torch_s"]) / 36.0}
+    text = report.render({"overhead": {"machine": "Machine: test.", "value": [row]}})
+    note = next(ln for ln in text.splitlines() if ln.startswith("The floor under both"))
+    assert f"no study's first result can come before {row['floor_first_result_s']:.2f} s" in note
+    assert f"Tune adds {6.0 - row['floor_first_result_s']:.2f} s above it" in note
+    assert f"fit / bare loop side by side is {row['ratio_fit_less_floor']:.3f}" in note
+
+
 @pytest.mark.ray
 def test_the_studies_part_times_make_reports_own_path(tmp_path):
     """The studies part runs the report builder (a study process each) into its storage and
