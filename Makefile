@@ -29,8 +29,11 @@ fashion-mnist:
 demo: install
 	$(BIN)/python studies/lr_sweep.py
 
+# two test processes (pytest-xdist, a file at a time each): the Ray tests leave a core idle while
+# a study starts or writes its outputs; the smoke runs are shared between them (tests/conftest.py)
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The whole report: every study of PROFILE side by side on one Ray (complete ones skipped;
 # interrupted ones resumed only with RESUME=1, since a resume unpickles Tune's state from the

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _starts_ray(item):
             item.add_marker(pytest.mark.ray)
+    # the files with the most Ray tests first: pytest-xdist (`make test`: two processes, one file
+    # each at a time) then starts the longest work first, and neither process idles at the end
+    rays: dict[str, int] = {}
+    for item in items:
+        rays[item.fspath] = rays.get(item.fspath, 0) + ("ray" in item.keywords)
+    items.sort(key=lambda item: -rays[item.fspath])  # stable: each file's tests keep their order
 
 
 def pytest_configure(config):
@@ -81,16 +88,29 @@ def run_script(name: str, *args: str, timeout: int = 300, env: dict | None = Non
                           env={**os.environ, "RAY_ADDRESS": "", **(env or {})})
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """A folder every test process of this run sees: with pytest-xdist (`make test` runs two), the
+    parent of the workers' own temporary folders; else this run's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def smoke_run(ray_local, tmp_path_factory):
     """`smoke_run(name)`: the results folder of that study's smoke run (two trials at a time),
-    run the first time a test asks and shared by every test after (tests only read it)."""
-    done: dict[str, Path] = {}
+    run the first time any test process asks and shared by every test after, in every process
+    (tests only read it). A lock makes the other processes wait for the one running it."""
+    from filelock import FileLock
+    shared = shared_folder(tmp_path_factory) / "smoke_runs"
+    shared.mkdir(exist_ok=True)
 
     def get(name: str) -> Path:
-        if name not in done:
-            done[name] = run_study(name, tmp_path_factory.mktemp(name), "--max-concurrent", "2")
-        return done[name]
+        storage, done = shared / name, shared / f"{name}.done"
+        with FileLock(str(shared / f"{name}.lock")):
+            if not done.exists():
+                shutil.rmtree(storage, ignore_errors=True)  # a run a failed process left half-done
+                done.write_text(str(run_study(name, storage, "--max-concurrent", "2")))
+        return Path(done.read_text())
     return get
 
 

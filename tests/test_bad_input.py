@@ -46,6 +46,17 @@ def damaged_budget(tmp: Path) -> Path:
 
 # name -> (the invocation, given a scratch folder; the word the one line must hold; files left as they were)
 CASES = {
+    # what argparse refuses: the one line it prints, exit status 2
+    "--profile huge": (lambda t: _study(["--profile", "huge"]), "invalid choice: 'huge'"),
+    "--seeds 0": (lambda t: _study(["--seeds", "0"]), "--seeds: must be > 0"),
+    "--seeds two": (lambda t: _study(["--seeds", "two"]), "--seeds: expected a int"),
+    "--gpus-per-trial -1": (lambda t: _study(["--gpus-per-trial", "-1"]), "must be >= 0"),
+    "--set nope=1": (lambda t: _study(["--set", "nope=1"]), "--set nope: unknown key"),
+    "--set lr=fast": (lambda t: _study(["--set", "lr=fast"]), "--set lr=fast: expected a float"),
+    "--set epochs": (lambda t: _study(["--set", "epochs"]), "expected key=value"),
+    "--name ../escape": (lambda t: _study(["--name", "../escape"]), "--name"),
+    "--resume with nothing to resume": (lambda t: _study(["--resume", "--storage-path", str(t)]),
+                                        "--resume: no interrupted study"),
     "a 300-character --name": (lambda t: _study(["--name", "n" * 300]), "at most 100 characters"),
     "--resume over a truncated manifest": (
         lambda t: _study(["--resume", "--storage-path", str(stored(t, tuner__pkl=b"x", manifest__json='{"stu').parent)]),
