@@ -4,7 +4,8 @@ Ray gives each of a fit's trial actors a fresh worker process (actor reuse holds
 `Tuner.fit()`; measured: neither warmed task workers nor `RAY_preload_python_modules` hand an
 actor a process that has imported anything). So before a study's first epoch every fit pays a
 process start, the import of Ray Tune and the import of torch. Two trivial trainables measure
-that: one reports at once, one imports torch first, each on the runner's Tune settings."""
+that: one reports at once, one imports torch first, each on the runner's Tune settings. This
+module imports only Ray Tune at its top, since each trial's worker imports it."""
 from __future__ import annotations
 
 import shutil
@@ -12,8 +13,6 @@ import tempfile
 import time
 
 from ray import tune
-
-from studies.runner import Bookkeeping
 
 
 def report_at_once(config):
@@ -32,6 +31,9 @@ class FirstResult(tune.Callback):
 
 def first_result_s(slots: int, torch: bool) -> float:
     """Seconds from Tuner.fit() to the first result of `slots` trivial trials started at once."""
+    # here, not at the top: a worker imports this module to run `report_at_once`, and must import
+    # nothing else (studies.runner would bring torch in with it)
+    from studies.runner import Bookkeeping
     storage, clock = tempfile.mkdtemp(prefix="bench-launch-"), FirstResult()
     tune.Tuner(tune.with_resources(report_at_once, {"cpu": 1}),
                param_space={"torch": torch, "i": tune.grid_search(list(range(slots)))},
