@@ -8,6 +8,7 @@ that: one reports at once, one imports torch first, each on the runner's Tune se
 module imports only Ray Tune at its top, since each trial's worker imports it."""
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import time
@@ -35,6 +36,9 @@ def first_result_s(slots: int, torch: bool) -> float:
     # nothing else (studies.runner would bring torch in with it)
     from studies.runner import Bookkeeping
     storage, clock = tempfile.mkdtemp(prefix="bench-launch-"), FirstResult()
+    # a trial that reports once and returns leaves fit() no result.json to read back: Tune warns,
+    # and nothing here reads it
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     tune.Tuner(tune.with_resources(report_at_once, {"cpu": 1}),
                param_space={"torch": torch, "i": tune.grid_search(list(range(slots)))},
                tune_config=tune.TuneConfig(reuse_actors=Bookkeeping().reuse_actors),
