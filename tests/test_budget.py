@@ -72,20 +72,28 @@ def test_the_round_chosen_settles_most_per_second_among_those_that_fit():
     assert choose([useless], left_s=1000, slots=2) is None
 
 
+BUDGET = "120s"
+
+
 def test_a_tiny_budgeted_report_rounds_only_open_claims_and_stops_within_budget_plus_a_round(ray_local, tmp_path):
     """window_size in smoke: 2 seeds leave its findings open, so rounds follow the first round
-    until the 60 s budget is spent; each round's arms are recomputed from the findings judged on
+    until the budget is spent (or nothing more can settle); each round's arms are recomputed from the findings judged on
     the trials that existed before it."""
     from analysis.study_result import StudyResult
     from analysis.summary import Summary
     from analysis.verdicts import judged
     from studies.report import RUN_FILE, make_report
     said = []
-    make_report(tmp_path, "smoke", ("window_size",), tmp_path / "report", log=said.append, budget="60s")
+    # 2 minutes: the first round leaves room for rounds even when another test process shares the
+    # cores (under `make test`'s two, a 60 s budget was once spent by the first round alone)
+    make_report(tmp_path, "smoke", ("window_size",), tmp_path / "report", log=said.append, budget=BUDGET)
     ledger = json.loads((tmp_path / "budget.json").read_text())
     assert ledger["rounds"], said
-    assert ledger["spent_s"] <= ledger["budget_s"] + max(r["took_s"] for r in ledger["rounds"])
-    assert ledger["stopped"] == "budget spent"
+    print(f"\n[budget] {ledger['stopped']} after {ledger['spent_s']:.0f} s, {len(ledger['rounds'])} rounds")
+    if ledger["stopped"] == "budget spent":
+        assert ledger["spent_s"] <= ledger["budget_s"] + max(r["took_s"] for r in ledger["rounds"])
+    else:  # every open finding's arms reached the seed limit before the budget was spent
+        assert ledger["stopped"].startswith("nothing more can settle") and ledger["spent_s"] <= ledger["budget_s"]
     result = StudyResult.load(tmp_path / "window_size")
     m = result.manifest
     assert [r["arms"] for r in m["rounds"]] == [list(r["arms"]) for r in ledger["rounds"]]
@@ -108,12 +116,12 @@ def test_a_tiny_budgeted_report_rounds_only_open_claims_and_stops_within_budget_
     from analysis.findings import EVIDENCE
     from benchmarks import budget as bench
     from benchmarks.report import render
-    run = bench.measure("smoke", "60s", ["window_size"], str(tmp_path))
+    run = bench.measure("smoke", BUDGET, ["window_size"], str(tmp_path))
     found = [f for f in StudyResult.load(tmp_path / "window_size").findings if f.kind == EVIDENCE]
     assert (run["findings"], run["settled"]) == (len(found), sum(f.verdict != INCONCLUSIVE for f in found))
     assert len(run["rounds"]) == len(ledger["rounds"]) and run["total_s"] == usage["wall_s"]
     text = render({"budget": {"machine": "Machine: test.", "value": run}})
-    row = next(ln for ln in text.splitlines() if ln.startswith("| settled findings with `BUDGET=60s`"))
+    row = next(ln for ln in text.splitlines() if ln.startswith(f"| settled findings with `BUDGET={BUDGET}`"))
     assert f"| {run['settled']} of {run['findings']} in " in row
 
 
