@@ -16,9 +16,7 @@ findings per second of compute:
   added.
 
 A round, or a first round, starts only while its predicted wall time fits in what is left (a
-first round's from the last measured cost; one never measured always may), the prediction stretched
-by how much longer the ended processes took than theirs (`Stretch`: side by side, studies share
-the slots a prediction gives each alone); the report stops when
+first round's from the last measured cost; one never measured always may); the report stops when
 nothing more fits (the budget is spent) or no open finding has a chance (nothing more can settle),
 and says which. The budget and the rounds are kept in <storage>/budget.json, so the same command
 goes on where an interrupted one stopped."""
@@ -26,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -114,23 +111,6 @@ def choose(rounds: list[Round], left_s: float, slots: float, overhead: dict | No
     return max(fits, key=lambda r: (r.value, r.study), default=None)
 
 
-class Stretch:
-    """How much longer than predicted the processes of this report took: the median of actual /
-    predicted wall time over those ended (1 before any has). A prediction counts a study alone on
-    the slots; side by side they share them, so a late first round would overrun the budget."""
-
-    def __init__(self):
-        self.ratios = []
-
-    def add(self, actual_s: float, predicted_s: float | None) -> None:
-        if predicted_s and predicted_s > 0:
-            self.ratios.append(actual_s / predicted_s)
-
-    @property
-    def factor(self) -> float:
-        return statistics.median(self.ratios) if self.ratios else 1.0
-
-
 # ---------------------------------------------------------------- the record
 
 @dataclass
@@ -197,25 +177,19 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
     ledger = Ledger.open(storage, amount)
     plans, rounds_in_flight, blocked = Plans(storage, max_seeds), {}, False
     overhead, trial_s = {}, {}  # per study: seconds its last process spent outside trials; trial-s at its start
-    predicted, stretch = {}, Stretch()  # per running study: its predicted wall time
     prior = prior_costs(profile)
 
-    def first_wall(name):
-        """A first round's predicted wall time: its last measured trial seconds over the slots, plus
-        the median time a process here spent outside its trials (None: no measured cost)."""
-        if name not in prior:
-            return None
-        outside = sorted(overhead.values())[len(overhead) // 2] if overhead else 0.0
-        return prior[name] / max(run.slots, 1) + outside
-
     def first_fits(name, left_s):
-        """A first round starts while its predicted wall time, stretched as the ended processes
-        were, fits; one with no measured cost always may."""
-        wall = first_wall(name)
-        return left_s > 0 if wall is None else wall * stretch.factor <= left_s
+        """A first round starts while its predicted wall time (its last measured trial seconds over
+        the slots, plus the median time a process here spent outside its trials) fits; one with no
+        measured cost always may."""
+        if name not in prior:
+            return left_s > 0
+        outside = sorted(overhead.values())[len(overhead) // 2] if overhead else 0.0
+        return prior[name] / max(run.slots, 1) + outside <= left_s
 
-    def start(name, extra, what, wall_s):
-        trial_s[name], predicted[name] = in_trial_seconds(storage, [name]), wall_s
+    def start(name, extra, what):
+        trial_s[name] = in_trial_seconds(storage, [name])
         run.start(name, extra, what)
 
     with Run(storage, profile, study_opts, address, parallel, studies, log) as run:
@@ -231,18 +205,18 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
                 if fitting:
                     todo.remove(fitting[0])
                     name, extra = fitting[0]
-                    start(name, extra + first, "resuming" if extra else "first round", first_wall(name))
+                    start(name, extra + first, "resuming" if extra else "first round")
                     continue
                 # a first round that does not fit now never will (what is left only shrinks): rounds go on
                 candidates = [r for n in studies if n not in run.side.running and (r := plans.next(n))]
-                chosen = choose(candidates, left() / stretch.factor, run.slots, overhead)
+                chosen = choose(candidates, left(), run.slots, overhead)
                 blocked = any(r.expected_settled >= MIN_EXPECTED for r in candidates) and chosen is None
                 if chosen is None:
                     break
                 start(chosen.study, ["--more", "--rounds", "1"],
                       f"round: seeds {chosen.seeds_from}-{chosen.seeds_to - 1} for {', '.join(chosen.arms)} "
                       f"({chosen.expected_settled:.2f} findings expected to settle, ~{chosen.cost_s:.0f} "
-                      f"trial-s)", chosen.cost_s / max(run.slots, 1) + overhead.get(chosen.study, 0.0))
+                      f"trial-s)")
                 rounds_in_flight[chosen.study] = chosen
             if not run.side.running:
                 break
@@ -250,7 +224,6 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
             ledger.spent_s = spent0 + time.monotonic() - t0
             inside = in_trial_seconds(storage, [e.name]) - trial_s.pop(e.name, 0.0)
             overhead[e.name] = max(0.0, e.seconds - inside / max(run.slots, 1))
-            stretch.add(e.seconds, predicted.pop(e.name, None))
             done = ended_outcome(e, log)
             if e.name in rounds_in_flight:
                 ledger.add(rounds_in_flight.pop(e.name), e.seconds, done.text)
@@ -271,8 +244,7 @@ def run_budget(storage: Path, profile: str, studies, budget: str, study_opts=(),
                                f"(open findings held by a flag, with no spread yet, or at {max_seeds} seeds)")
         ledger.save()
         log(f"budget: stopped after {ledger.spent_s:.0f} s of {wall_budget:.0f} s: {ledger.stopped}; "
-            f"{len(ledger.rounds)} rounds after the first; processes took {stretch.factor:.2f}x their "
-            f"predicted wall time (median)")
+            f"{len(ledger.rounds)} rounds after the first")
         report_usage(storage, run.usage(), log, budget=budget, budget_wall_s=round(wall_budget, 1),
                      stopped=ledger.stopped, rounds=len(ledger.rounds))
     return outcome

@@ -125,18 +125,6 @@ def test_a_tiny_budgeted_report_rounds_only_open_claims_and_stops_within_budget_
     assert f"| {run['settled']} of {run['findings']} in " in row
 
 
-def test_predictions_stretch_as_the_ended_processes_did():
-    from studies.budget import Stretch
-    stretch = Stretch()
-    assert stretch.factor == 1.0                      # nothing ended yet: as predicted
-    stretch.add(30.0, None)                           # a first round never measured: no prediction
-    stretch.add(10.0, 0.0)
-    assert stretch.factor == 1.0
-    for actual, predicted in ((130.0, 100.0), (150.0, 100.0), (80.0, 100.0)):
-        stretch.add(actual, predicted)
-    assert stretch.factor == pytest.approx(1.3)       # the median, not the mean (1.2)
-
-
 def test_first_rounds_go_cheapest_first_by_the_last_measured_cost(tmp_path):
     from studies.budget import cheapest_first
     prior = tmp_path / "results.json"
