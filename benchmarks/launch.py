@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import time
 
 from ray import tune
 
@@ -22,20 +21,13 @@ def report_at_once(config):
     tune.report({"done": 1})
 
 
-class FirstResult(tune.Callback):
-    def setup(self, **info):
-        self.fit_start, self.first = time.perf_counter(), None
-
-    def on_trial_result(self, iteration, trials, trial, result, **info):
-        self.first = self.first or time.perf_counter()
-
-
 def first_result_s(slots: int, torch: bool) -> float:
     """Seconds from Tuner.fit() to the first result of `slots` trivial trials started at once."""
     # here, not at the top: a worker imports this module to run `report_at_once`, and must import
     # nothing else (studies.runner would bring torch in with it)
+    from benchmarks.common import Timing
     from studies.runner import Bookkeeping
-    storage, clock = tempfile.mkdtemp(prefix="bench-launch-"), FirstResult()
+    storage, clock = tempfile.mkdtemp(prefix="bench-launch-"), Timing()
     # a trial that reports once and returns leaves fit() no result.json to read back: Tune warns,
     # and nothing here reads it
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
@@ -45,7 +37,7 @@ def first_result_s(slots: int, torch: bool) -> float:
                run_config=tune.RunConfig(name="launch", storage_path=storage, verbose=0,
                                          callbacks=[clock])).fit()
     shutil.rmtree(storage, ignore_errors=True)
-    return clock.first - clock.fit_start
+    return min(clock.first.values()) - clock.fit_start
 
 
 def measure(slots: int) -> dict:
